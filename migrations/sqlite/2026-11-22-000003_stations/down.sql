@@ -1,0 +1,4 @@
+DROP TABLE agreements;
+DROP TABLE communities;
+DROP TABLE zones;
+DROP TABLE stations;

@@ -1,0 +1,3 @@
+DROP TABLE evaluation_deadlines;
+DROP TABLE evaluation_parties;
+DROP TABLE evaluations;

@@ -1,0 +1,95 @@
+//! The JSON API: one module per resource, registered in `routes`, the only place that adds a
+//! route; every route is documented by the same registration (utoipa-actix-web).
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod evaluations;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod organizations;
+pub mod routing;
+pub mod schemes;
+pub mod stations;
+pub mod users;
+pub mod views;
+pub mod workflow;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Prefix of the JSON API.
+pub const PREFIX: &str = "/api/v1";
+
+/// The serialized OpenAPI document, served by GET /api/v1/openapi.json.
+pub struct OpenApiJson(pub String);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pinggu 评估",
+        description = "社工服务站评估系统 — evaluation of government-purchased social work service stations"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(error::Problem, error::FieldError))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every route of the service.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope(PREFIX)
+                .service(health::openapi_json)
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(me::get_me)
+                .service(me::change_password)
+                .service(organizations::create)
+                .service(organizations::list)
+                .service(organizations::get_one)
+                .service(users::create)
+                .service(users::list)
+                .service(users::get_one)
+                .service(users::update)
+                .service(admin::list_login_attempts)
+                .service(schemes::list)
+                .service(schemes::get_one)
+                .service(schemes::create)
+                .service(stations::create)
+                .service(stations::list)
+                .service(stations::get_one)
+                .service(stations::create_agreement)
+                .service(stations::get_agreement)
+                .service(evaluations::create)
+                .service(evaluations::list)
+                .service(evaluations::get_one)
+                .service(workflow::transition)
+                .service(workflow::timeline)
+                .service(workflow::put_targets)
+                .service(workflow::get_targets)
+                .service(workflow::extend),
+        );
+}

@@ -1,0 +1,693 @@
+//! The evaluation's workflow: POST /evaluations/{id}/transitions, GET …/timeline, and the
+//! service-indicator targets set in setup (PUT, GET …/targets).
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::error::{ApiError, FieldError, Problem};
+use super::evaluations::{EvaluationView, today, view};
+use super::extract::{ValidJson, expected_version};
+use super::views::utc;
+use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::auth::permissions::can_view_evaluation;
+use crate::db::audit::{self, NewEntry};
+use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
+use crate::db::{self, DbConnection, outbox, targets};
+use crate::domain::evaluation::Stage;
+use crate::domain::organization::OrgKind;
+use crate::domain::points::Points;
+use crate::domain::scheme::{IndicatorScope, Scheme};
+use crate::domain::user::Role;
+use crate::domain::workflow::{self, Actor, Event, Facts, Party, Refusal, State};
+use crate::state::AppState;
+
+/// The request id of tracing-actix-web, for the audit entry.
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string)
+}
+
+/// The part the caller's organization plays in this evaluation.
+pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
+    let org = &user.organization;
+    let party = if user.role == Role::Admin {
+        Party::Admin
+    } else if org.kind == OrgKind::MunicipalBureau {
+        Party::Municipal
+    } else if detail
+        .parties
+        .iter()
+        .any(|(code, o)| code == STATION_PARTY && o.id == org.id)
+    {
+        Party::Station
+    } else {
+        match org.kind {
+            OrgKind::CivilAffairsBureau => Party::Bureau,
+            OrgKind::StreetOffice => Party::Purchaser,
+            OrgKind::SupervisionCenter => Party::Center,
+            OrgKind::EvaluationAgency => Party::Agency,
+            OrgKind::Operator => Party::Station,
+            _ => Party::Extra,
+        }
+    };
+    Actor {
+        party,
+        role: user.role,
+    }
+}
+
+/// Loads an evaluation the caller may see, or 404.
+fn visible(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<EvaluationDetail, ApiError> {
+    store::find(conn, id)?
+        .filter(|d| can_view_evaluation(user, d))
+        .ok_or(ApiError::NotFound("评估"))
+}
+
+fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, ApiError> {
+    serde_json::from_str(&detail.scheme_document)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
+}
+
+fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
+    State::from_code(&detail.row.state).ok_or_else(|| {
+        anyhow::anyhow!(
+            "evaluation {} has state {}",
+            detail.row.id,
+            detail.row.state
+        )
+        .into()
+    })
+}
+
+/// The start of a write that the organizers make (the agency's or bureau's manager, or an
+/// admin): the evaluation if the caller sees it (404), may make it (403), and saw its current
+/// version (409).
+fn organizer_write(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    expected: Option<i64>,
+    denial: &str,
+) -> Result<EvaluationDetail, ApiError> {
+    let detail = visible(conn, user, id)?;
+    let actor = actor_of(user, &detail);
+    let allowed = actor.role == Role::Admin
+        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
+    if !allowed {
+        return Err(ApiError::forbidden(denial));
+    }
+    if expected.is_some_and(|v| v != detail.row.version) {
+        return Err(ApiError::StaleVersion {
+            current: detail.row.version,
+        });
+    }
+    Ok(detail)
+}
+
+/// The parties each event concerns: their users get the notice.
+fn recipients(event: Event, detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
+    let by_kind = |kinds: &[OrgKind]| -> Vec<i64> {
+        detail
+            .parties
+            .iter()
+            .filter(|(code, org)| {
+                let kind = OrgKind::from_code(&org.kind);
+                code == STATION_PARTY && kinds.contains(&OrgKind::Operator)
+                    || scheme.parties.iter().any(|p| &p.code == code)
+                        && kind.is_some_and(|k| kinds.contains(&k))
+            })
+            .map(|(_, org)| org.id)
+            .collect()
+    };
+    let mut orgs = match event {
+        Event::SubmitSelfAssessment => {
+            by_kind(&[OrgKind::EvaluationAgency, OrgKind::CivilAffairsBureau])
+        }
+        Event::ReturnSelfAssessment => by_kind(&[OrgKind::Operator]),
+        Event::SubmitForReview => by_kind(&[OrgKind::CivilAffairsBureau]),
+        Event::ReturnDraft => by_kind(&[OrgKind::EvaluationAgency]),
+        _ => detail.parties.iter().map(|(_, org)| org.id).collect(),
+    };
+    orgs.sort_unstable();
+    orgs.dedup();
+    orgs
+}
+
+fn facts(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+) -> Result<Facts, ApiError> {
+    Ok(Facts {
+        parties_set: scheme
+            .parties
+            .iter()
+            .all(|p| detail.parties.iter().any(|(code, _)| *code == p.code)),
+        deadlines_set: detail.deadlines.len() == Stage::ALL.len(),
+        targets_set: targets::count(conn, detail.row.id)? > 0,
+        ..Facts::default()
+    })
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub event: Event,
+    /// Required to return, cancel or reopen.
+    #[validate(length(max = 2000, message = "原因不能超过 2000 个字符"))]
+    pub reason: Option<String>,
+    /// The version the caller saw (or send If-Match).
+    pub version: Option<i64>,
+}
+
+/// Moves the evaluation on (DESIGN.md §3). Checks, in order: may the caller see it (404), may
+/// their party and role fire the event (403), is the version current (409), is the event
+/// possible from this state and does its guard hold (409, listing what is missing).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, body = EvaluationView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "stale version, wrong state, or a guard with `missing`"),
+        (status = 422, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/transitions")]
+pub async fn transition(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ValidJson<TransitionRequest>,
+) -> Result<web::Json<EvaluationView>, ApiError> {
+    let id = id.into_inner();
+    let body = body.0;
+    let expected = expected_version(&req, body.version)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let today = today(&state);
+    let moved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = visible(conn, &user, id)?;
+            let actor = actor_of(&user, &detail);
+            if !workflow::may_fire(body.event, actor) {
+                return Err(ApiError::forbidden(format!(
+                    "您的单位或角色不能{}",
+                    body.event.chinese_name()
+                )));
+            }
+            let version = detail.row.version;
+            if expected.is_some_and(|v| v != version) {
+                return Err(ApiError::StaleVersion { current: version });
+            }
+            let from = state_of(&detail)?;
+            let reason = body
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            let to =
+                workflow::decide(from, body.event, actor, reason).map_err(
+                    |refusal| match refusal {
+                        Refusal::NotPermitted(reason) => ApiError::forbidden(reason),
+                        Refusal::WrongState(detail) => ApiError::TransitionRefused {
+                            detail,
+                            missing: vec![],
+                        },
+                        Refusal::ReasonRequired => ApiError::field("reason", "请填写原因"),
+                    },
+                )?;
+            let scheme = scheme_of(&detail)?;
+            let missing = workflow::missing(body.event, &facts(conn, &detail, &scheme)?);
+            if !missing.is_empty() {
+                return Err(ApiError::TransitionRefused {
+                    detail: format!(
+                        "还不能{}：{}",
+                        body.event.chinese_name(),
+                        missing.join("；")
+                    ),
+                    missing,
+                });
+            }
+            let now = db::now();
+            if store::advance(conn, id, from.code(), version, to.code(), now)? == 0 {
+                return Err(ApiError::StaleVersion {
+                    current: store::current_version(conn, id)?,
+                });
+            }
+            let audit_id = audit::append(
+                conn,
+                &NewEntry {
+                    from_state: Some(from.code().into()),
+                    to_state: Some(to.code().into()),
+                    summary: format!(
+                        "{}：{} → {}",
+                        body.event.chinese_name(),
+                        from.chinese_name(),
+                        to.chinese_name()
+                    ),
+                    reason: reason.map(str::to_owned),
+                    request_id: request_id.clone(),
+                    ..NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        body.event.code(),
+                        now,
+                    )
+                },
+            )?;
+            let subject = format!("【{}】{}", detail.station_name, body.event.chinese_name());
+            let event_code = body.event.code();
+            outbox::queue_for_organizations(
+                conn,
+                event_code,
+                id,
+                audit_id,
+                &recipients(body.event, &detail, &scheme),
+                &subject,
+                now,
+            )?;
+            store::find(conn, id)?
+                .ok_or_else(|| ApiError::from(anyhow::anyhow!("evaluation {id} vanished")))
+        })
+    })
+    .await?;
+    Ok(web::Json(view(moved, today)?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorView {
+    pub id: i64,
+    pub display_name: String,
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineItem {
+    pub at: DateTime<Utc>,
+    pub actor: Option<ActorView>,
+    pub action: String,
+    pub summary: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    pub items: Vec<TimelineItem>,
+}
+
+/// What happened to the evaluation, oldest first (from its audit chain).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Timeline), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/timeline")]
+pub async fn timeline(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Timeline>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        visible(conn, &user, id)?;
+        Ok::<_, ApiError>(audit::timeline(conn, id)?)
+    })
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, actor, organization)| TimelineItem {
+            at: utc(row.at),
+            actor: actor.map(|(id, display_name)| ActorView {
+                id,
+                display_name,
+                organization,
+            }),
+            action: row.action,
+            summary: row.summary,
+            from_state: row.from_state,
+            to_state: row.to_state,
+            reason: row.reason,
+        })
+        .collect();
+    Ok(web::Json(Timeline { items }))
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetRow {
+    /// An indicator code of the pinned scheme.
+    pub indicator: String,
+    /// A zone of the station; null for station-wide indicators.
+    pub zone_id: Option<i64>,
+    /// The agreed quantity (协议量); null removes the row.
+    pub target: Option<Points>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutTargets {
+    #[validate(length(max = 2000, message = "一次最多 2000 行"))]
+    pub rows: Vec<TargetRow>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetView {
+    pub indicator: String,
+    pub name: String,
+    pub zone_id: Option<i64>,
+    pub target: Points,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Targets {
+    pub rows: Vec<TargetView>,
+}
+
+fn target_views(conn: &mut DbConnection, id: i64, scheme: &Scheme) -> Result<Targets, ApiError> {
+    let rows = targets::list(conn, id)?
+        .into_iter()
+        .map(|(indicator, zone, target)| TargetView {
+            name: scheme
+                .indicators
+                .iter()
+                .find(|i| i.code == indicator)
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
+            indicator,
+            zone_id: (zone != targets::STATION_WIDE).then_some(zone),
+            target: Points::from_hundredths(target),
+        })
+        .collect();
+    Ok(Targets { rows })
+}
+
+/// Sets targets in setup (the agency's or bureau's manager, or an admin). Rows sent are
+/// written, others left as they are; a null target removes its row.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body = PutTargets,
+    responses(
+        (status = 200, body = Targets),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[put("/evaluations/{id}/targets")]
+pub async fn put_targets(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ValidJson<PutTargets>,
+) -> Result<web::Json<Targets>, ApiError> {
+    let id = id.into_inner();
+    let body = body.0;
+    let expected = expected_version(&req, body.version)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let written = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = organizer_write(
+                conn,
+                &user,
+                id,
+                expected,
+                "只有评估机构或区民政局的负责人可以设定协议量",
+            )?;
+            let version = detail.row.version;
+            if state_of(&detail)? != State::Setup {
+                return Err(ApiError::TransitionRefused {
+                    detail: "协议量只能在评估准备阶段设定".into(),
+                    missing: vec![],
+                });
+            }
+            let scheme = scheme_of(&detail)?;
+            let zones = crate::db::stations::find(conn, detail.row.station_id)?
+                .map(|s| s.zones.into_iter().map(|z| z.id).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let mut problems = Vec::new();
+            for (index, row) in body.rows.iter().enumerate() {
+                let field = |name: &str| format!("rows[{index}].{name}");
+                let Some(indicator) = scheme.indicators.iter().find(|i| i.code == row.indicator)
+                else {
+                    problems.push(FieldError::new(
+                        field("indicator"),
+                        format!("评估方案中没有指标“{}”", row.indicator),
+                    ));
+                    continue;
+                };
+                match (indicator.scope, row.zone_id) {
+                    (IndicatorScope::Zone, Some(zone)) if zones.contains(&zone) => {}
+                    (IndicatorScope::Zone, _) => {
+                        problems.push(FieldError::new(field("zone_id"), "须为本社工站的片区"));
+                    }
+                    (IndicatorScope::Station, None) => {}
+                    (IndicatorScope::Station, Some(_)) => {
+                        problems.push(FieldError::new(
+                            field("zone_id"),
+                            format!("“{}”为全站指标，片区须为 null", indicator.name),
+                        ));
+                    }
+                }
+                if let Some(target) = row.target {
+                    let unit = 10_i64.pow(2 - u32::from(indicator.decimals.min(2)));
+                    if target.hundredths() % unit != 0 {
+                        problems.push(FieldError::new(
+                            field("target"),
+                            format!("“{}”最多 {} 位小数", indicator.name, indicator.decimals),
+                        ));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Err(ApiError::Validation(problems));
+            }
+            let now = db::now();
+            if store::bump_version(conn, id, version, now)? == 0 {
+                return Err(ApiError::StaleVersion {
+                    current: store::current_version(conn, id)?,
+                });
+            }
+            for row in &body.rows {
+                let zone = row.zone_id.unwrap_or(targets::STATION_WIDE);
+                targets::put(
+                    conn,
+                    id,
+                    &row.indicator,
+                    zone,
+                    row.target.map(Points::hundredths),
+                )?;
+            }
+            audit::append(
+                conn,
+                &NewEntry {
+                    entity: "targets".into(),
+                    summary: serde_json::to_string(&body.rows).unwrap_or_default(),
+                    request_id,
+                    ..NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        "set_targets",
+                        now,
+                    )
+                },
+            )?;
+            target_views(conn, id, &scheme)
+        })
+    })
+    .await?;
+    Ok(web::Json(written))
+}
+
+/// The targets of an evaluation.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Targets), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/targets")]
+pub async fn get_targets(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Targets>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        target_views(conn, id, &scheme_of(&detail)?)
+    })
+    .await?;
+    Ok(web::Json(found))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateExtension {
+    pub stage: Stage,
+    /// A party code of the scheme, or "station"; absent: the whole stage.
+    #[validate(length(min = 1, max = 64, message = "请选择评估方"))]
+    pub party: Option<String>,
+    pub new_deadline: NaiveDate,
+    #[validate(length(min = 1, max = 2000, message = "请填写延期原因"))]
+    pub reason: String,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: i64,
+    pub stage: String,
+    pub party: Option<String>,
+    pub old_deadline: NaiveDate,
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+    pub granted_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Extends a stage deadline, for the whole stage or one party, as a record (the agency's or
+/// bureau's manager, or an admin).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body = CreateExtension,
+    responses(
+        (status = 201, body = ExtensionView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/extensions")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ValidJson<CreateExtension>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = body.0;
+    let expected = expected_version(&req, body.version)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let created = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = organizer_write(
+                conn,
+                &user,
+                id,
+                expected,
+                "只有评估机构或区民政局的负责人可以延长截止日期",
+            )?;
+            let version = detail.row.version;
+            if matches!(state_of(&detail)?, State::Final | State::Cancelled) {
+                return Err(ApiError::TransitionRefused {
+                    detail: "评估已结束，不能再延期".into(),
+                    missing: vec![],
+                });
+            }
+            let scheme = scheme_of(&detail)?;
+            let party = body.party.as_deref().map(str::trim);
+            if let Some(party) = party
+                && party != STATION_PARTY
+                && !scheme.parties.iter().any(|p| p.code == party)
+            {
+                return Err(ApiError::field(
+                    "party",
+                    format!("评估方案中没有评估方“{party}”"),
+                ));
+            }
+            let stage = body.stage.code();
+            let stage_deadline = *detail.deadlines.get(stage).ok_or_else(|| {
+                ApiError::from(anyhow::anyhow!("evaluation {id} has no {stage} deadline"))
+            })?;
+            let old_date = match party {
+                Some(party) => crate::domain::deadline::party_due(
+                    stage_deadline,
+                    detail
+                        .party_extensions
+                        .get(&(stage.to_owned(), party.to_owned()))
+                        .copied(),
+                ),
+                None => stage_deadline,
+            };
+            if body.new_deadline <= old_date {
+                return Err(ApiError::field(
+                    "new_deadline",
+                    format!("须晚于现在的截止日期 {old_date}"),
+                ));
+            }
+            let now = db::now();
+            if store::bump_version(conn, id, version, now)? == 0 {
+                return Err(ApiError::StaleVersion {
+                    current: store::current_version(conn, id)?,
+                });
+            }
+            let reason = body.reason.trim();
+            let row = crate::db::extensions::insert(
+                conn,
+                &crate::db::extensions::NewExtension {
+                    evaluation_id: id,
+                    stage,
+                    party_code: party,
+                    old_date,
+                    new_date: body.new_deadline,
+                    reason,
+                    granted_by: user.id,
+                },
+                now,
+            )?;
+            audit::append(
+                conn,
+                &NewEntry {
+                    entity: "deadline".into(),
+                    entity_id: format!("{stage}:{}", party.unwrap_or("*")),
+                    summary: format!("{stage} 截止日期 {old_date} → {}", body.new_deadline),
+                    reason: Some(reason.to_owned()),
+                    request_id,
+                    ..NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        "extend_deadline",
+                        now,
+                    )
+                },
+            )?;
+            Ok::<_, ApiError>(row)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ExtensionView {
+        id: created.id,
+        stage: created.stage,
+        party: created.party_code,
+        old_deadline: created.old_date,
+        new_deadline: created.new_date,
+        reason: created.reason,
+        granted_by: created.granted_by,
+        created_at: utc(created.created_at),
+    }))
+}

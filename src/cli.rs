@@ -1,0 +1,223 @@
+//! The command line (DESIGN.md §5).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::db::{self, organizations, users};
+use crate::domain::{password_policy, user::Username};
+use crate::settings::{Settings, Sources};
+
+#[derive(Debug, Parser)]
+#[command(name = "pinggu", version, about = "社工服务站评估系统 (pinggu)")]
+pub struct Cli {
+    /// A configuration file read after config/default.toml and config/local.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default): migrations first, then serve.
+    Serve {
+        /// Listen address, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// sqlite://PATH or postgres://…
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every hash chain; exits non-zero at the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a system administrator; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The name shown to others (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let sources = Sources {
+        base_dir: std::env::current_dir().context("cannot read the working directory")?,
+        extra_file: cli.config.clone(),
+        env: None,
+    };
+    let mut settings = Settings::load(&sources)?;
+    crate::telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        database_url: None,
+    }) {
+        Command::Serve { bind, database_url } => {
+            if let Some(bind) = bind {
+                settings.server.bind = bind;
+            }
+            override_database(&mut settings, database_url)?;
+            serve(settings)
+        }
+        Command::Migrate { database_url } => {
+            override_database(&mut settings, database_url)?;
+            let pool = connect(&settings)?;
+            let applied = db::migrate(&pool)?;
+            if applied.is_empty() {
+                println!("数据库已是最新，无需迁移");
+            } else {
+                println!("已应用 {} 个迁移：{}", applied.len(), applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let pool = connect(&settings)?;
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            match db::audit::verify(&mut conn)? {
+                Ok(count) => {
+                    println!("OK：已核对 {count} 条审计记录，哈希链完整");
+                    Ok(())
+                }
+                Err(broken) => bail!(
+                    "审计链断裂：第 {} 条记录（{} 第 {} 条）{}",
+                    broken.id,
+                    broken.chain,
+                    broken.seq,
+                    broken.why
+                ),
+            }
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    password_stdin: _,
+                    display_name,
+                    email,
+                },
+        } => {
+            let password = read_password_line()?;
+            create_admin(
+                &settings,
+                &username,
+                &password,
+                display_name.as_deref(),
+                email.as_deref(),
+            )
+        }
+    }
+}
+
+fn override_database(settings: &mut Settings, url: Option<String>) -> anyhow::Result<()> {
+    if let Some(url) = url {
+        crate::settings::backend_of(&url)?;
+        settings.database.url = url.into();
+    }
+    Ok(())
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<db::DbPool> {
+    db::connect(settings.database.url.expose_secret(), 2)
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = crate::startup::Application::build(settings).await?;
+        tracing::info!(port = app.port(), "pinggu is listening");
+        app.run_until_stopped()
+            .await
+            .context("server stopped with an error")
+    })
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("标准输入中没有密码");
+    }
+    Ok(password)
+}
+
+fn create_admin(
+    settings: &Settings,
+    username: &str,
+    password: &str,
+    display_name: Option<&str>,
+    email: Option<&str>,
+) -> anyhow::Result<()> {
+    let username = Username::parse(username).map_err(|m| anyhow::anyhow!("用户名不可用：{m}"))?;
+    password_policy::check(password, settings.auth.password_min_length)
+        .map_err(|m| anyhow::anyhow!("密码不符合要求：{m}"))?;
+    let pool = connect(settings)?;
+    db::migrate(&pool)?;
+    let hash = crate::auth::password::hash_blocking(password)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    let id = db::write_transaction(&mut conn, |conn| {
+        if users::username_taken(conn, username.as_str())? {
+            bail!("用户名 {} 已存在", username.as_str());
+        }
+        let now = db::now();
+        let system = organizations::system_id(conn)?;
+        let id = users::insert(
+            conn,
+            &users::NewUser {
+                organization_id: system,
+                username: username.as_str(),
+                display_name: display_name.unwrap_or(username.as_str()),
+                email,
+                role: "admin",
+                password_hash: &hash,
+                must_change_password: false,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let summary = format!("命令行创建系统管理员 {}", username.as_str());
+        db::audit::append_global(
+            conn,
+            &db::audit::global_entry(None, "create", "user", id, summary, now, None),
+        )?;
+        Ok(id)
+    })?;
+    println!("已创建系统管理员 {}（id {id}）", username.as_str());
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! Evaluations with their parties and stage deadlines. A page is a fixed number of queries.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::organizations::OrganizationRow;
+use super::schema::{
+    deadline_extensions, evaluation_deadlines, evaluation_parties, evaluations, organizations,
+    schemes, stations,
+};
+use crate::api::extract::Page;
+use crate::domain::evaluation::Deadlines;
+
+pub use crate::domain::evaluation::STATION_PARTY;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = evaluations)]
+pub struct EvaluationRow {
+    pub id: i64,
+    pub agreement_id: i64,
+    pub station_id: i64,
+    pub scheme_code: String,
+    pub scheme_version: i64,
+    pub kind: String,
+    pub assessment_start: NaiveDate,
+    pub assessment_end: NaiveDate,
+    pub assessment_months_hundredths: Option<i64>,
+    pub onsite_date: NaiveDate,
+    pub state: String,
+    pub version: i64,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub struct NewEvaluation<'a> {
+    pub agreement_id: i64,
+    pub station_id: i64,
+    pub scheme_code: &'a str,
+    pub scheme_version: i64,
+    pub kind: &'a str,
+    pub assessment_start: NaiveDate,
+    pub assessment_end: NaiveDate,
+    pub assessment_months_hundredths: Option<i64>,
+    pub onsite_date: NaiveDate,
+    pub state: &'a str,
+    pub created_by: i64,
+    /// Scheme party code → organization; the operator is added as `STATION_PARTY`.
+    pub parties: &'a [(String, i64)],
+    pub deadlines: Deadlines,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewEvaluation,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let id: i64 = diesel::insert_into(evaluations::table)
+        .values((
+            evaluations::agreement_id.eq(new.agreement_id),
+            evaluations::station_id.eq(new.station_id),
+            evaluations::scheme_code.eq(new.scheme_code),
+            evaluations::scheme_version.eq(new.scheme_version),
+            evaluations::kind.eq(new.kind),
+            evaluations::assessment_start.eq(new.assessment_start),
+            evaluations::assessment_end.eq(new.assessment_end),
+            evaluations::assessment_months_hundredths.eq(new.assessment_months_hundredths),
+            evaluations::onsite_date.eq(new.onsite_date),
+            evaluations::state.eq(new.state),
+            evaluations::created_by.eq(new.created_by),
+            evaluations::created_at.eq(now),
+            evaluations::updated_at.eq(now),
+        ))
+        .returning(evaluations::id)
+        .get_result(conn)?;
+    for (code, org) in new.parties {
+        diesel::insert_into(evaluation_parties::table)
+            .values((
+                evaluation_parties::evaluation_id.eq(id),
+                evaluation_parties::party_code.eq(code),
+                evaluation_parties::org_id.eq(org),
+            ))
+            .execute(conn)?;
+    }
+    for stage in crate::domain::evaluation::Stage::ALL {
+        diesel::insert_into(evaluation_deadlines::table)
+            .values((
+                evaluation_deadlines::evaluation_id.eq(id),
+                evaluation_deadlines::stage.eq(stage.code()),
+                evaluation_deadlines::due_on.eq(new.deadlines.get(stage)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Which evaluations a caller sees.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    All,
+    /// Those where the organization is a party.
+    Organization(i64),
+    Nothing,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvaluationDetail {
+    pub row: EvaluationRow,
+    pub station_name: String,
+    /// Party code → organization.
+    pub parties: Vec<(String, OrganizationRow)>,
+    pub deadlines: HashMap<String, NaiveDate>,
+    /// (stage, party) → the latest date granted to that party by an extension.
+    pub party_extensions: HashMap<(String, String), NaiveDate>,
+    /// The pinned scheme document.
+    pub scheme_document: String,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EvaluationDetail>> {
+    let rows = evaluations::table
+        .filter(evaluations::id.eq(id))
+        .select(EvaluationRow::as_select())
+        .load(conn)?;
+    Ok(details(conn, rows)?.into_iter().next())
+}
+
+pub fn org_takes_part(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+    org_id: i64,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        evaluation_parties::table
+            .filter(evaluation_parties::evaluation_id.eq(evaluation_id))
+            .filter(evaluation_parties::org_id.eq(org_id)),
+    ))
+    .get_result(conn)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: Scope,
+    page: Page,
+) -> QueryResult<(Vec<EvaluationDetail>, i64)> {
+    let mut count = evaluations::table.into_boxed();
+    let mut rows = evaluations::table
+        .select(EvaluationRow::as_select())
+        .order(evaluations::id)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Organization(org) => {
+            let mine = || {
+                evaluation_parties::table
+                    .filter(evaluation_parties::org_id.eq(org))
+                    .select(evaluation_parties::evaluation_id)
+            };
+            count = count.filter(evaluations::id.eq_any(mine()));
+            rows = rows.filter(evaluations::id.eq_any(mine()));
+        }
+        Scope::Nothing => return Ok((Vec::new(), 0)),
+    }
+    let total = count.count().get_result(conn)?;
+    let rows = rows.load(conn)?;
+    Ok((details(conn, rows)?, total))
+}
+
+/// Stations, parties, deadlines, party extensions and schemes of some evaluations: five queries for any number.
+fn details(
+    conn: &mut DbConnection,
+    rows: Vec<EvaluationRow>,
+) -> QueryResult<Vec<EvaluationDetail>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let station_ids: Vec<i64> = rows.iter().map(|r| r.station_id).collect();
+    let station_names: HashMap<i64, String> = stations::table
+        .filter(stations::id.eq_any(&station_ids))
+        .select((stations::id, stations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut parties: HashMap<i64, Vec<(String, OrganizationRow)>> = HashMap::new();
+    let party_rows: Vec<(i64, String, OrganizationRow)> = evaluation_parties::table
+        .inner_join(organizations::table.on(organizations::id.eq(evaluation_parties::org_id)))
+        .filter(evaluation_parties::evaluation_id.eq_any(&ids))
+        .select((
+            evaluation_parties::evaluation_id,
+            evaluation_parties::party_code,
+            OrganizationRow::as_select(),
+        ))
+        .load(conn)?;
+    for (evaluation, code, org) in party_rows {
+        parties.entry(evaluation).or_default().push((code, org));
+    }
+    let mut deadlines: HashMap<i64, HashMap<String, NaiveDate>> = HashMap::new();
+    let deadline_rows: Vec<(i64, String, NaiveDate)> = evaluation_deadlines::table
+        .filter(evaluation_deadlines::evaluation_id.eq_any(&ids))
+        .select((
+            evaluation_deadlines::evaluation_id,
+            evaluation_deadlines::stage,
+            evaluation_deadlines::due_on,
+        ))
+        .load(conn)?;
+    for (evaluation, stage, due) in deadline_rows {
+        deadlines.entry(evaluation).or_default().insert(stage, due);
+    }
+    let mut party_extensions: HashMap<i64, HashMap<(String, String), NaiveDate>> = HashMap::new();
+    let extension_rows: Vec<(i64, String, Option<String>, NaiveDate)> = deadline_extensions::table
+        .filter(deadline_extensions::evaluation_id.eq_any(&ids))
+        .filter(deadline_extensions::party_code.is_not_null())
+        .order(deadline_extensions::id.asc())
+        .select((
+            deadline_extensions::evaluation_id,
+            deadline_extensions::stage,
+            deadline_extensions::party_code,
+            deadline_extensions::new_date,
+        ))
+        .load(conn)?;
+    // In grant order, so the latest grant for a (stage, party) is the one kept.
+    for (evaluation, stage, party, date) in extension_rows {
+        if let Some(party) = party {
+            party_extensions
+                .entry(evaluation)
+                .or_default()
+                .insert((stage, party), date);
+        }
+    }
+    let codes: Vec<String> = rows.iter().map(|r| r.scheme_code.clone()).collect();
+    let documents: HashMap<(String, i64), String> = schemes::table
+        .filter(schemes::code.eq_any(&codes))
+        .select((schemes::code, schemes::version, schemes::document))
+        .load::<(String, i64, String)>(conn)?
+        .into_iter()
+        .map(|(code, version, document)| ((code, version), document))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| EvaluationDetail {
+            station_name: station_names
+                .get(&row.station_id)
+                .cloned()
+                .unwrap_or_default(),
+            parties: parties.remove(&row.id).unwrap_or_default(),
+            deadlines: deadlines.remove(&row.id).unwrap_or_default(),
+            party_extensions: party_extensions.remove(&row.id).unwrap_or_default(),
+            scheme_document: documents
+                .get(&(row.scheme_code.clone(), row.scheme_version))
+                .cloned()
+                .unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// Moves an evaluation from `from` to `to` if it is still at `version`; 1 row, or 0 when
+/// another write came first.
+pub fn advance(
+    conn: &mut DbConnection,
+    id: i64,
+    from: &str,
+    version: i64,
+    to: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(evaluations::table)
+        .filter(evaluations::id.eq(id))
+        .filter(evaluations::state.eq(from))
+        .filter(evaluations::version.eq(version))
+        .set((
+            evaluations::state.eq(to),
+            evaluations::version.eq(version + 1),
+            evaluations::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Claims the evaluation for a write that keeps its state: bumps the version if it is still
+/// `version`. Serializes writers of the evaluation and its audit chain.
+pub fn bump_version(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(evaluations::table)
+        .filter(evaluations::id.eq(id))
+        .filter(evaluations::version.eq(version))
+        .set((
+            evaluations::version.eq(version + 1),
+            evaluations::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn current_version(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
+    evaluations::table
+        .find(id)
+        .select(evaluations::version)
+        .first(conn)
+}

@@ -1,0 +1,260 @@
+// One schema for both backends, in portable types only (DESIGN.md §6).
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        district -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        username -> Text,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        role -> Text,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        ip -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        username -> Text,
+        user_id -> Nullable<BigInt>,
+        ip -> Text,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+
+diesel::table! {
+    schemes (code, version) {
+        code -> Text,
+        version -> BigInt,
+        name -> Text,
+        document -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stations (id) {
+        id -> BigInt,
+        name -> Text,
+        district -> Text,
+        street -> Text,
+        address -> Nullable<Text>,
+        operator_org_id -> BigInt,
+        purchaser_org_id -> BigInt,
+        supervisor_org_id -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    zones (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        name -> Text,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    communities (id) {
+        id -> BigInt,
+        zone_id -> BigInt,
+        name -> Text,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
+    agreements (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        period_start -> Date,
+        period_end -> Date,
+        funding_fen -> BigInt,
+        required_staff -> BigInt,
+        required_certified_staff -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(zones -> stations (station_id));
+diesel::joinable!(communities -> zones (zone_id));
+diesel::joinable!(agreements -> stations (station_id));
+
+diesel::table! {
+    evaluations (id) {
+        id -> BigInt,
+        agreement_id -> BigInt,
+        station_id -> BigInt,
+        scheme_code -> Text,
+        scheme_version -> BigInt,
+        kind -> Text,
+        assessment_start -> Date,
+        assessment_end -> Date,
+        assessment_months_hundredths -> Nullable<BigInt>,
+        onsite_date -> Date,
+        state -> Text,
+        version -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluation_parties (evaluation_id, party_code) {
+        evaluation_id -> BigInt,
+        party_code -> Text,
+        org_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    evaluation_deadlines (evaluation_id, stage) {
+        evaluation_id -> BigInt,
+        stage -> Text,
+        due_on -> Date,
+    }
+}
+
+diesel::joinable!(evaluations -> stations (station_id));
+diesel::joinable!(evaluation_parties -> evaluations (evaluation_id));
+diesel::joinable!(evaluation_parties -> organizations (org_id));
+diesel::joinable!(evaluation_deadlines -> evaluations (evaluation_id));
+
+diesel::table! {
+    targets (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        indicator -> Text,
+        zone_id -> BigInt,
+        target_hundredths -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        chain -> Text,
+        seq -> BigInt,
+        evaluation_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        actor_org_id -> Nullable<BigInt>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        summary -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        event -> Text,
+        evaluation_id -> Nullable<BigInt>,
+        audit_id -> Nullable<BigInt>,
+        recipient_user_id -> BigInt,
+        to_address -> Nullable<Text>,
+        subject -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deadline_extensions (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        stage -> Text,
+        party_code -> Nullable<Text>,
+        old_date -> Date,
+        new_date -> Date,
+        reason -> Text,
+        granted_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_heads (chain) {
+        chain -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    sessions,
+    refresh_tokens,
+    login_attempts,
+    schemes,
+    stations,
+    zones,
+    communities,
+    agreements,
+    evaluations,
+    evaluation_parties,
+    evaluation_deadlines,
+    targets,
+    audit_log,
+    outbox,
+    deadline_extensions,
+    audit_heads
+);

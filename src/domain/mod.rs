@@ -1,0 +1,11 @@
+//! Pure rules: no I/O, no framework types.
+
+pub mod deadline;
+pub mod evaluation;
+pub mod organization;
+pub mod password_policy;
+pub mod points;
+pub mod scheme;
+pub mod throttle;
+pub mod user;
+pub mod workflow;

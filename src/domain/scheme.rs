@@ -1,0 +1,485 @@
+//! Evaluation schemes (评估方案) as data, in the normative shape of DESIGN.md §2, and the
+//! rules a scheme must satisfy before it is accepted.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::organization::OrgKind;
+use super::points::Points;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    /// e.g. guangzhou-2023
+    pub code: String,
+    /// 1, 2, …; a version in use never changes: a change is a new version.
+    pub version: i64,
+    pub name: String,
+    pub total: Points,
+    pub parties: Vec<SchemeParty>,
+    /// Grades, each from its `min` (inclusive) up to the next band.
+    pub bands: Vec<Band>,
+    /// Experts who must submit before the third party's component can be (default 3).
+    #[serde(default = "default_min_experts")]
+    pub min_experts: i64,
+    pub third_party_tree: ScoringTree,
+    pub indicators: Vec<IndicatorDef>,
+    pub outline: Vec<OutlineSection>,
+    /// Fixed report texts: basis, principles, methods.
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+}
+
+fn default_min_experts() -> i64 {
+    3
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeParty {
+    pub code: String,
+    pub name: String,
+    pub org_kind: OrgKind,
+    pub weight: Points,
+    /// The party's own scale; its score is weighted by weight / native_max.
+    pub native_max: Points,
+    /// Zero weight, pass or fail; a failure makes the grade 不合格 whatever the total.
+    #[serde(default)]
+    pub gate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    pub code: String,
+    pub name: String,
+    pub min: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringTree {
+    pub sections: Vec<TreeSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TreeSection {
+    pub code: String,
+    pub name: String,
+    pub items: Vec<TreeItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TreeItem {
+    pub code: String,
+    pub name: String,
+    pub max_points: Points,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorScope {
+    /// Targets and completions per zone (片区).
+    Zone,
+    /// One figure for the whole station.
+    Station,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDef {
+    pub code: String,
+    pub name: String,
+    pub group: String,
+    pub unit: String,
+    pub scope: IndicatorScope,
+    /// Decimal places a completion may have (0…2).
+    pub decimals: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutlineSection {
+    pub code: String,
+    pub title: String,
+}
+
+/// One reason a scheme is refused: where, and what is wrong (in Chinese).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeProblem {
+    pub field: String,
+    pub message: String,
+}
+
+fn problem(field: impl Into<String>, message: impl Into<String>) -> SchemeProblem {
+    SchemeProblem {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Checks codes: well formed and unique within their list.
+fn check_codes<'a>(list: &str, codes: impl Iterator<Item = &'a str>, out: &mut Vec<SchemeProblem>) {
+    let mut seen = HashSet::new();
+    for (index, code) in codes.enumerate() {
+        if !is_code(code) {
+            out.push(problem(
+                format!("{list}[{index}].code"),
+                "代码只能由小写字母、数字和 - _ . 组成（1 到 64 个字符）",
+            ));
+        } else if !seen.insert(code) {
+            out.push(problem(
+                format!("{list}[{index}].code"),
+                format!("代码“{code}”重复"),
+            ));
+        }
+    }
+}
+
+fn sum(mut points: impl Iterator<Item = Points>) -> Option<Points> {
+    points.try_fold(Points::ZERO, |acc, p| acc.checked_add(p))
+}
+
+impl Scheme {
+    /// The scoring party whose score comes from the experts' sheets (the evaluation agency).
+    pub fn third_party(&self) -> Option<&SchemeParty> {
+        self.parties
+            .iter()
+            .find(|p| !p.gate && p.org_kind == OrgKind::EvaluationAgency)
+    }
+
+    /// Every reason this scheme cannot be used; empty when it can.
+    pub fn problems(&self) -> Vec<SchemeProblem> {
+        let mut out = Vec::new();
+        if !is_code(&self.code) {
+            out.push(problem(
+                "code",
+                "方案代码只能由小写字母、数字和 - _ . 组成（1 到 64 个字符）",
+            ));
+        }
+        if self.version < 1 {
+            out.push(problem("version", "版本号须为正整数"));
+        }
+        if self.name.trim().is_empty() {
+            out.push(problem("name", "方案名称不能为空"));
+        }
+        if self.total <= Points::ZERO {
+            out.push(problem("total", "总分须大于 0"));
+        }
+        self.check_parties(&mut out);
+        self.check_bands(&mut out);
+        if self.min_experts < 1 {
+            out.push(problem("min_experts", "专家人数下限至少为 1"));
+        }
+        self.check_tree(&mut out);
+        check_codes(
+            "indicators",
+            self.indicators.iter().map(|i| i.code.as_str()),
+            &mut out,
+        );
+        for (index, indicator) in self.indicators.iter().enumerate() {
+            if indicator.decimals > 2 {
+                out.push(problem(
+                    format!("indicators[{index}].decimals"),
+                    "小数位数只能是 0、1 或 2",
+                ));
+            }
+            if indicator.name.trim().is_empty() {
+                out.push(problem(
+                    format!("indicators[{index}].name"),
+                    "指标名称不能为空",
+                ));
+            }
+        }
+        check_codes(
+            "outline",
+            self.outline.iter().map(|s| s.code.as_str()),
+            &mut out,
+        );
+        for (index, section) in self.outline.iter().enumerate() {
+            if section.title.trim().is_empty() {
+                out.push(problem(
+                    format!("outline[{index}].title"),
+                    "章节标题不能为空",
+                ));
+            }
+        }
+        out
+    }
+
+    fn check_parties(&self, out: &mut Vec<SchemeProblem>) {
+        if self.parties.is_empty() {
+            out.push(problem("parties", "至少需要一个评估方"));
+            return;
+        }
+        check_codes("parties", self.parties.iter().map(|p| p.code.as_str()), out);
+        for (index, party) in self.parties.iter().enumerate() {
+            let field = |name: &str| format!("parties[{index}].{name}");
+            if matches!(
+                party.org_kind,
+                OrgKind::Operator | OrgKind::MunicipalBureau | OrgKind::System
+            ) {
+                out.push(problem(
+                    field("org_kind"),
+                    format!("{}不能作为评分方", party.org_kind.chinese_name()),
+                ));
+            }
+            if party.gate {
+                if party.weight != Points::ZERO {
+                    out.push(problem(
+                        field("weight"),
+                        "一票否决项（gate）的权重须为 0.00",
+                    ));
+                }
+            } else {
+                if party.weight <= Points::ZERO {
+                    out.push(problem(field("weight"), "评分方的权重须大于 0"));
+                }
+                if party.native_max <= Points::ZERO {
+                    out.push(problem(field("native_max"), "评分方的满分须大于 0"));
+                }
+            }
+        }
+        let weights = sum(self.parties.iter().filter(|p| !p.gate).map(|p| p.weight));
+        if weights != Some(self.total) {
+            let shown = weights.map_or_else(|| "过大".to_owned(), |w| w.to_string());
+            out.push(problem(
+                "parties",
+                format!("各评分方权重之和为 {shown}，应等于总分 {}", self.total),
+            ));
+        }
+        let agencies = self
+            .parties
+            .iter()
+            .filter(|p| !p.gate && p.org_kind == OrgKind::EvaluationAgency)
+            .count();
+        if agencies != 1 {
+            out.push(problem(
+                "parties",
+                "须有且只有一个第三方评估机构评分方（其分数来自专家评分表）",
+            ));
+        }
+    }
+
+    fn check_bands(&self, out: &mut Vec<SchemeProblem>) {
+        if self.bands.is_empty() {
+            out.push(problem("bands", "至少需要一个等级"));
+            return;
+        }
+        check_codes("bands", self.bands.iter().map(|b| b.code.as_str()), out);
+        let descending = self.bands.windows(2).all(|pair| pair[0].min > pair[1].min);
+        if !descending {
+            out.push(problem(
+                "bands",
+                "等级须按最低分从高到低排列，且最低分互不相同",
+            ));
+        }
+        if self.bands.iter().any(|b| b.min > self.total) {
+            out.push(problem(
+                "bands",
+                format!("等级的最低分不能超过总分 {}", self.total),
+            ));
+        }
+        if self.bands.last().is_some_and(|b| b.min != Points::ZERO) {
+            out.push(problem(
+                "bands",
+                "最低的等级须从 0.00 分起，使 0 到总分都有等级",
+            ));
+        }
+    }
+
+    fn check_tree(&self, out: &mut Vec<SchemeProblem>) {
+        let sections = &self.third_party_tree.sections;
+        check_codes(
+            "third_party_tree.sections",
+            sections.iter().map(|s| s.code.as_str()),
+            out,
+        );
+        let mut item_codes = HashSet::new();
+        for (s, section) in sections.iter().enumerate() {
+            if section.items.is_empty() {
+                out.push(problem(
+                    format!("third_party_tree.sections[{s}].items"),
+                    "每个部分至少需要一个评分项",
+                ));
+            }
+            for (i, item) in section.items.iter().enumerate() {
+                let field = format!("third_party_tree.sections[{s}].items[{i}]");
+                if !is_code(&item.code) {
+                    out.push(problem(
+                        format!("{field}.code"),
+                        "代码只能由小写字母、数字和 - _ . 组成（1 到 64 个字符）",
+                    ));
+                } else if !item_codes.insert(item.code.as_str()) {
+                    out.push(problem(
+                        format!("{field}.code"),
+                        format!("评分项代码“{}”重复", item.code),
+                    ));
+                }
+                if item.max_points <= Points::ZERO {
+                    out.push(problem(format!("{field}.max_points"), "评分项满分须大于 0"));
+                }
+            }
+        }
+        if let Some(third) = self.third_party() {
+            let items = sum(sections
+                .iter()
+                .flat_map(|s| s.items.iter())
+                .map(|i| i.max_points));
+            if items != Some(third.native_max) {
+                let shown = items.map_or_else(|| "过大".to_owned(), |w| w.to_string());
+                out.push(problem(
+                    "third_party_tree",
+                    format!(
+                        "评分项满分之和为 {shown}，应等于第三方（{}）的满分 {}",
+                        third.name, third.native_max
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The band of a total (`min` inclusive, on the exact total).
+    pub fn band_for(&self, total: Points) -> Option<&Band> {
+        self.bands.iter().find(|band| total >= band.min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> Scheme {
+        let text = match name {
+            "2023" => include_str!("../../config/schemes/guangzhou-2023.json"),
+            _ => include_str!("../../config/schemes/guangzhou-2019.json"),
+        };
+        serde_json::from_str(text).expect("shipped scheme parses")
+    }
+
+    #[test]
+    fn shipped_schemes_are_valid() {
+        for name in ["2023", "2019"] {
+            let scheme = shipped(name);
+            assert_eq!(scheme.problems(), vec![], "{name}");
+        }
+    }
+
+    #[test]
+    fn guangzhou_2023_has_the_four_parties_and_bands_of_the_reports() {
+        let scheme = shipped("2023");
+        let parties: Vec<(&str, String, String)> = scheme
+            .parties
+            .iter()
+            .map(|p| {
+                (
+                    p.code.as_str(),
+                    p.weight.to_string(),
+                    p.native_max.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parties,
+            vec![
+                ("supervisor", "10.00".into(), "10.00".into()),
+                ("purchaser", "20.00".into(), "20.00".into()),
+                ("center", "15.00".into(), "15.00".into()),
+                ("third_party", "55.00".into(), "55.00".into()),
+            ]
+        );
+        let band = |t: &str| {
+            scheme
+                .band_for(t.parse().expect("points"))
+                .map(|b| b.name.as_str())
+        };
+        assert_eq!(band("90.00"), Some("优秀"));
+        assert_eq!(band("89.08"), Some("良好"));
+        assert_eq!(band("59.50"), Some("不合格"));
+        for code in [
+            "records",
+            "visits.home",
+            "cases.sessions",
+            "training.hours",
+            "volunteers.teams",
+        ] {
+            assert!(scheme.indicators.iter().any(|i| i.code == code), "{code}");
+        }
+    }
+
+    #[test]
+    fn guangzhou_2019_is_1000_points_with_a_financial_gate() {
+        let scheme = shipped("2019");
+        assert_eq!(scheme.total.to_string(), "1000.00");
+        assert!(
+            scheme
+                .parties
+                .iter()
+                .any(|p| p.gate && p.weight == Points::ZERO)
+        );
+    }
+
+    #[test]
+    fn weights_that_miss_the_total_are_refused_with_the_sum() {
+        let mut scheme = shipped("2023");
+        scheme.parties[0].weight = "9.00".parse().expect("points");
+        scheme.parties[0].native_max = "9.00".parse().expect("points");
+        let problems = scheme.problems();
+        assert!(
+            problems.iter().any(|p| p.field == "parties"
+                && p.message.contains("99.00")
+                && p.message.contains("100.00")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn items_over_the_third_partys_maximum_are_refused() {
+        let mut scheme = shipped("2023");
+        scheme.third_party_tree.sections[0].items[0].max_points = "99.00".parse().expect("points");
+        let problems = scheme.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "third_party_tree" && p.message.contains("55.00")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn bands_must_be_ordered_and_cover_zero_to_total_and_codes_unique() {
+        let mut scheme = shipped("2023");
+        scheme.bands.swap(0, 1);
+        scheme.bands.last_mut().expect("bands").min = "10.00".parse().expect("points");
+        scheme.indicators[1].code = scheme.indicators[0].code.clone();
+        let fields: Vec<String> = scheme.problems().into_iter().map(|p| p.field).collect();
+        assert!(
+            fields.iter().filter(|f| *f == "bands").count() >= 2,
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&"indicators[1].code".to_owned()),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn a_gate_has_zero_weight() {
+        let mut scheme = shipped("2019");
+        let gate = scheme.parties.iter_mut().find(|p| p.gate).expect("gate");
+        gate.weight = "10.00".parse().expect("points");
+        assert!(scheme.problems().iter().any(|p| p.message.contains("gate")));
+    }
+}

@@ -1,0 +1,13 @@
+//! pinggu (评估): the evaluation of government-purchased social work service stations.
+//! See DESIGN.md of the project for the domain; README.md for running it.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod schemes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

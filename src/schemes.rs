@@ -1,0 +1,59 @@
+//! The schemes that ship with pinggu: config/schemes/*.json, embedded in the binary; a file of
+//! the same name in the working directory's config/schemes overrides the embedded one, and other
+//! files there are added.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::domain::scheme::Scheme;
+
+const EMBEDDED: [(&str, &str); 2] = [
+    (
+        "guangzhou-2023.json",
+        include_str!("../config/schemes/guangzhou-2023.json"),
+    ),
+    (
+        "guangzhou-2019.json",
+        include_str!("../config/schemes/guangzhou-2019.json"),
+    ),
+];
+
+/// The shipped schemes, each checked; a broken one stops start-up with its reasons.
+pub fn shipped(base_dir: &Path) -> anyhow::Result<Vec<Scheme>> {
+    let dir = base_dir.join("config/schemes");
+    let mut texts: Vec<(String, String)> = EMBEDDED
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path())
+                .with_context(|| format!("cannot read {}", entry.path().display()))?;
+            match texts.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = text,
+                None => texts.push((name, text)),
+            }
+        }
+    }
+    texts
+        .iter()
+        .map(|(name, text)| {
+            let scheme: Scheme =
+                serde_json::from_str(text).with_context(|| format!("config/schemes/{name}"))?;
+            let problems = scheme.problems();
+            if !problems.is_empty() {
+                let reasons: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect();
+                bail!("config/schemes/{name} is refused: {}", reasons.join("; "));
+            }
+            Ok(scheme)
+        })
+        .collect()
+}

@@ -1,0 +1,129 @@
+//! Builds the application from settings and binds its listener (port 0 in tests), so tests run
+//! the very code that production runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::api::error::ApiError;
+use crate::api::routing::{RouteTable, problem_for_error, unmatched};
+use crate::api::{self, ApiDoc, OpenApiJson};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::password::PasswordHasher;
+use crate::db;
+use crate::settings::{Settings, resolve_jwt_secret};
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates and binds; the server starts when `run_until_stopped` is awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let state = prepare_state(settings).await?;
+        let listener = TcpListener::bind(&state.settings.server.bind)
+            .with_context(|| format!("cannot listen on {}", state.settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = serve(listener, state)?;
+        Ok(Application { port, server })
+    }
+
+    /// Stops the server (tests restart on the same database with it).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Everything that blocks (connecting, migrating, the hasher's decoy hash) runs off the
+/// async runtime.
+async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+    let secret = resolve_jwt_secret(&settings)?;
+    let settings = Arc::new(settings);
+    let blocking_settings = settings.clone();
+    let (pool, hasher) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let url = secrecy::ExposeSecret::expose_secret(&blocking_settings.database.url).to_owned();
+        let pool = db::connect(&url, blocking_settings.database.pool_size)?;
+        let applied = db::migrate(&pool)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "migrations applied");
+        }
+        let shipped = crate::schemes::shipped(&std::env::current_dir()?)?;
+        let mut conn = pool.get().context("cannot connect to the database")?;
+        let installed =
+            db::write_transaction(&mut conn, |conn| db::schemes::install(conn, &shipped))?;
+        if !installed.is_empty() {
+            tracing::info!(?installed, "schemes installed");
+        }
+        drop(conn);
+        Ok((pool, PasswordHasher::new()?))
+    })
+    .await
+    .context("start-up thread failed")??;
+    Ok(AppState {
+        jwt: JwtKeys::new(&secret, settings.auth.access_ttl_seconds),
+        pool,
+        settings,
+        hasher,
+    })
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, doc) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(api::routes)
+            .split_for_parts();
+        let doc_json = doc.to_json().unwrap_or_else(|_| "{}".into());
+        app.app_data(state.clone())
+            .app_data(web::Data::new(OpenApiJson(doc_json)))
+            .app_data(web::Data::new(RouteTable::from_openapi(&doc)))
+            .app_data(
+                web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("资源").into()),
+            )
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
+            )
+            .default_service(web::to(unmatched))
+            .wrap(ErrorHandlers::new().default_handler(problem_for_error))
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().copied();
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    if let Some(id) = request_id
+                        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+                    {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

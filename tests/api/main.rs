@@ -1,0 +1,16 @@
+//! Black-box tests through HTTP and the command line, every body on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod evaluations;
+mod openapi;
+mod organizations;
+mod passwords;
+mod schemes;
+mod stations;
+mod tenancy;
+mod users;
+mod workflow;

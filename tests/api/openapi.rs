@@ -1,0 +1,145 @@
+//! The OpenAPI document lists exactly the routes the router serves.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+both_backends!(openapi_lists_every_route_the_router_has);
+
+/// Every route of the service; a route added to the router must be added here, and is
+/// checked against the document and against the running router.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/api/v1/openapi.json"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/me/password"),
+    ("GET", "/api/v1/organizations"),
+    ("POST", "/api/v1/organizations"),
+    ("GET", "/api/v1/organizations/{id}"),
+    ("GET", "/api/v1/users"),
+    ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/users/{id}"),
+    ("PATCH", "/api/v1/users/{id}"),
+    ("GET", "/api/v1/admin/login-attempts"),
+    ("GET", "/api/v1/schemes"),
+    ("POST", "/api/v1/schemes"),
+    ("GET", "/api/v1/schemes/{code}"),
+    ("GET", "/api/v1/stations"),
+    ("POST", "/api/v1/stations"),
+    ("GET", "/api/v1/stations/{id}"),
+    ("POST", "/api/v1/stations/{id}/agreements"),
+    ("GET", "/api/v1/agreements/{id}"),
+    ("GET", "/api/v1/evaluations"),
+    ("POST", "/api/v1/evaluations"),
+    ("GET", "/api/v1/evaluations/{id}"),
+    ("POST", "/api/v1/evaluations/{id}/transitions"),
+    ("GET", "/api/v1/evaluations/{id}/timeline"),
+    ("PUT", "/api/v1/evaluations/{id}/targets"),
+    ("GET", "/api/v1/evaluations/{id}/targets"),
+    ("POST", "/api/v1/evaluations/{id}/extensions"),
+];
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+async fn openapi_lists_every_route_the_router_has(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.expect("json");
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "OpenAPI 3.1"
+    );
+
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let method = method.to_ascii_uppercase();
+            documented.insert((method.clone(), path.clone()));
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents its answers"
+            );
+            if matches!(method.as_str(), "POST" | "PUT" | "PATCH") && !path.ends_with("/logout") {
+                let has_body = operation.get("requestBody").is_some();
+                assert!(has_body, "{method} {path} documents its request body");
+            }
+        }
+    }
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        documented, expected,
+        "the document and the route list differ"
+    );
+
+    // The router serves exactly these: each listed method is routed, every other method on a
+    // listed path answers 405.
+    for (path, methods) in group(ROUTES) {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{code}", "guangzhou-2023");
+        for method in METHODS {
+            let response = app
+                .request(
+                    Method::from_bytes(method.as_bytes()).expect("method"),
+                    &concrete,
+                    None,
+                    None,
+                )
+                .await;
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            if methods.contains(&method) {
+                assert!(
+                    status != StatusCode::METHOD_NOT_ALLOWED && body["type"] != "route-not-found",
+                    "{method} {path} is documented but not routed ({status}, {body})"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is routed but not documented"
+                );
+            }
+        }
+    }
+    // Request and response schemas are in the document.
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for name in [
+        "LoginRequest",
+        "TokenResponse",
+        "CreateUser",
+        "UpdateUser",
+        "UserView",
+        "Problem",
+        "CreateOrganization",
+        "Scheme",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name}");
+    }
+}
+
+fn group(routes: &[(&'static str, &'static str)]) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (method, path) in routes {
+        match grouped.iter_mut().find(|(p, _)| p == path) {
+            Some((_, methods)) => methods.push(method),
+            None => grouped.push((path, vec![method])),
+        }
+    }
+    grouped
+}
