@@ -142,19 +142,24 @@ fn recipients(event: Event, detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i
     orgs
 }
 
+/// What the event's guard reads, and only that: other events pay no queries for it.
 fn facts(
     conn: &mut DbConnection,
+    event: Event,
     detail: &EvaluationDetail,
     scheme: &Scheme,
 ) -> Result<Facts, ApiError> {
-    Ok(Facts {
-        parties_set: scheme
-            .parties
-            .iter()
-            .all(|p| detail.parties.iter().any(|(code, _)| *code == p.code)),
-        deadlines_set: detail.deadlines.len() == Stage::ALL.len(),
-        targets_set: targets::count(conn, detail.row.id)? > 0,
-        ..Facts::default()
+    Ok(match event {
+        Event::Open => Facts {
+            parties_set: scheme
+                .parties
+                .iter()
+                .all(|p| detail.parties.iter().any(|(code, _)| *code == p.code)),
+            deadlines_set: detail.deadlines.len() == Stage::ALL.len(),
+            targets_set: targets::count(conn, detail.row.id)? > 0,
+            ..Facts::default()
+        },
+        _ => Facts::default(),
     })
 }
 
@@ -230,7 +235,8 @@ pub async fn transition(
                     },
                 )?;
             let scheme = scheme_of(&detail)?;
-            let missing = workflow::missing(body.event, &facts(conn, &detail, &scheme)?);
+            let missing =
+                workflow::missing(body.event, &facts(conn, body.event, &detail, &scheme)?);
             if !missing.is_empty() {
                 return Err(ApiError::TransitionRefused {
                     detail: format!(
@@ -279,8 +285,7 @@ pub async fn transition(
                 &subject,
                 now,
             )?;
-            store::find(conn, id)?
-                .ok_or_else(|| ApiError::from(anyhow::anyhow!("evaluation {id} vanished")))
+            Ok(detail.advanced(to.code(), now))
         })
     })
     .await?;

@@ -121,8 +121,9 @@ pub struct EvaluationDetail {
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EvaluationDetail>> {
     let rows = evaluations::table
+        .inner_join(stations::table)
         .filter(evaluations::id.eq(id))
-        .select(EvaluationRow::as_select())
+        .select((EvaluationRow::as_select(), stations::name))
         .load(conn)?;
     Ok(details(conn, rows)?.into_iter().next())
 }
@@ -147,7 +148,8 @@ pub fn list(
 ) -> QueryResult<(Vec<EvaluationDetail>, i64)> {
     let mut count = evaluations::table.into_boxed();
     let mut rows = evaluations::table
-        .select(EvaluationRow::as_select())
+        .inner_join(stations::table)
+        .select((EvaluationRow::as_select(), stations::name))
         .order(evaluations::id)
         .limit(page.per_page)
         .offset(page.offset())
@@ -170,19 +172,13 @@ pub fn list(
     Ok((details(conn, rows)?, total))
 }
 
-/// Stations, parties, deadlines, party extensions and schemes of some evaluations: five queries for any number.
+/// Parties, deadlines, party extensions and schemes of some evaluations (with their station's
+/// name): four queries for any number.
 fn details(
     conn: &mut DbConnection,
-    rows: Vec<EvaluationRow>,
+    rows: Vec<(EvaluationRow, String)>,
 ) -> QueryResult<Vec<EvaluationDetail>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let station_ids: Vec<i64> = rows.iter().map(|r| r.station_id).collect();
-    let station_names: HashMap<i64, String> = stations::table
-        .filter(stations::id.eq_any(&station_ids))
-        .select((stations::id, stations::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
     let mut parties: HashMap<i64, Vec<(String, OrganizationRow)>> = HashMap::new();
     let party_rows: Vec<(i64, String, OrganizationRow)> = evaluation_parties::table
         .inner_join(organizations::table.on(organizations::id.eq(evaluation_parties::org_id)))
@@ -229,7 +225,7 @@ fn details(
                 .insert((stage, party), date);
         }
     }
-    let codes: Vec<String> = rows.iter().map(|r| r.scheme_code.clone()).collect();
+    let codes: Vec<String> = rows.iter().map(|(r, _)| r.scheme_code.clone()).collect();
     let documents: HashMap<(String, i64), String> = schemes::table
         .filter(schemes::code.eq_any(&codes))
         .select((schemes::code, schemes::version, schemes::document))
@@ -239,11 +235,8 @@ fn details(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|row| EvaluationDetail {
-            station_name: station_names
-                .get(&row.station_id)
-                .cloned()
-                .unwrap_or_default(),
+        .map(|(row, station_name)| EvaluationDetail {
+            station_name,
             parties: parties.remove(&row.id).unwrap_or_default(),
             deadlines: deadlines.remove(&row.id).unwrap_or_default(),
             party_extensions: party_extensions.remove(&row.id).unwrap_or_default(),
@@ -276,6 +269,16 @@ pub fn advance(
             evaluations::updated_at.eq(now),
         ))
         .execute(conn)
+}
+
+impl EvaluationDetail {
+    /// The detail as a successful `advance` left it, without reading it again.
+    pub fn advanced(mut self, to: &str, now: NaiveDateTime) -> EvaluationDetail {
+        self.row.state = to.to_owned();
+        self.row.version += 1;
+        self.row.updated_at = now;
+        self
+    }
 }
 
 /// Claims the evaluation for a write that keeps its state: bumps the version if it is still

@@ -1,0 +1,492 @@
+//! Workflow transitions per second on PostgreSQL: over HTTP (the release binary, 32 clients)
+//! next to `pgbench` running the transition's own statements (the versioned state UPDATE, the
+//! audit INSERT with its chain link, the outbox INSERT) as one transaction at the same
+//! concurrency on the same server — once with every client on its own evaluation, once with all
+//! clients on one hot evaluation.
+//!
+//! Run: `cargo bench --bench transitions` (PostgreSQL at PINGGU_BENCH_POSTGRES_URL, default
+//! postgres://postgres@127.0.0.1:5432/postgres; pgbench on PATH; seconds per run in
+//! PINGGU_BENCH_SECONDS, default 15). Transitions are counted from the audit rows they wrote, so
+//! refused attempts (a stale version on the hot evaluation) do not count; latencies are of every
+//! attempt.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CLIENTS: usize = 32;
+const PASSWORD: &str = "Bench-pass-2025";
+const SECRET: &str = "bench-secret-bench-secret-bench-secret-00";
+
+struct Server {
+    child: Child,
+    base: String,
+    admin_url: String,
+    database: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
+            let _ = diesel::sql_query(drop).execute(&mut conn);
+        }
+    }
+}
+
+fn database_url(admin_url: &str, database: &str) -> String {
+    match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{database}"),
+        None => admin_url.to_owned(),
+    }
+}
+
+fn start_server(admin_url: &str) -> Server {
+    pinggu::db::prepare_tls();
+    let database = format!("pinggu_bench_{}", std::process::id());
+    let mut conn = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
+    diesel::sql_query(format!("CREATE DATABASE {database}"))
+        .execute(&mut conn)
+        .expect("create database");
+    let url = database_url(admin_url, &database);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let binary = env!("CARGO_BIN_EXE_pinggu");
+    let work = std::env::temp_dir();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("PINGGU__AUTH__JWT_SECRET", SECRET),
+        ("PINGGU__LOG__LEVEL", "error"),
+    ];
+    let mut create = Command::new(binary)
+        .args(["admin", "create", "--username", "admin", "--password-stdin"])
+        .envs(env)
+        .current_dir(&work)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("pinggu admin create");
+    use std::io::Write;
+    if let Some(stdin) = create.stdin.as_mut() {
+        writeln!(stdin, "{PASSWORD}").expect("password to stdin");
+    }
+    assert!(create.wait().expect("admin create").success());
+    let child = Command::new(binary)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .envs(env)
+        .current_dir(&work)
+        .spawn()
+        .expect("pinggu serve");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        admin_url: admin_url.to_owned(),
+        database,
+    }
+}
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn created(&self, path: &str, token: &str, body: &Value) -> i64 {
+        let (status, body) = self.post(path, token, body).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    async fn login(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/auth/login", self.base))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        let body: Value = response.json().await.expect("login body");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+}
+
+struct Fixture {
+    station: String,
+    agency: String,
+    evaluations: Vec<i64>,
+    orgs: [i64; 3],
+}
+
+/// One district with managers of the operator, agency and bureau, and `count` opened evaluations.
+async fn fixture(api: &Api, count: usize) -> Fixture {
+    let admin = api.login("admin").await;
+    let mut orgs = Vec::new();
+    for (name, kind) in [
+        ("荔湾区民政局", "civil_affairs_bureau"),
+        ("西村街道办事处", "street_office"),
+        ("逢源人家服务中心", "operator"),
+        ("广州市社会工作协会", "evaluation_agency"),
+        ("广州市社会工作督导中心", "supervision_center"),
+    ] {
+        let body = json!({"name": name, "kind": kind, "district": "荔湾区"});
+        orgs.push(api.created("/organizations", &admin, &body).await);
+    }
+    for (username, org) in [
+        ("bureau", orgs[0]),
+        ("station", orgs[2]),
+        ("agency", orgs[3]),
+    ] {
+        let body = json!({"username": username, "display_name": username, "password": PASSWORD,
+            "email": format!("{username}@example.cn"), "organization_id": org, "role": "manager",
+            "must_change_password": false});
+        api.created("/users", &admin, &body).await;
+    }
+    let bureau = api.login("bureau").await;
+    let station = api
+        .created(
+            "/stations",
+            &bureau,
+            &json!({"name": "西村街社工服务站", "district": "荔湾区", "street": "西村街",
+                "operator_org_id": orgs[2], "purchaser_org_id": orgs[1], "supervisor_org_id": orgs[0],
+                "zones": [{"name": "一片区", "communities": ["西村社区"]}]}),
+        )
+        .await;
+    let agreement = api
+        .created(
+            &format!("/stations/{station}/agreements"),
+            &bureau,
+            &json!({"period_start": "2024-12-11", "period_end": "2025-12-10",
+                "funding_yuan": "1200000.00", "required_staff": 20, "required_certified_staff": 13}),
+        )
+        .await;
+    let agency = api.login("agency").await;
+    let mut evaluations = Vec::new();
+    for _ in 0..count {
+        let id = api
+            .created(
+                "/evaluations",
+                &bureau,
+                &json!({"agreement_id": agreement, "scheme_code": "guangzhou-2023", "kind": "mid_term",
+                    "assessment_start": "2024-12-11", "assessment_end": "2025-04-30",
+                    "onsite_date": "2025-05-13", "agency_org_id": orgs[3], "center_org_id": orgs[4],
+                    "deadlines": {"self_assessment": "2025-05-06", "onsite_scoring": "2025-05-13",
+                                  "draft_feedback": "2025-05-27", "bureau_review": "2025-06-10"}}),
+            )
+            .await;
+        let response = api
+            .client
+            .put(format!("{}/evaluations/{id}/targets", api.base))
+            .bearer_auth(&agency)
+            .json(&json!({"rows": [{"indicator": "training.hours", "zone_id": null, "target": "1080"}]}))
+            .send()
+            .await
+            .expect("targets");
+        assert!(response.status().is_success());
+        let (status, body) = api
+            .post(
+                &format!("/evaluations/{id}/transitions"),
+                &agency,
+                &json!({"event": "open"}),
+            )
+            .await;
+        assert!(status.is_success(), "open: {body}");
+        evaluations.push(id);
+    }
+    Fixture {
+        station: api.login("station").await,
+        agency,
+        evaluations,
+        orgs: [orgs[0], orgs[2], orgs[3]],
+    }
+}
+
+struct Run {
+    transitions: u64,
+    attempts: usize,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.transitions as f64 / self.seconds
+    }
+
+    fn attempt_rate(&self) -> f64 {
+        self.attempts as f64 / self.seconds
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn audit_rows(url: &str) -> u64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = PgConnection::establish(url).expect("connect");
+    let rows: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS n FROM audit_log")
+        .load(&mut conn)
+        .expect("count");
+    rows.first().map_or(0, |c| c.n as u64)
+}
+
+/// Each client fires the event its last known version calls for (the state flips with every
+/// transition), sending that version; a 409 tells it the current version.
+async fn http_run(api: Arc<Api>, fixture: &Fixture, hot: bool, seconds: u64, url: &str) -> Run {
+    let before = audit_rows(url);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let api = api.clone();
+        let evaluation = if hot {
+            fixture.evaluations[0]
+        } else {
+            fixture.evaluations[1 + client]
+        };
+        let (station, agency) = (fixture.station.clone(), fixture.agency.clone());
+        tasks.push(tokio::spawn(async move {
+            let path = format!("/evaluations/{evaluation}/transitions");
+            let (mut version, mut latencies) = (None::<i64>, Vec::new());
+            while Instant::now() < deadline {
+                // After `open` (version 3 of a fresh evaluation) odd versions are in self_assessment.
+                let submit = version.is_none_or(|v| v % 2 == 1);
+                let body = if submit {
+                    json!({"event": "submit_self_assessment", "version": version})
+                } else {
+                    json!({"event": "return_self_assessment", "version": version, "reason": "压测"})
+                };
+                let token = if submit { &station } else { &agency };
+                let started = Instant::now();
+                let (status, answer) = api.post(&path, token, &body).await;
+                latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+                version = match status {
+                    StatusCode::OK => answer["version"].as_i64(),
+                    StatusCode::CONFLICT => answer["current_version"].as_i64(),
+                    other => panic!("transition answered {other}: {answer}"),
+                };
+            }
+            latencies
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.expect("client"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    Run {
+        transitions: audit_rows(url) - before,
+        attempts: latencies.len(),
+        seconds: elapsed,
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+    }
+}
+
+/// The statements of one transition, as one pgbench transaction.
+const SCRIPT: &str = r#"
+BEGIN;
+SELECT state, version FROM evaluations WHERE id = :eid \gset
+WITH moved AS (
+  UPDATE evaluations
+     SET state = CASE WHEN ':state' = 'self_assessment' THEN 'onsite_scoring' ELSE 'self_assessment' END,
+         version = :version + 1, updated_at = now()
+   WHERE id = :eid AND state = ':state' AND version = :version
+  RETURNING 1)
+SELECT COUNT(*) AS moved FROM moved \gset
+\if :moved
+SELECT seq AS head_seq, hash AS head_hash FROM audit_log
+ WHERE chain = 'evaluation:' || :eid ORDER BY seq DESC LIMIT 1 \gset
+INSERT INTO audit_log (chain, seq, evaluation_id, actor_id, actor_org_id, action, entity,
+    entity_id, from_state, to_state, summary, reason, request_id, at, prev_hash, hash)
+VALUES ('evaluation:' || :eid, :head_seq + 1, :eid, 2, :station_org, 'pgbench', 'evaluation',
+    :eid, ':state', 'next', '提交自评：自评 → 实地评估', NULL, 'pgbench', now(), ':head_hash',
+    encode(sha256(convert_to(':head_hash' || (:head_seq + 1)::text || ':state', 'UTF8')), 'hex'))
+RETURNING id AS audit_id \gset
+INSERT INTO outbox (event, evaluation_id, audit_id, recipient_user_id, to_address, subject,
+    status, attempts, created_at)
+SELECT 'pgbench', :eid, :audit_id, id, email, '【西村街社工服务站】提交自评', 'queued', 0, now()
+  FROM users
+ WHERE organization_id IN (:agency_org, :bureau_org) AND NOT disabled AND role <> 'expert'
+ ORDER BY id;
+\endif
+END;
+"#;
+
+fn pgbench_run(fixture: &Fixture, hot: bool, seconds: u64, url: &str, dir: &Path) -> Run {
+    let choose = if hot {
+        format!("\\set eid {}\n", fixture.evaluations[0])
+    } else {
+        format!("\\set eid {} + :client_id\n", fixture.evaluations[1])
+    };
+    let script = dir.join("transition.sql");
+    std::fs::write(&script, format!("{choose}{SCRIPT}")).expect("script");
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("pgbench_log")
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let before = audit_rows(url);
+    let [bureau, station, agency] = fixture.orgs;
+    let output = Command::new("pgbench")
+        .current_dir(dir)
+        .args([
+            "-n",
+            "-c",
+            &CLIENTS.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &seconds.to_string(),
+        ])
+        .args(["-l", "-f", "transition.sql"])
+        .args(["-D", &format!("station_org={station}")])
+        .args(["-D", &format!("agency_org={agency}")])
+        .args(["-D", &format!("bureau_org={bureau}")])
+        .arg(url)
+        .output()
+        .expect("pgbench on PATH");
+    assert!(
+        output.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = String::from_utf8_lossy(&output.stdout);
+    let seconds_run = report
+        .lines()
+        .find_map(|l| l.strip_prefix("duration: "))
+        .and_then(|d| d.trim_end_matches(" s").trim().parse().ok())
+        .unwrap_or(seconds as f64);
+    // Per-transaction log: client, transaction, latency in µs, …
+    let mut latencies = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("pgbench_log")
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            latencies.extend(text.lines().filter_map(|l| {
+                l.split_whitespace()
+                    .nth(2)
+                    .and_then(|us| us.parse::<f64>().ok())
+                    .map(|us| us / 1000.0)
+            }));
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    Run {
+        transitions: audit_rows(url) - before,
+        attempts: latencies.len(),
+        seconds: seconds_run,
+        p50_ms: percentile(&latencies, 50.0),
+        p99_ms: percentile(&latencies, 99.0),
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` would run this too: only on request.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let admin_url = std::env::var("PINGGU_BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let seconds: u64 = std::env::var("PINGGU_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let server = start_server(&admin_url);
+    let url = database_url(&admin_url, &server.database);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let api = Arc::new(Api {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(CLIENTS)
+            .build()
+            .expect("client"),
+        base: server.base.clone(),
+    });
+    let fixture = runtime.block_on(async {
+        for _ in 0..200 {
+            let ready = format!("{}/readyz", api.base.trim_end_matches("/api/v1"));
+            if api
+                .client
+                .get(&ready)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        fixture(&api, 1 + CLIENTS).await
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "{CLIENTS} clients, {seconds} s per run, release build; transitions/s counted from audit rows"
+    );
+    println!(
+        "| run | HTTP: transitions/s, p50 / p99 | pgbench: transitions/s, p50 / p99 | HTTP ÷ pgbench |"
+    );
+    println!("|---|---|---|---|");
+    for (name, hot) in [
+        ("different evaluations", false),
+        ("one hot evaluation", true),
+    ] {
+        let http = runtime.block_on(http_run(api.clone(), &fixture, hot, seconds, &url));
+        let raw = pgbench_run(&fixture, hot, seconds, &url, dir.path());
+        println!(
+            "| {name} | {:.0}/s ({:.0}/s), {:.1} ms / {:.1} ms | {:.0}/s ({:.0}/s), {:.1} ms / {:.1} ms | {:.2} |",
+            http.rate(),
+            http.attempt_rate(),
+            http.p50_ms,
+            http.p99_ms,
+            raw.rate(),
+            raw.attempt_rate(),
+            raw.p50_ms,
+            raw.p99_ms,
+            http.rate() / raw.rate().max(f64::MIN_POSITIVE)
+        );
+    }
+    drop(server);
+}
