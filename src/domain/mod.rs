@@ -2,10 +2,12 @@
 
 pub mod deadline;
 pub mod evaluation;
+pub mod indicators;
 pub mod organization;
 pub mod password_policy;
 pub mod points;
 pub mod scheme;
+pub mod staffing;
 pub mod throttle;
 pub mod user;
 pub mod workflow;

@@ -23,6 +23,55 @@ impl Points {
     pub fn checked_add(self, other: Points) -> Option<Points> {
         self.0.checked_add(other.0).map(Points)
     }
+
+    /// `self / denominator`, rounded half-up to two places; None when dividing by zero.
+    pub fn ratio(self, denominator: Points) -> Option<Points> {
+        rounded_quotient(i128::from(self.0) * 100, i128::from(denominator.0))
+    }
+
+    /// `self × 100 / whole` as a percentage, rounded half-up; None when `whole` is zero.
+    pub fn percent_of(self, whole: Points) -> Option<Points> {
+        rounded_quotient(i128::from(self.0) * 10_000, i128::from(whole.0))
+    }
+
+    /// `self × count`, e.g. staff × months.
+    pub fn times(self, count: i64) -> Points {
+        Points(self.0.saturating_mul(count))
+    }
+}
+
+/// numerator / denominator in hundredths, half away from zero (四舍五入 on magnitudes).
+fn rounded_quotient(numerator: i128, denominator: i128) -> Option<Points> {
+    if denominator == 0 {
+        return None;
+    }
+    let negative = (numerator < 0) != (denominator < 0);
+    let (n, d) = (numerator.unsigned_abs(), denominator.unsigned_abs());
+    let magnitude = (n * 2 + d) / (d * 2);
+    let magnitude = i64::try_from(magnitude).ok()?;
+    Some(Points(if negative { -magnitude } else { magnitude }))
+}
+
+impl std::ops::Add for Points {
+    type Output = Points;
+
+    fn add(self, other: Points) -> Points {
+        Points(self.0.saturating_add(other.0))
+    }
+}
+
+impl std::ops::Sub for Points {
+    type Output = Points;
+
+    fn sub(self, other: Points) -> Points {
+        Points(self.0.saturating_sub(other.0))
+    }
+}
+
+impl std::iter::Sum for Points {
+    fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
+        iter.fold(Points::ZERO, |a, b| a + b)
+    }
 }
 
 /// Why a text is not a number of points.
@@ -130,6 +179,29 @@ mod tests {
             "9999999999999".parse::<Points>(),
             Err(PointsError::TooLarge)
         );
+    }
+
+    #[test]
+    fn ratios_round_half_up_to_two_places() {
+        let p = |s: &str| s.parse::<Points>().expect("points");
+        assert_eq!(p("1011").percent_of(p("1400")), Some(p("72.21")));
+        assert_eq!(p("783.50").percent_of(p("1080")), Some(p("72.55")));
+        assert_eq!(p("160").percent_of(p("240")), Some(p("66.67")));
+        // 0.125 → 0.13, and 71 / 92.5 = 76.756… → 76.76.
+        assert_eq!(p("1").ratio(p("8")), Some(p("0.13")));
+        assert_eq!(p("71").percent_of(p("92.50")), Some(p("76.76")));
+        assert_eq!(p("783.50").ratio(p("92.50")), Some(p("8.47")));
+        assert_eq!(p("5").percent_of(Points::ZERO), None);
+        assert_eq!(
+            (Points::ZERO - p("0.125".trim_end_matches('5'))).to_string(),
+            "-0.12"
+        );
+        assert_eq!(
+            (Points::ZERO - p("1")).ratio(p("8")),
+            Some(Points::ZERO - p("0.13"))
+        );
+        assert_eq!(p("2.5").times(13), p("32.50"));
+        assert_eq!([p("1"), p("0.5")].into_iter().sum::<Points>(), p("1.50"));
     }
 
     #[test]
