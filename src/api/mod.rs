@@ -1,19 +1,24 @@
 //! The JSON API: one module per resource, registered in `routes`, the only place that adds a
 //! route; every route is documented by the same registration (utoipa-actix-web).
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod evaluations;
 pub mod extract;
 pub mod health;
+pub mod indicators;
 pub mod me;
 pub mod organizations;
 pub mod routing;
 pub mod schemes;
+pub mod self_assessment;
+pub mod staff;
 pub mod stations;
 pub mod users;
 pub mod views;
+pub mod warnings;
 pub mod workflow;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -88,8 +93,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(evaluations::get_one)
                 .service(workflow::transition)
                 .service(workflow::timeline)
-                .service(workflow::put_targets)
-                .service(workflow::get_targets)
+                .service(indicators::put_targets)
+                .service(indicators::get_targets)
+                .service(indicators::put_indicators)
+                .service(indicators::get_indicators)
+                .service(staff::put_staff)
+                .service(staff::get_staff)
+                .service(self_assessment::put_self_assessment)
+                .service(self_assessment::get_self_assessment)
+                .service(warnings::get_warnings)
                 .service(workflow::extend),
         );
 }

@@ -1,117 +1,29 @@
-//! The evaluation's workflow: POST /evaluations/{id}/transitions, GET …/timeline, and the
-//! service-indicator targets set in setup (PUT, GET …/targets).
+//! The evaluation's workflow: POST /evaluations/{id}/transitions, GET …/timeline, and deadline
+//! extensions (POST …/extensions).
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::error::{ApiError, FieldError, Problem};
+use super::access::{
+    actor_of, claim_version, organizer_write, request_id, scheme_of, state_of, visible,
+};
+use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationView, today, view};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
-use crate::auth::extractor::AuthenticatedUser;
-use crate::auth::permissions::can_view_evaluation;
 use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
-use crate::db::{self, DbConnection, outbox, targets};
+use crate::db::{self, DbConnection, outbox, self_assessments, targets};
 use crate::domain::evaluation::Stage;
 use crate::domain::organization::OrgKind;
-use crate::domain::points::Points;
-use crate::domain::scheme::{IndicatorScope, Scheme};
-use crate::domain::user::Role;
-use crate::domain::workflow::{self, Actor, Event, Facts, Party, Refusal, State};
+use crate::domain::scheme::Scheme;
+use crate::domain::workflow::{self, Event, Facts, Refusal, State};
+use crate::domain::{indicators, staffing};
 use crate::state::AppState;
-
-/// The request id of tracing-actix-web, for the audit entry.
-fn request_id(req: &HttpRequest) -> Option<String> {
-    req.extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(ToString::to_string)
-}
-
-/// The part the caller's organization plays in this evaluation.
-pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
-    let org = &user.organization;
-    let party = if user.role == Role::Admin {
-        Party::Admin
-    } else if org.kind == OrgKind::MunicipalBureau {
-        Party::Municipal
-    } else if detail
-        .parties
-        .iter()
-        .any(|(code, o)| code == STATION_PARTY && o.id == org.id)
-    {
-        Party::Station
-    } else {
-        match org.kind {
-            OrgKind::CivilAffairsBureau => Party::Bureau,
-            OrgKind::StreetOffice => Party::Purchaser,
-            OrgKind::SupervisionCenter => Party::Center,
-            OrgKind::EvaluationAgency => Party::Agency,
-            OrgKind::Operator => Party::Station,
-            _ => Party::Extra,
-        }
-    };
-    Actor {
-        party,
-        role: user.role,
-    }
-}
-
-/// Loads an evaluation the caller may see, or 404.
-fn visible(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    id: i64,
-) -> Result<EvaluationDetail, ApiError> {
-    store::find(conn, id)?
-        .filter(|d| can_view_evaluation(user, d))
-        .ok_or(ApiError::NotFound("评估"))
-}
-
-fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, ApiError> {
-    serde_json::from_str(&detail.scheme_document)
-        .map_err(|e| ApiError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
-}
-
-fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
-    State::from_code(&detail.row.state).ok_or_else(|| {
-        anyhow::anyhow!(
-            "evaluation {} has state {}",
-            detail.row.id,
-            detail.row.state
-        )
-        .into()
-    })
-}
-
-/// The start of a write that the organizers make (the agency's or bureau's manager, or an
-/// admin): the evaluation if the caller sees it (404), may make it (403), and saw its current
-/// version (409).
-fn organizer_write(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    id: i64,
-    expected: Option<i64>,
-    denial: &str,
-) -> Result<EvaluationDetail, ApiError> {
-    let detail = visible(conn, user, id)?;
-    let actor = actor_of(user, &detail);
-    let allowed = actor.role == Role::Admin
-        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
-    if !allowed {
-        return Err(ApiError::forbidden(denial));
-    }
-    if expected.is_some_and(|v| v != detail.row.version) {
-        return Err(ApiError::StaleVersion {
-            current: detail.row.version,
-        });
-    }
-    Ok(detail)
-}
 
 /// The parties each event concerns: their users get the notice.
 fn recipients(event: Event, detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
@@ -159,6 +71,26 @@ fn facts(
             targets_set: targets::count(conn, detail.row.id)? > 0,
             ..Facts::default()
         },
+        Event::SubmitSelfAssessment => {
+            let table = super::indicators::table_of(conn, detail, scheme)?;
+            let roster = super::staff::roster_of(conn, detail.row.id)?;
+            let period =
+                staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+            let narrative = self_assessments::find(conn, detail.row.id)?;
+            Facts {
+                missing_completions: Some(indicators::missing_completions(&table)),
+                missing_roster_months: Some(
+                    staffing::unfilled_months(&roster, &period)
+                        .into_iter()
+                        .map(|m| m.chinese())
+                        .collect(),
+                ),
+                narrative_written: Some(
+                    narrative.is_some_and(|(text, _, _)| !text.trim().is_empty()),
+                ),
+                ..Facts::default()
+            }
+        }
         _ => Facts::default(),
     })
 }
@@ -354,199 +286,6 @@ pub async fn timeline(
     Ok(web::Json(Timeline { items }))
 }
 
-#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TargetRow {
-    /// An indicator code of the pinned scheme.
-    pub indicator: String,
-    /// A zone of the station; null for station-wide indicators.
-    pub zone_id: Option<i64>,
-    /// The agreed quantity (协议量); null removes the row.
-    pub target: Option<Points>,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutTargets {
-    #[validate(length(max = 2000, message = "一次最多 2000 行"))]
-    pub rows: Vec<TargetRow>,
-    pub version: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TargetView {
-    pub indicator: String,
-    pub name: String,
-    pub zone_id: Option<i64>,
-    pub target: Points,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Targets {
-    pub rows: Vec<TargetView>,
-}
-
-fn target_views(conn: &mut DbConnection, id: i64, scheme: &Scheme) -> Result<Targets, ApiError> {
-    let rows = targets::list(conn, id)?
-        .into_iter()
-        .map(|(indicator, zone, target)| TargetView {
-            name: scheme
-                .indicators
-                .iter()
-                .find(|i| i.code == indicator)
-                .map(|i| i.name.clone())
-                .unwrap_or_default(),
-            indicator,
-            zone_id: (zone != targets::STATION_WIDE).then_some(zone),
-            target: Points::from_hundredths(target),
-        })
-        .collect();
-    Ok(Targets { rows })
-}
-
-/// Sets targets in setup (the agency's or bureau's manager, or an admin). Rows sent are
-/// written, others left as they are; a null target removes its row.
-#[utoipa::path(
-    tag = "evaluations",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "evaluation id")),
-    request_body = PutTargets,
-    responses(
-        (status = 200, body = Targets),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem),
-    )
-)]
-#[put("/evaluations/{id}/targets")]
-pub async fn put_targets(
-    state: web::Data<AppState>,
-    me: CurrentUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: ValidJson<PutTargets>,
-) -> Result<web::Json<Targets>, ApiError> {
-    let id = id.into_inner();
-    let body = body.0;
-    let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let detail = organizer_write(
-                conn,
-                &user,
-                id,
-                expected,
-                "只有评估机构或区民政局的负责人可以设定协议量",
-            )?;
-            let version = detail.row.version;
-            if state_of(&detail)? != State::Setup {
-                return Err(ApiError::TransitionRefused {
-                    detail: "协议量只能在评估准备阶段设定".into(),
-                    missing: vec![],
-                });
-            }
-            let scheme = scheme_of(&detail)?;
-            let zones = crate::db::stations::find(conn, detail.row.station_id)?
-                .map(|s| s.zones.into_iter().map(|z| z.id).collect::<Vec<_>>())
-                .unwrap_or_default();
-            let mut problems = Vec::new();
-            for (index, row) in body.rows.iter().enumerate() {
-                let field = |name: &str| format!("rows[{index}].{name}");
-                let Some(indicator) = scheme.indicators.iter().find(|i| i.code == row.indicator)
-                else {
-                    problems.push(FieldError::new(
-                        field("indicator"),
-                        format!("评估方案中没有指标“{}”", row.indicator),
-                    ));
-                    continue;
-                };
-                match (indicator.scope, row.zone_id) {
-                    (IndicatorScope::Zone, Some(zone)) if zones.contains(&zone) => {}
-                    (IndicatorScope::Zone, _) => {
-                        problems.push(FieldError::new(field("zone_id"), "须为本社工站的片区"));
-                    }
-                    (IndicatorScope::Station, None) => {}
-                    (IndicatorScope::Station, Some(_)) => {
-                        problems.push(FieldError::new(
-                            field("zone_id"),
-                            format!("“{}”为全站指标，片区须为 null", indicator.name),
-                        ));
-                    }
-                }
-                if let Some(target) = row.target {
-                    let unit = 10_i64.pow(2 - u32::from(indicator.decimals.min(2)));
-                    if target.hundredths() % unit != 0 {
-                        problems.push(FieldError::new(
-                            field("target"),
-                            format!("“{}”最多 {} 位小数", indicator.name, indicator.decimals),
-                        ));
-                    }
-                }
-            }
-            if !problems.is_empty() {
-                return Err(ApiError::Validation(problems));
-            }
-            let now = db::now();
-            if store::bump_version(conn, id, version, now)? == 0 {
-                return Err(ApiError::StaleVersion {
-                    current: store::current_version(conn, id)?,
-                });
-            }
-            for row in &body.rows {
-                let zone = row.zone_id.unwrap_or(targets::STATION_WIDE);
-                targets::put(
-                    conn,
-                    id,
-                    &row.indicator,
-                    zone,
-                    row.target.map(Points::hundredths),
-                )?;
-            }
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "targets".into(),
-                    summary: serde_json::to_string(&body.rows).unwrap_or_default(),
-                    request_id,
-                    ..NewEntry::on_evaluation(
-                        id,
-                        (user.id, user.organization.id),
-                        "set_targets",
-                        now,
-                    )
-                },
-            )?;
-            target_views(conn, id, &scheme)
-        })
-    })
-    .await?;
-    Ok(web::Json(written))
-}
-
-/// The targets of an evaluation.
-#[utoipa::path(
-    tag = "evaluations",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "evaluation id")),
-    responses((status = 200, body = Targets), (status = 401, body = Problem), (status = 404, body = Problem))
-)]
-#[get("/evaluations/{id}/targets")]
-pub async fn get_targets(
-    state: web::Data<AppState>,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> Result<web::Json<Targets>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        target_views(conn, id, &scheme_of(&detail)?)
-    })
-    .await?;
-    Ok(web::Json(found))
-}
-
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateExtension {
@@ -607,7 +346,6 @@ pub async fn extend(
                 expected,
                 "只有评估机构或区民政局的负责人可以延长截止日期",
             )?;
-            let version = detail.row.version;
             if matches!(state_of(&detail)?, State::Final | State::Cancelled) {
                 return Err(ApiError::TransitionRefused {
                     detail: "评估已结束，不能再延期".into(),
@@ -646,11 +384,7 @@ pub async fn extend(
                 ));
             }
             let now = db::now();
-            if store::bump_version(conn, id, version, now)? == 0 {
-                return Err(ApiError::StaleVersion {
-                    current: store::current_version(conn, id)?,
-                });
-            }
+            claim_version(conn, &detail, now)?;
             let reason = body.reason.trim();
             let row = crate::db::extensions::insert(
                 conn,

@@ -238,6 +238,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    completions (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        indicator -> Text,
+        zone_id -> BigInt,
+        completed_hundredths -> BigInt,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        line -> BigInt,
+        name -> Text,
+        position -> Text,
+        qualification -> Text,
+        over_two_years -> Bool,
+        practice_start -> Nullable<Date>,
+        zone_id -> Nullable<BigInt>,
+        joined_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    worker_months (worker_id, month) {
+        worker_id -> BigInt,
+        month -> Text,
+        on_post_hundredths -> BigInt,
+        insurance -> Bool,
+        wage -> Bool,
+    }
+}
+
+diesel::table! {
+    self_assessments (evaluation_id) {
+        evaluation_id -> BigInt,
+        narrative -> Text,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(worker_months -> workers (worker_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -256,5 +304,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outbox,
     deadline_extensions,
-    audit_heads
+    audit_heads,
+    completions,
+    workers,
+    worker_months,
+    self_assessments
 );

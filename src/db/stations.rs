@@ -182,6 +182,21 @@ pub fn org_takes_part(
     .get_result(conn)
 }
 
+/// The zones of a station in their order.
+pub fn zones_of(
+    conn: &mut DbConnection,
+    station_id: i64,
+) -> QueryResult<Vec<crate::domain::indicators::Zone>> {
+    Ok(zones::table
+        .filter(zones::station_id.eq(station_id))
+        .order(zones::position)
+        .select((zones::id, zones::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .map(|(id, name)| crate::domain::indicators::Zone { id, name })
+        .collect())
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StationDetail>> {
     let Some(row) = find_row(conn, id)? else {
         return Ok(None);

@@ -1,50 +1,111 @@
-//! Service-indicator targets (协议量) of an evaluation, per zone or station-wide (zone 0).
+//! Service-indicator values of an evaluation: the targets (协议量) set in setup and the station's
+//! completions (完成量), per zone or station-wide (zone 0 in the table).
 
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::targets;
+use super::schema::{completions, targets};
+use crate::domain::indicators::Cell;
+use crate::domain::points::Points;
 
 /// Station-wide rows use this zone.
 pub const STATION_WIDE: i64 = 0;
 
-/// Writes one row: sets its target, or removes it when `target` is `None`.
+/// Which of the two values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Target,
+    Completion,
+}
+
+fn zone_key(zone_id: Option<i64>) -> i64 {
+    zone_id.unwrap_or(STATION_WIDE)
+}
+
+fn to_cell((indicator, zone, value): (String, i64, i64)) -> Cell {
+    Cell {
+        indicator,
+        zone_id: (zone != STATION_WIDE).then_some(zone),
+        value: Points::from_hundredths(value),
+    }
+}
+
+/// Writes one value, or removes it when `value` is `None`.
 pub fn put(
     conn: &mut DbConnection,
+    figure: Figure,
     evaluation_id: i64,
     indicator: &str,
-    zone_id: i64,
-    target: Option<i64>,
+    zone_id: Option<i64>,
+    value: Option<Points>,
 ) -> QueryResult<()> {
-    let row = targets::table
-        .filter(targets::evaluation_id.eq(evaluation_id))
-        .filter(targets::indicator.eq(indicator))
-        .filter(targets::zone_id.eq(zone_id));
-    diesel::delete(row).execute(conn)?;
-    if let Some(target) = target {
-        diesel::insert_into(targets::table)
-            .values((
-                targets::evaluation_id.eq(evaluation_id),
-                targets::indicator.eq(indicator),
-                targets::zone_id.eq(zone_id),
-                targets::target_hundredths.eq(target),
-            ))
+    let zone = zone_key(zone_id);
+    match figure {
+        Figure::Target => {
+            diesel::delete(
+                targets::table
+                    .filter(targets::evaluation_id.eq(evaluation_id))
+                    .filter(targets::indicator.eq(indicator))
+                    .filter(targets::zone_id.eq(zone)),
+            )
             .execute(conn)?;
+            if let Some(value) = value {
+                diesel::insert_into(targets::table)
+                    .values((
+                        targets::evaluation_id.eq(evaluation_id),
+                        targets::indicator.eq(indicator),
+                        targets::zone_id.eq(zone),
+                        targets::target_hundredths.eq(value.hundredths()),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Figure::Completion => {
+            diesel::delete(
+                completions::table
+                    .filter(completions::evaluation_id.eq(evaluation_id))
+                    .filter(completions::indicator.eq(indicator))
+                    .filter(completions::zone_id.eq(zone)),
+            )
+            .execute(conn)?;
+            if let Some(value) = value {
+                diesel::insert_into(completions::table)
+                    .values((
+                        completions::evaluation_id.eq(evaluation_id),
+                        completions::indicator.eq(indicator),
+                        completions::zone_id.eq(zone),
+                        completions::completed_hundredths.eq(value.hundredths()),
+                    ))
+                    .execute(conn)?;
+            }
+        }
     }
     Ok(())
 }
 
-/// (indicator, zone id, target in hundredths), in indicator and zone order.
-pub fn list(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<(String, i64, i64)>> {
-    targets::table
-        .filter(targets::evaluation_id.eq(evaluation_id))
-        .order((targets::indicator, targets::zone_id))
-        .select((
-            targets::indicator,
-            targets::zone_id,
-            targets::target_hundredths,
-        ))
-        .load(conn)
+/// Every value of one figure, in indicator and zone order.
+pub fn list(conn: &mut DbConnection, figure: Figure, evaluation_id: i64) -> QueryResult<Vec<Cell>> {
+    let rows: Vec<(String, i64, i64)> = match figure {
+        Figure::Target => targets::table
+            .filter(targets::evaluation_id.eq(evaluation_id))
+            .order((targets::indicator, targets::zone_id))
+            .select((
+                targets::indicator,
+                targets::zone_id,
+                targets::target_hundredths,
+            ))
+            .load(conn)?,
+        Figure::Completion => completions::table
+            .filter(completions::evaluation_id.eq(evaluation_id))
+            .order((completions::indicator, completions::zone_id))
+            .select((
+                completions::indicator,
+                completions::zone_id,
+                completions::completed_hundredths,
+            ))
+            .load(conn)?,
+    };
+    Ok(rows.into_iter().map(to_cell).collect())
 }
 
 pub fn count(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<i64> {

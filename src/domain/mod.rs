@@ -10,4 +10,5 @@ pub mod scheme;
 pub mod staffing;
 pub mod throttle;
 pub mod user;
+pub mod warnings;
 pub mod workflow;

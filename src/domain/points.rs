@@ -12,7 +12,7 @@ pub struct Points(i64);
 impl Points {
     pub const ZERO: Points = Points(0);
 
-    pub fn from_hundredths(hundredths: i64) -> Points {
+    pub const fn from_hundredths(hundredths: i64) -> Points {
         Points(hundredths)
     }
 

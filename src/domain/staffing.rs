@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 
 use super::points::Points;
 
+/// The catalogue code of the training hours that the training load divides.
+pub const TRAINING_HOURS: &str = "training.hours";
+
 /// A calendar month, written "2024-12".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {

@@ -39,7 +39,8 @@ pub async fn district(app: &TestApp, admin: &str, prefix: &str, key: &str) -> Se
             Some(&bureau_token),
             &json!({"name": format!("{prefix}社工服务站"), "district": format!("{prefix}区"), "street": prefix,
                     "operator_org_id": operator, "purchaser_org_id": street, "supervisor_org_id": bureau,
-                    "zones": [{"name": "一片区", "communities": ["甲社区"]}]}),
+                    "zones": [{"name": "一片区", "communities": ["甲社区"]}, {"name": "二片区", "communities": ["乙社区"]},
+                              {"name": "三片区", "communities": ["丙社区"]}]}),
         )
         .await
         .json()

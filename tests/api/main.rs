@@ -10,6 +10,7 @@ mod openapi;
 mod organizations;
 mod passwords;
 mod schemes;
+mod self_assessment;
 mod stations;
 mod tenancy;
 mod users;

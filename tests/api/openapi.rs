@@ -44,6 +44,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/evaluations/{id}/targets"),
     ("GET", "/api/v1/evaluations/{id}/targets"),
     ("POST", "/api/v1/evaluations/{id}/extensions"),
+    ("PUT", "/api/v1/evaluations/{id}/indicators"),
+    ("GET", "/api/v1/evaluations/{id}/indicators"),
+    ("PUT", "/api/v1/evaluations/{id}/staff"),
+    ("GET", "/api/v1/evaluations/{id}/staff"),
+    ("PUT", "/api/v1/evaluations/{id}/self-assessment"),
+    ("GET", "/api/v1/evaluations/{id}/self-assessment"),
+    ("GET", "/api/v1/evaluations/{id}/warnings"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -16,12 +16,12 @@ both_backends!(
     administration_is_chained_in_the_global_audit_log,
 );
 
-struct Actors {
-    agency: String,
-    station: String,
+pub struct Actors {
+    pub agency: String,
+    pub station: String,
 }
 
-async fn actors(app: &TestApp, s: &Setup, key: &str) -> Actors {
+pub async fn actors(app: &TestApp, s: &Setup, key: &str) -> Actors {
     let org = |label: &str| {
         s.orgs
             .iter()
@@ -44,7 +44,7 @@ async fn actors(app: &TestApp, s: &Setup, key: &str) -> Actors {
     }
 }
 
-async fn create(app: &TestApp, s: &Setup) -> Value {
+pub async fn create(app: &TestApp, s: &Setup) -> Value {
     let response = app
         .post("/api/v1/evaluations", Some(&s.bureau), &evaluation_body(s))
         .await;
@@ -52,7 +52,7 @@ async fn create(app: &TestApp, s: &Setup) -> Value {
     response.json().await.expect("json")
 }
 
-async fn set_targets(app: &TestApp, s: &Setup, token: &str, id: i64) -> reqwest::Response {
+pub async fn set_targets(app: &TestApp, s: &Setup, token: &str, id: i64) -> reqwest::Response {
     let station = app
         .get_json(&format!("/api/v1/stations/{}", s.station), Some(token))
         .await;
@@ -69,7 +69,7 @@ async fn set_targets(app: &TestApp, s: &Setup, token: &str, id: i64) -> reqwest:
     .await
 }
 
-async fn fire(
+pub async fn fire(
     app: &TestApp,
     token: &str,
     id: i64,
@@ -88,7 +88,7 @@ async fn fire(
     .await
 }
 
-async fn fire_ok(
+pub async fn fire_ok(
     app: &TestApp,
     token: &str,
     id: i64,
@@ -146,6 +146,8 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
     )
     .await;
 
+    let zones = crate::self_assessment::zones(&app, &s).await;
+    crate::self_assessment::fill(&app, &who.station, id, &zones).await;
     assert_problem(
         fire(&app, &who.agency, id, "submit_self_assessment", None).await,
         StatusCode::FORBIDDEN,
@@ -298,6 +300,9 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
             "create",
             "set_targets",
             "open",
+            "set_completions",
+            "set_staff",
+            "write_self_assessment",
             "submit_self_assessment",
             "return_self_assessment",
             "submit_self_assessment",
@@ -311,11 +316,11 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
             "cancel"
         ]
     );
-    assert_eq!(items[4]["reason"], "培训记录不全");
+    assert_eq!(items[7]["reason"], "培训记录不全");
     assert_eq!(
         (
-            items[4]["from_state"].as_str(),
-            items[4]["to_state"].as_str()
+            items[7]["from_state"].as_str(),
+            items[7]["to_state"].as_str()
         ),
         (Some("onsite_scoring"), Some("self_assessment"))
     );

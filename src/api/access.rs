@@ -1,0 +1,150 @@
+//! Access to one evaluation for its handlers: load what the caller may see (404), decide what
+//! their party and role may do (403), check the version they saw (409), in that order (§3).
+
+use actix_web::{HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
+
+use super::error::ApiError;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::auth::permissions::can_view_evaluation;
+use crate::db::DbConnection;
+use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
+use crate::domain::organization::OrgKind;
+use crate::domain::scheme::Scheme;
+use crate::domain::user::Role;
+use crate::domain::workflow::{Actor, Party, State};
+
+/// The request id of tracing-actix-web, for the audit entry.
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string)
+}
+
+/// The part the caller's organization plays in this evaluation.
+pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
+    let org = &user.organization;
+    let party = if user.role == Role::Admin {
+        Party::Admin
+    } else if org.kind == OrgKind::MunicipalBureau {
+        Party::Municipal
+    } else if detail
+        .parties
+        .iter()
+        .any(|(code, o)| code == STATION_PARTY && o.id == org.id)
+    {
+        Party::Station
+    } else {
+        match org.kind {
+            OrgKind::CivilAffairsBureau => Party::Bureau,
+            OrgKind::StreetOffice => Party::Purchaser,
+            OrgKind::SupervisionCenter => Party::Center,
+            OrgKind::EvaluationAgency => Party::Agency,
+            OrgKind::Operator => Party::Station,
+            _ => Party::Extra,
+        }
+    };
+    Actor {
+        party,
+        role: user.role,
+    }
+}
+
+/// Loads an evaluation the caller may see, or 404.
+pub fn visible(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<EvaluationDetail, ApiError> {
+    store::find(conn, id)?
+        .filter(|d| can_view_evaluation(user, d))
+        .ok_or(ApiError::NotFound("评估"))
+}
+
+pub fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, ApiError> {
+    serde_json::from_str(&detail.scheme_document)
+        .map_err(|e| ApiError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
+}
+
+pub fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
+    State::from_code(&detail.row.state).ok_or_else(|| {
+        anyhow::anyhow!(
+            "evaluation {} has state {}",
+            detail.row.id,
+            detail.row.state
+        )
+        .into()
+    })
+}
+
+/// The start of a write that the organizers make (the agency's or bureau's manager, or an
+/// admin): the evaluation if the caller sees it (404), may make it (403), and saw its current
+/// version (409).
+pub fn organizer_write(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    expected: Option<i64>,
+    denial: &str,
+) -> Result<EvaluationDetail, ApiError> {
+    let detail = visible(conn, user, id)?;
+    let actor = actor_of(user, &detail);
+    let allowed = actor.role == Role::Admin
+        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
+    if !allowed {
+        return Err(ApiError::forbidden(denial));
+    }
+    if expected.is_some_and(|v| v != detail.row.version) {
+        return Err(ApiError::StaleVersion {
+            current: detail.row.version,
+        });
+    }
+    Ok(detail)
+}
+
+/// The start of a write of the station's self-assessment (its manager or member, or an admin),
+/// allowed only while the self-assessment is open.
+pub fn station_write(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    expected: Option<i64>,
+) -> Result<EvaluationDetail, ApiError> {
+    let detail = visible(conn, user, id)?;
+    let actor = actor_of(user, &detail);
+    let allowed = actor.role == Role::Admin
+        || (actor.party == Party::Station && matches!(actor.role, Role::Manager | Role::Member));
+    if !allowed {
+        return Err(ApiError::forbidden("只有社工站可以填写自评资料"));
+    }
+    if expected.is_some_and(|v| v != detail.row.version) {
+        return Err(ApiError::StaleVersion {
+            current: detail.row.version,
+        });
+    }
+    if state_of(&detail)? != State::SelfAssessment {
+        return Err(ApiError::TransitionRefused {
+            detail:
+                "现在不在自评阶段，自评资料不能修改（自评开始后、提交前可以填写；被退回后可再修改）"
+                    .into(),
+            missing: vec![],
+        });
+    }
+    Ok(detail)
+}
+
+/// Takes the evaluation's next version for a write that keeps its state, or 409 when another
+/// write came first. Serializes writers of the evaluation and its audit chain.
+pub fn claim_version(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let id = detail.row.id;
+    if store::bump_version(conn, id, detail.row.version, now)? == 0 {
+        return Err(ApiError::StaleVersion {
+            current: store::current_version(conn, id)?,
+        });
+    }
+    Ok(())
+}

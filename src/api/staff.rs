@@ -1,0 +1,327 @@
+//! The staff roster (社工到岗情况): PUT replaces it during the self-assessment, GET returns it with
+//! the staffing figures of §4 and the per-month 小计 rows of the annex.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, get, put, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::access::{claim_version, request_id, station_write, visible};
+use super::error::{ApiError, FieldError, Problem};
+use super::extract::{ValidJson, expected_version};
+use crate::auth::CurrentUser;
+use crate::db::audit::{self, NewEntry};
+use crate::db::evaluations::EvaluationDetail;
+use crate::db::roster::{self, NewWorker};
+use crate::db::targets::{self, Figure};
+use crate::db::{self, DbConnection, stations};
+use crate::domain::points::Points;
+use crate::domain::staffing::{
+    self, Metrics, Month, MonthSubtotal, Qualification, Requirement, TRAINING_HOURS, Worker,
+    WorkerMonth,
+};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthEntry {
+    /// 人员到位: "1", "0.5" or "0".
+    pub on_post: Points,
+    /// 社保购买
+    pub insurance: bool,
+    /// 工资发放
+    pub wage: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerInput {
+    #[validate(length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"))]
+    pub name: String,
+    /// 职位, e.g. 一片区社工.
+    #[validate(length(min = 1, max = 100, message = "请填写职位（最多 100 字）"))]
+    pub position: String,
+    pub qualification: Qualification,
+    /// 符合从业 2 年以上.
+    pub over_two_years: bool,
+    /// 从业起始日期 (practice start, not the day they joined this station).
+    pub practice_start: Option<NaiveDate>,
+    pub zone_id: Option<i64>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    #[validate(length(max = 500, message = "备注最多 500 字"))]
+    pub note: Option<String>,
+    /// "2024-12" → that month's entry.
+    #[serde(default)]
+    pub months: BTreeMap<String, MonthEntry>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutStaff {
+    #[validate(length(max = 500, message = "最多 500 名社工"), nested)]
+    pub workers: Vec<WorkerInput>,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerView {
+    /// 序号, from 1.
+    pub line: i64,
+    #[serde(flatten)]
+    pub worker: WorkerInput,
+    pub zone_name: Option<String>,
+    /// 人员到岗小计 over the period.
+    pub on_post_total: Points,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Staff {
+    pub workers: Vec<WorkerView>,
+    /// The months of the assessment period with their 小计 rows.
+    pub months: Vec<MonthSubtotal>,
+    pub metrics: Metrics,
+}
+
+fn input_problems(
+    workers: &[WorkerInput],
+    zones: &[crate::domain::indicators::Zone],
+) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    for (index, worker) in workers.iter().enumerate() {
+        let field = |name: &str| format!("workers[{index}].{name}");
+        if let Some(zone) = worker.zone_id
+            && !zones.iter().any(|z| z.id == zone)
+        {
+            problems.push(FieldError::new(field("zone_id"), "须为本社工站的片区"));
+        }
+        if let (Some(joined), Some(left)) = (worker.joined_on, worker.left_on)
+            && left < joined
+        {
+            problems.push(FieldError::new(
+                field("left_on"),
+                "离职日期不能早于入职日期",
+            ));
+        }
+        if worker.months.len() > 60 {
+            problems.push(FieldError::new(field("months"), "最多 60 个月"));
+        }
+        for (month, entry) in &worker.months {
+            if let Err(reason) = month.parse::<Month>() {
+                problems.push(FieldError::new(field(&format!("months.{month}")), reason));
+            } else if !staffing::on_post_allowed(entry.on_post) {
+                problems.push(FieldError::new(
+                    field(&format!("months.{month}.on_post")),
+                    "人员到位须为 1、0.5 或 0",
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// The roster as the domain counts it.
+pub fn roster_of(conn: &mut DbConnection, evaluation_id: i64) -> Result<Vec<Worker>, ApiError> {
+    Ok(to_views(roster::list(conn, evaluation_id)?)
+        .iter()
+        .map(|v| to_worker(&v.worker))
+        .collect())
+}
+
+fn to_worker(input: &WorkerInput) -> Worker {
+    Worker {
+        name: input.name.clone(),
+        qualification: input.qualification,
+        over_two_years: input.over_two_years,
+        practice_start: input.practice_start,
+        joined_on: input.joined_on,
+        left_on: input.left_on,
+        months: input
+            .months
+            .iter()
+            .filter_map(|(month, entry)| {
+                Some(WorkerMonth {
+                    month: month.parse().ok()?,
+                    on_post: entry.on_post,
+                    insurance: entry.insurance,
+                    wage: entry.wage,
+                })
+            })
+            .collect(),
+    }
+}
+
+fn to_views(rows: Vec<(roster::WorkerRow, Vec<roster::MonthRow>)>) -> Vec<WorkerView> {
+    rows.into_iter()
+        .map(|(w, months)| WorkerView {
+            line: w.line,
+            zone_name: None,
+            on_post_total: Points::ZERO,
+            worker: WorkerInput {
+                name: w.name,
+                position: w.position,
+                qualification: Qualification::from_code(&w.qualification)
+                    .unwrap_or(Qualification::Uncertified),
+                over_two_years: w.over_two_years,
+                practice_start: w.practice_start,
+                zone_id: w.zone_id,
+                joined_on: w.joined_on,
+                left_on: w.left_on,
+                note: w.note,
+                months: months
+                    .into_iter()
+                    .map(|m| {
+                        let entry = MonthEntry {
+                            on_post: Points::from_hundredths(m.on_post_hundredths),
+                            insurance: m.insurance,
+                            wage: m.wage,
+                        };
+                        (m.month, entry)
+                    })
+                    .collect(),
+            },
+        })
+        .collect()
+}
+
+/// The roster with its figures: four queries after the evaluation.
+fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<Staff, ApiError> {
+    let row = &detail.row;
+    let zones = stations::zones_of(conn, row.station_id)?;
+    let agreement = stations::find_agreement(conn, row.agreement_id)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "agreement {} of evaluation {} vanished",
+            row.agreement_id,
+            row.id
+        )
+    })?;
+    let training = targets::list(conn, Figure::Completion, row.id)?
+        .into_iter()
+        .find(|c| c.indicator == TRAINING_HOURS && c.zone_id.is_none())
+        .map(|c| c.value);
+    let period = staffing::period_months(row.assessment_start, row.assessment_end);
+    let mut views = to_views(roster::list(conn, row.id)?);
+    let workers: Vec<Worker> = views.iter().map(|v| to_worker(&v.worker)).collect();
+    for (view, worker) in views.iter_mut().zip(&workers) {
+        view.zone_name = view
+            .worker
+            .zone_id
+            .and_then(|id| zones.iter().find(|z| z.id == id))
+            .map(|z| z.name.clone());
+        view.on_post_total = period.iter().map(|m| worker.on_post(*m)).sum();
+    }
+    let months = staffing::months_counted(
+        row.assessment_months_hundredths
+            .map(Points::from_hundredths),
+        row.assessment_start,
+        row.assessment_end,
+    );
+    let requirement = Requirement {
+        required_staff: agreement.required_staff,
+        required_certified_staff: agreement.required_certified_staff,
+    };
+    Ok(Staff {
+        months: staffing::subtotals(&workers, &period),
+        metrics: staffing::metrics(&workers, &period, months, requirement, training),
+        workers: views,
+    })
+}
+
+/// Replaces the roster during the self-assessment (the station's manager or member, or an admin).
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body = PutStaff,
+    responses(
+        (status = 200, body = Staff),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[put("/evaluations/{id}/staff")]
+pub async fn put_staff(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ValidJson<PutStaff>,
+) -> Result<web::Json<Staff>, ApiError> {
+    let id = id.into_inner();
+    let body = body.0;
+    let expected = expected_version(&req, body.version)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let written = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = station_write(conn, &user, id, expected)?;
+            let zones = stations::zones_of(conn, detail.row.station_id)?;
+            let problems = input_problems(&body.workers, &zones);
+            if !problems.is_empty() {
+                return Err(ApiError::Validation(problems));
+            }
+            let now = db::now();
+            claim_version(conn, &detail, now)?;
+            let rows: Vec<NewWorker> = body
+                .workers
+                .iter()
+                .map(|w| NewWorker {
+                    name: w.name.trim(),
+                    position: w.position.trim(),
+                    qualification: w.qualification.code(),
+                    over_two_years: w.over_two_years,
+                    practice_start: w.practice_start,
+                    zone_id: w.zone_id,
+                    joined_on: w.joined_on,
+                    left_on: w.left_on,
+                    note: w.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                    months: w
+                        .months
+                        .iter()
+                        .map(|(m, e)| (m.clone(), e.on_post.hundredths(), e.insurance, e.wage))
+                        .collect(),
+                })
+                .collect();
+            roster::replace(conn, id, &rows)?;
+            audit::append(
+                conn,
+                &NewEntry {
+                    entity: "staff".into(),
+                    // The whole roster as typed: edits are versioned in the audit log.
+                    summary: serde_json::to_string(&body.workers).unwrap_or_default(),
+                    request_id,
+                    ..NewEntry::on_evaluation(id, (user.id, user.organization.id), "set_staff", now)
+                },
+            )?;
+            staff_of(conn, &detail)
+        })
+    })
+    .await?;
+    Ok(web::Json(written))
+}
+
+/// The roster with its staffing figures and monthly 小计.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Staff), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/staff")]
+pub async fn get_staff(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Staff>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        staff_of(conn, &detail)
+    })
+    .await?;
+    Ok(web::Json(found))
+}

@@ -1,0 +1,49 @@
+//! GET /evaluations/{id}/warnings: what does not add up in the self-assessment (§7), for every
+//! party of the evaluation; never blocking.
+
+use actix_web::{get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::access::{scheme_of, visible};
+use super::error::{ApiError, Problem};
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::domain::staffing;
+use crate::domain::warnings::{self, Warning};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Warnings {
+    pub items: Vec<Warning>,
+}
+
+/// Consistency warnings: identical figures, completions far above target, roster months outside
+/// employment or the period, experience counted too early.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Warnings), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/warnings")]
+pub async fn get_warnings(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Warnings>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let table = super::indicators::table_of(conn, &detail, &scheme_of(&detail)?)?;
+        let roster = super::staff::roster_of(conn, id)?;
+        let period =
+            staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+        let mut items = warnings::indicator_warnings(&table);
+        items.extend(warnings::roster_warnings(&roster, &period));
+        Ok::<_, ApiError>(Warnings { items })
+    })
+    .await?;
+    Ok(web::Json(found))
+}
