@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod domain;
+pub mod excel;
 pub mod schemes;
 pub mod settings;
 pub mod startup;

@@ -148,3 +148,11 @@ pub fn claim_version(
     }
     Ok(())
 }
+
+/// Who writes, for the audit entry of a write.
+pub struct Writing<'a> {
+    pub user: &'a AuthenticatedUser,
+    pub request_id: Option<String>,
+    /// The audit action, e.g. "set_targets".
+    pub action: &'a str,
+}

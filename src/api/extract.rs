@@ -70,6 +70,38 @@ where
     }
 }
 
+/// An uploaded .xlsx workbook, the whole request body (workbooks are small; evidence files are
+/// streamed elsewhere).
+pub struct WorkbookBody(pub Vec<u8>);
+
+/// 20 MiB: a 60-worker, 12-month roster is about 30 KiB.
+const WORKBOOK_LIMIT_BYTES: usize = 20 * 1024 * 1024;
+
+impl FromRequest for WorkbookBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let mime = req.content_type().to_owned();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if mime != crate::excel::XLSX && mime != "application/octet-stream" {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::Malformed(format!("读取请求体失败：{e}")))?;
+                if body.len() + chunk.len() > WORKBOOK_LIMIT_BYTES {
+                    return Err(ApiError::PayloadTooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(WorkbookBody(body))
+        })
+    }
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     let mime = req.content_type();
     mime == "application/json" || mime.ends_with("+json")

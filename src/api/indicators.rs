@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::access::{
-    claim_version, organizer_write, request_id, scheme_of, state_of, station_write, visible,
+    Writing, claim_version, organizer_write, request_id, scheme_of, state_of, station_write,
+    visible,
 };
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
@@ -126,6 +127,46 @@ fn check_rows<'a>(
     }
 }
 
+/// Checks every row, takes the next version, writes the rows and the audit entry: the one path
+/// of PUT and of an Excel import.
+pub fn store(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    figure: Figure,
+    rows: &[(String, Option<i64>, Option<Points>)],
+    writing: Writing,
+) -> Result<(), ApiError> {
+    let zones = stations::zones_of(conn, detail.row.station_id)?;
+    let field = match figure {
+        Figure::Target => "target",
+        Figure::Completion => "completed",
+    };
+    let listed = rows.iter().map(|(i, z, v)| (i.as_str(), *z, *v));
+    check_rows(scheme, &zones, listed, field)?;
+    let now = db::now();
+    claim_version(conn, detail, now)?;
+    let id = detail.row.id;
+    for (indicator, zone, value) in rows {
+        targets::put(conn, figure, id, indicator, *zone, *value)?;
+    }
+    let summary: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|(i, z, v)| serde_json::json!({"indicator": i, "zone_id": z, field: v}))
+        .collect();
+    let user = writing.user;
+    audit::append(
+        conn,
+        &NewEntry {
+            entity: "indicators".into(),
+            summary: serde_json::Value::Array(summary).to_string(),
+            request_id: writing.request_id,
+            ..NewEntry::on_evaluation(id, (user.id, user.organization.id), writing.action, now)
+        },
+    )?;
+    Ok(())
+}
+
 /// Sets targets in setup (the agency's or bureau's manager, or an admin).
 #[utoipa::path(
     tag = "evaluations",
@@ -167,38 +208,17 @@ pub async fn put_targets(
                 });
             }
             let scheme = scheme_of(&detail)?;
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            let rows = body
+            let rows: Vec<_> = body
                 .rows
                 .iter()
-                .map(|r| (r.indicator.as_str(), r.zone_id, r.target));
-            check_rows(&scheme, &zones, rows, "target")?;
-            let now = db::now();
-            claim_version(conn, &detail, now)?;
-            for row in &body.rows {
-                targets::put(
-                    conn,
-                    Figure::Target,
-                    id,
-                    &row.indicator,
-                    row.zone_id,
-                    row.target,
-                )?;
-            }
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "targets".into(),
-                    summary: serde_json::to_string(&body.rows).unwrap_or_default(),
-                    request_id,
-                    ..NewEntry::on_evaluation(
-                        id,
-                        (user.id, user.organization.id),
-                        "set_targets",
-                        now,
-                    )
-                },
-            )?;
+                .map(|r| (r.indicator.clone(), r.zone_id, r.target))
+                .collect();
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "set_targets",
+            };
+            store(conn, &detail, &scheme, Figure::Target, &rows, writing)?;
             target_views(conn, id, &scheme)
         })
     })
@@ -259,32 +279,17 @@ pub async fn put_indicators(
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            let rows = body
+            let rows: Vec<_> = body
                 .rows
                 .iter()
-                .map(|r| (r.indicator.as_str(), r.zone_id, r.completed));
-            check_rows(&scheme, &zones, rows, "completed")?;
-            let now = db::now();
-            claim_version(conn, &detail, now)?;
-            for row in &body.rows {
-                let (indicator, zone) = (&row.indicator, row.zone_id);
-                targets::put(conn, Figure::Completion, id, indicator, zone, row.completed)?;
-            }
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "indicators".into(),
-                    summary: serde_json::to_string(&body.rows).unwrap_or_default(),
-                    request_id,
-                    ..NewEntry::on_evaluation(
-                        id,
-                        (user.id, user.organization.id),
-                        "set_completions",
-                        now,
-                    )
-                },
-            )?;
+                .map(|r| (r.indicator.clone(), r.zone_id, r.completed))
+                .collect();
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "set_completions",
+            };
+            store(conn, &detail, &scheme, Figure::Completion, &rows, writing)?;
             table_of(conn, &detail, &scheme)
         })
     })

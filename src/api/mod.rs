@@ -19,6 +19,7 @@ pub mod stations;
 pub mod users;
 pub mod views;
 pub mod warnings;
+pub mod workbooks;
 pub mod workflow;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -102,6 +103,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(self_assessment::put_self_assessment)
                 .service(self_assessment::get_self_assessment)
                 .service(warnings::get_warnings)
+                .service(workbooks::get_indicators_xlsx)
+                .service(workbooks::post_indicators_xlsx)
+                .service(workbooks::get_staff_xlsx)
+                .service(workbooks::post_staff_xlsx)
                 .service(workflow::extend),
         );
 }

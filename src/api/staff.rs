@@ -1,15 +1,12 @@
 //! The staff roster (社工到岗情况): PUT replaces it during the self-assessment, GET returns it with
 //! the staffing figures of §4 and the per-month 小计 rows of the annex.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, get, put, web};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{claim_version, request_id, station_write, visible};
+use super::access::{Writing, claim_version, request_id, station_write, visible};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
 use crate::auth::CurrentUser;
@@ -20,50 +17,16 @@ use crate::db::targets::{self, Figure};
 use crate::db::{self, DbConnection, stations};
 use crate::domain::points::Points;
 use crate::domain::staffing::{
-    self, Metrics, Month, MonthSubtotal, Qualification, Requirement, TRAINING_HOURS, Worker,
-    WorkerMonth,
+    self, Metrics, Month, MonthEntry, MonthSubtotal, Qualification, Requirement, RosterWorker,
+    TRAINING_HOURS, Worker, WorkerMonth,
 };
 use crate::state::AppState;
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MonthEntry {
-    /// 人员到位: "1", "0.5" or "0".
-    pub on_post: Points,
-    /// 社保购买
-    pub insurance: bool,
-    /// 工资发放
-    pub wage: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WorkerInput {
-    #[validate(length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"))]
-    pub name: String,
-    /// 职位, e.g. 一片区社工.
-    #[validate(length(min = 1, max = 100, message = "请填写职位（最多 100 字）"))]
-    pub position: String,
-    pub qualification: Qualification,
-    /// 符合从业 2 年以上.
-    pub over_two_years: bool,
-    /// 从业起始日期 (practice start, not the day they joined this station).
-    pub practice_start: Option<NaiveDate>,
-    pub zone_id: Option<i64>,
-    pub joined_on: Option<NaiveDate>,
-    pub left_on: Option<NaiveDate>,
-    #[validate(length(max = 500, message = "备注最多 500 字"))]
-    pub note: Option<String>,
-    /// "2024-12" → that month's entry.
-    #[serde(default)]
-    pub months: BTreeMap<String, MonthEntry>,
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutStaff {
     #[validate(length(max = 500, message = "最多 500 名社工"), nested)]
-    pub workers: Vec<WorkerInput>,
+    pub workers: Vec<RosterWorker>,
     pub version: Option<i64>,
 }
 
@@ -72,7 +35,7 @@ pub struct WorkerView {
     /// 序号, from 1.
     pub line: i64,
     #[serde(flatten)]
-    pub worker: WorkerInput,
+    pub worker: RosterWorker,
     pub zone_name: Option<String>,
     /// 人员到岗小计 over the period.
     pub on_post_total: Points,
@@ -87,7 +50,7 @@ pub struct Staff {
 }
 
 fn input_problems(
-    workers: &[WorkerInput],
+    workers: &[RosterWorker],
     zones: &[crate::domain::indicators::Zone],
 ) -> Vec<FieldError> {
     let mut problems = Vec::new();
@@ -131,7 +94,7 @@ pub fn roster_of(conn: &mut DbConnection, evaluation_id: i64) -> Result<Vec<Work
         .collect())
 }
 
-fn to_worker(input: &WorkerInput) -> Worker {
+fn to_worker(input: &RosterWorker) -> Worker {
     Worker {
         name: input.name.clone(),
         qualification: input.qualification,
@@ -160,7 +123,7 @@ fn to_views(rows: Vec<(roster::WorkerRow, Vec<roster::MonthRow>)>) -> Vec<Worker
             line: w.line,
             zone_name: None,
             on_post_total: Points::ZERO,
-            worker: WorkerInput {
+            worker: RosterWorker {
                 name: w.name,
                 position: w.position,
                 qualification: Qualification::from_code(&w.qualification)
@@ -188,7 +151,7 @@ fn to_views(rows: Vec<(roster::WorkerRow, Vec<roster::MonthRow>)>) -> Vec<Worker
 }
 
 /// The roster with its figures: four queries after the evaluation.
-fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<Staff, ApiError> {
+pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<Staff, ApiError> {
     let row = &detail.row;
     let zones = stations::zones_of(conn, row.station_id)?;
     let agreement = stations::find_agreement(conn, row.agreement_id)?.ok_or_else(|| {
@@ -230,6 +193,56 @@ fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<Staff,
     })
 }
 
+/// Checks the roster, takes the next version, replaces the roster and writes the audit entry:
+/// the one path of PUT and of an Excel import.
+pub fn store(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    workers: &[RosterWorker],
+    writing: Writing,
+) -> Result<(), ApiError> {
+    let zones = stations::zones_of(conn, detail.row.station_id)?;
+    let problems = input_problems(workers, &zones);
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let now = db::now();
+    claim_version(conn, detail, now)?;
+    let rows: Vec<NewWorker> = workers
+        .iter()
+        .map(|w| NewWorker {
+            name: w.name.trim(),
+            position: w.position.trim(),
+            qualification: w.qualification.code(),
+            over_two_years: w.over_two_years,
+            practice_start: w.practice_start,
+            zone_id: w.zone_id,
+            joined_on: w.joined_on,
+            left_on: w.left_on,
+            note: w.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+            months: w
+                .months
+                .iter()
+                .map(|(m, e)| (m.clone(), e.on_post.hundredths(), e.insurance, e.wage))
+                .collect(),
+        })
+        .collect();
+    let id = detail.row.id;
+    roster::replace(conn, id, &rows)?;
+    let user = writing.user;
+    audit::append(
+        conn,
+        &NewEntry {
+            entity: "staff".into(),
+            // The whole roster as typed: edits are versioned in the audit log.
+            summary: serde_json::to_string(workers).unwrap_or_default(),
+            request_id: writing.request_id,
+            ..NewEntry::on_evaluation(id, (user.id, user.organization.id), writing.action, now)
+        },
+    )?;
+    Ok(())
+}
+
 /// Replaces the roster during the self-assessment (the station's manager or member, or an admin).
 #[utoipa::path(
     tag = "self-assessment",
@@ -258,44 +271,12 @@ pub async fn put_staff(
     let written = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            let problems = input_problems(&body.workers, &zones);
-            if !problems.is_empty() {
-                return Err(ApiError::Validation(problems));
-            }
-            let now = db::now();
-            claim_version(conn, &detail, now)?;
-            let rows: Vec<NewWorker> = body
-                .workers
-                .iter()
-                .map(|w| NewWorker {
-                    name: w.name.trim(),
-                    position: w.position.trim(),
-                    qualification: w.qualification.code(),
-                    over_two_years: w.over_two_years,
-                    practice_start: w.practice_start,
-                    zone_id: w.zone_id,
-                    joined_on: w.joined_on,
-                    left_on: w.left_on,
-                    note: w.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
-                    months: w
-                        .months
-                        .iter()
-                        .map(|(m, e)| (m.clone(), e.on_post.hundredths(), e.insurance, e.wage))
-                        .collect(),
-                })
-                .collect();
-            roster::replace(conn, id, &rows)?;
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "staff".into(),
-                    // The whole roster as typed: edits are versioned in the audit log.
-                    summary: serde_json::to_string(&body.workers).unwrap_or_default(),
-                    request_id,
-                    ..NewEntry::on_evaluation(id, (user.id, user.organization.id), "set_staff", now)
-                },
-            )?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "set_staff",
+            };
+            store(conn, &detail, &body.workers, writing)?;
             staff_of(conn, &detail)
         })
     })

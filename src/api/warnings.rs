@@ -40,7 +40,9 @@ pub async fn get_warnings(
         let roster = super::staff::roster_of(conn, id)?;
         let period =
             staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+        let stated = crate::db::targets::stated_totals(conn, id)?;
         let mut items = warnings::indicator_warnings(&table);
+        items.extend(warnings::stated_total_warnings(&table, &stated));
         items.extend(warnings::roster_warnings(&roster, &period));
         Ok::<_, ApiError>(Warnings { items })
     })

@@ -284,6 +284,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stated_totals (evaluation_id, indicator, figure) {
+        evaluation_id -> BigInt,
+        indicator -> Text,
+        figure -> Text,
+        total_hundredths -> BigInt,
+    }
+}
+
 diesel::joinable!(worker_months -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -308,5 +317,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     completions,
     workers,
     worker_months,
-    self_assessments
+    self_assessments,
+    stated_totals
 );

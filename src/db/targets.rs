@@ -4,19 +4,13 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{completions, targets};
+use super::schema::{completions, stated_totals, targets};
 use crate::domain::indicators::Cell;
+pub use crate::domain::indicators::Figure;
 use crate::domain::points::Points;
 
 /// Station-wide rows use this zone.
 pub const STATION_WIDE: i64 = 0;
-
-/// Which of the two values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Figure {
-    Target,
-    Completion,
-}
 
 fn zone_key(zone_id: Option<i64>) -> i64 {
     zone_id.unwrap_or(STATION_WIDE)
@@ -113,4 +107,56 @@ pub fn count(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<i64> {
         .filter(targets::evaluation_id.eq(evaluation_id))
         .count()
         .get_result(conn)
+}
+
+/// Keeps the 合计 row of an imported workbook for one figure, replacing the previous import's.
+pub fn replace_stated_totals(
+    conn: &mut DbConnection,
+    figure: Figure,
+    evaluation_id: i64,
+    totals: &[(String, Points)],
+) -> QueryResult<()> {
+    diesel::delete(
+        stated_totals::table
+            .filter(stated_totals::evaluation_id.eq(evaluation_id))
+            .filter(stated_totals::figure.eq(figure.code())),
+    )
+    .execute(conn)?;
+    for (indicator, total) in totals {
+        diesel::insert_into(stated_totals::table)
+            .values((
+                stated_totals::evaluation_id.eq(evaluation_id),
+                stated_totals::indicator.eq(indicator),
+                stated_totals::figure.eq(figure.code()),
+                stated_totals::total_hundredths.eq(total.hundredths()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// (indicator, figure, stated total) of the last imports.
+pub fn stated_totals(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+) -> QueryResult<Vec<(String, Figure, Points)>> {
+    let rows: Vec<(String, String, i64)> = stated_totals::table
+        .filter(stated_totals::evaluation_id.eq(evaluation_id))
+        .order((stated_totals::figure, stated_totals::indicator))
+        .select((
+            stated_totals::indicator,
+            stated_totals::figure,
+            stated_totals::total_hundredths,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(indicator, figure, total)| {
+            Some((
+                indicator,
+                Figure::from_code(&figure)?,
+                Points::from_hundredths(total),
+            ))
+        })
+        .collect())
 }

@@ -16,6 +16,35 @@ pub struct Zone {
     pub name: String,
 }
 
+/// Which of an indicator's two figures: the agreed target (协议量) or the completion (完成量).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Target,
+    Completion,
+}
+
+impl Figure {
+    pub fn code(self) -> &'static str {
+        match self {
+            Figure::Target => "target",
+            Figure::Completion => "completion",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Figure> {
+        [Figure::Target, Figure::Completion]
+            .into_iter()
+            .find(|f| f.code() == code)
+    }
+
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Figure::Target => "协议量",
+            Figure::Completion => "完成量",
+        }
+    }
+}
+
 /// One value of one indicator: per zone, or station-wide (`zone_id` None).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {

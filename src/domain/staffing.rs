@@ -5,8 +5,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::points::Points;
 
@@ -139,6 +142,41 @@ impl Qualification {
     pub fn certified(self) -> bool {
         self != Qualification::Uncertified
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthEntry {
+    /// 人员到位: "1", "0.5" or "0".
+    pub on_post: Points,
+    /// 社保购买
+    pub insurance: bool,
+    /// 工资发放
+    pub wage: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+/// A worker as the roster records them (the PUT body and the Excel row).
+pub struct RosterWorker {
+    #[validate(length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"))]
+    pub name: String,
+    /// 职位, e.g. 一片区社工.
+    #[validate(length(min = 1, max = 100, message = "请填写职位（最多 100 字）"))]
+    pub position: String,
+    pub qualification: Qualification,
+    /// 符合从业 2 年以上.
+    pub over_two_years: bool,
+    /// 从业起始日期 (practice start, not the day they joined this station).
+    pub practice_start: Option<NaiveDate>,
+    pub zone_id: Option<i64>,
+    pub joined_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    #[validate(length(max = 500, message = "备注最多 500 字"))]
+    pub note: Option<String>,
+    /// "2024-12" → that month's entry.
+    #[serde(default)]
+    pub months: BTreeMap<String, MonthEntry>,
 }
 
 /// Whether a worker was on post in a month: 1, 0.5 or 0.

@@ -5,7 +5,7 @@ use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::indicators::IndicatorTable;
+use super::indicators::{Figure, IndicatorTable};
 use super::points::Points;
 use super::staffing::{Month, Worker};
 
@@ -69,6 +69,35 @@ pub fn indicator_warnings(table: &IndicatorTable) -> Vec<Warning> {
         }
     }
     found
+}
+
+/// An imported 合计 row that disagrees with the sum of the zones.
+pub fn stated_total_warnings(
+    table: &IndicatorTable,
+    stated: &[(String, Figure, Points)],
+) -> Vec<Warning> {
+    stated
+        .iter()
+        .filter_map(|(indicator, figure, total)| {
+            let computed = table.totals.iter().find(|t| &t.indicator == indicator)?;
+            let sum = match figure {
+                Figure::Target => computed.target,
+                Figure::Completion => computed.completed,
+            }
+            .unwrap_or(Points::ZERO);
+            (sum != *total).then(|| {
+                warning(
+                    "total_row_mismatch",
+                    format!(
+                        "导入表格中“{}”的合计{}为 {total}，但各片区相加为 {sum}",
+                        computed.name,
+                        figure.chinese_name()
+                    ),
+                    vec![indicator.clone()],
+                )
+            })
+        })
+        .collect()
 }
 
 fn months_text(months: &[Month]) -> String {

@@ -14,4 +14,5 @@ mod self_assessment;
 mod stations;
 mod tenancy;
 mod users;
+mod workbooks;
 mod workflow;

@@ -51,6 +51,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/evaluations/{id}/self-assessment"),
     ("GET", "/api/v1/evaluations/{id}/self-assessment"),
     ("GET", "/api/v1/evaluations/{id}/warnings"),
+    ("GET", "/api/v1/evaluations/{id}/indicators.xlsx"),
+    ("POST", "/api/v1/evaluations/{id}/indicators.xlsx"),
+    ("GET", "/api/v1/evaluations/{id}/staff.xlsx"),
+    ("POST", "/api/v1/evaluations/{id}/staff.xlsx"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -15,7 +15,7 @@ both_backends!(
 );
 
 /// Annex 1, per zone: (indicator, [(target, completed); 3 zones]).
-const ZONE_ROWS: [(&str, [(&str, &str); 3]); 13] = [
+pub const ZONE_ROWS: [(&str, [(&str, &str); 3]); 13] = [
     ("records", [("742", "742"), ("431", "431"), ("360", "360")]),
     (
         "visits.home",
@@ -50,7 +50,7 @@ const ZONE_ROWS: [(&str, [(&str, &str); 3]); 13] = [
 ];
 
 /// Annex 1, station-wide rows: (indicator, target, completed).
-const STATION_ROWS: [(&str, &str, &str); 9] = [
+pub const STATION_ROWS: [(&str, &str, &str); 9] = [
     ("walk_in", "1715", "858"),
     ("volunteers.elderly_teams", "2", "1"),
     ("community_organizations", "8", "4"),
@@ -62,7 +62,7 @@ const STATION_ROWS: [(&str, &str, &str); 9] = [
     ("surveys", "4", "4"),
 ];
 
-const MONTHS: [&str; 5] = ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"];
+pub const MONTHS: [&str; 5] = ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"];
 
 /// A line of annex 2: name, position, qualification, two years of practice, on_post per month,
 /// note.
@@ -75,7 +75,7 @@ type RosterLine = (
     &'static str,
 );
 
-const ROSTER: [RosterLine; 24] = [
+pub const ROSTER: [RosterLine; 24] = [
     (
         "李洁华",
         "社工站副站长",
@@ -283,7 +283,7 @@ pub async fn zones(app: &TestApp, s: &Setup) -> Vec<i64> {
 }
 
 /// Every row of annex 1, with the target or the completion in `field`.
-fn annex_rows(zones: &[i64], field: &str) -> Vec<Value> {
+pub fn annex_rows(zones: &[i64], field: &str) -> Vec<Value> {
     let pick = |pair: (&'static str, &'static str)| if field == "target" { pair.0 } else { pair.1 };
     let mut rows = Vec::new();
     for (indicator, values) in ZONE_ROWS {
@@ -299,7 +299,7 @@ fn annex_rows(zones: &[i64], field: &str) -> Vec<Value> {
     rows
 }
 
-fn annex_roster() -> Value {
+pub fn annex_roster() -> Value {
     let workers: Vec<Value> = ROSTER
         .iter()
         .map(
@@ -324,7 +324,7 @@ fn annex_roster() -> Value {
     json!({ "workers": workers })
 }
 
-async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
+pub async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
     app.request(Method::PUT, path, Some(token), Some(body))
         .await
 }

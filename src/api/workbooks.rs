@@ -1,0 +1,214 @@
+//! Excel download and upload of the annex tables: GET, POST /evaluations/{id}/indicators.xlsx and
+//! /staff.xlsx. An upload writes through the same path as the JSON PUT; a workbook with any
+//! problem changes nothing and gets every problem back at once, by sheet and cell.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+use super::access::{
+    Writing, organizer_write, request_id, scheme_of, state_of, station_write, visible,
+};
+use super::error::{ApiError, FieldError, Problem};
+use super::extract::WorkbookBody;
+use super::indicators::{self, table_of};
+use super::staff::{self, Staff, staff_of};
+use crate::auth::CurrentUser;
+use crate::db::targets;
+use crate::db::{self, stations};
+use crate::domain::indicators::{Figure, IndicatorTable};
+use crate::domain::staffing;
+use crate::domain::workflow::State;
+use crate::excel::{self, CellProblem};
+use crate::state::AppState;
+
+fn problems(found: Vec<CellProblem>) -> ApiError {
+    ApiError::Validation(
+        found
+            .into_iter()
+            .map(|p| FieldError::new(p.field(), p.reason))
+            .collect(),
+    )
+}
+
+fn download(bytes: Vec<u8>, filename: &str) -> HttpResponse {
+    // RFC 6266 / 5987: an ASCII fallback and the Chinese name percent-encoded.
+    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, excel::XLSX))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"pinggu.xlsx\"; filename*=UTF-8''{}",
+                encoded.replace('+', "%20")
+            ),
+        ))
+        .body(bytes)
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
+    anyhow::anyhow!("writing the workbook failed: {e}").into()
+}
+
+/// The indicator table as an Excel workbook in the annex layout.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses(
+        (status = 200, description = "附件1 指标完成情况统计表", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+    )
+)]
+#[get("/evaluations/{id}/indicators.xlsx")]
+pub async fn get_indicators_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let (bytes, station) = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let scheme = scheme_of(&detail)?;
+        let table = table_of(conn, &detail, &scheme)?;
+        let zones = stations::zones_of(conn, detail.row.station_id)?;
+        let title = format!("{}购买服务项目", detail.station_name);
+        let bytes =
+            excel::indicators::write(&title, &scheme, &zones, &table).map_err(xlsx_error)?;
+        Ok::<_, ApiError>((bytes, detail.station_name))
+    })
+    .await?;
+    Ok(download(bytes, &format!("{station}指标完成情况.xlsx")))
+}
+
+/// Imports the indicator workbook: in setup the organizers' 协议量 columns set the targets; during
+/// the self-assessment the station's 完成量 columns set the completions.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses(
+        (status = 200, body = IndicatorTable),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem, description = "every problem of the workbook, field = sheet!cell"),
+    )
+)]
+#[post("/evaluations/{id}/indicators.xlsx")]
+pub async fn post_indicators_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: WorkbookBody,
+) -> Result<web::Json<IndicatorTable>, ApiError> {
+    let id = id.into_inner();
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let table = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let seen = visible(conn, &user, id)?;
+            let (detail, figure, action) = if state_of(&seen)? == State::Setup {
+                let denial = "只有评估机构或区民政局的负责人可以设定协议量";
+                let detail = organizer_write(conn, &user, id, None, denial)?;
+                (detail, Figure::Target, "import_targets")
+            } else {
+                let detail = station_write(conn, &user, id, None)?;
+                (detail, Figure::Completion, "import_completions")
+            };
+            let scheme = scheme_of(&detail)?;
+            let zones = stations::zones_of(conn, detail.row.station_id)?;
+            let imported =
+                excel::indicators::read(&body.0, &scheme, &zones, figure).map_err(problems)?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action,
+            };
+            indicators::store(conn, &detail, &scheme, figure, &imported.cells, writing)?;
+            targets::replace_stated_totals(conn, figure, id, &imported.stated_totals)?;
+            table_of(conn, &detail, &scheme)
+        })
+    })
+    .await?;
+    Ok(web::Json(table))
+}
+
+/// The roster as an Excel workbook in the annex layout, with its 小计 rows.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses(
+        (status = 200, description = "附件2 社工到岗情况统计表", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+    )
+)]
+#[get("/evaluations/{id}/staff.xlsx")]
+pub async fn get_staff_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let (bytes, station) = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let staff = staff_of(conn, &detail)?;
+        let zones = stations::zones_of(conn, detail.row.station_id)?;
+        let period =
+            staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+        let workers: Vec<_> = staff.workers.into_iter().map(|w| w.worker).collect();
+        let title = format!("{}购买服务项目", detail.station_name);
+        let bytes = excel::staff::write(&title, &zones, &period, &workers, &staff.months)
+            .map_err(xlsx_error)?;
+        Ok::<_, ApiError>((bytes, detail.station_name))
+    })
+    .await?;
+    Ok(download(bytes, &format!("{station}社工到岗情况.xlsx")))
+}
+
+/// Imports the roster workbook during the self-assessment (the station), replacing the roster.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses(
+        (status = 200, body = Staff),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem, description = "every problem of the workbook, field = sheet!cell"),
+    )
+)]
+#[post("/evaluations/{id}/staff.xlsx")]
+pub async fn post_staff_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: WorkbookBody,
+) -> Result<web::Json<Staff>, ApiError> {
+    let id = id.into_inner();
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let written = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = station_write(conn, &user, id, None)?;
+            let zones = stations::zones_of(conn, detail.row.station_id)?;
+            let period =
+                staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+            let workers = excel::staff::read(&body.0, &zones, &period).map_err(problems)?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "import_staff",
+            };
+            staff::store(conn, &detail, &workers, writing)?;
+            staff_of(conn, &detail)
+        })
+    })
+    .await?;
+    Ok(web::Json(written))
+}

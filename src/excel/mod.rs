@@ -1,0 +1,175 @@
+//! Excel workbooks in the layout of the reference reports' annexes: the indicator table (附件1)
+//! and the staff roster (附件2). Writing with rust_xlsxwriter, reading with calamine; an import
+//! checks every cell and reports every problem at once, by sheet and cell ("C7").
+
+pub mod indicators;
+pub mod staff;
+
+use calamine::{Data, Range, Reader, Xlsx};
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+
+use crate::domain::points::{Points, PointsError};
+
+/// The content type of an .xlsx workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// One thing wrong with an imported workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellProblem {
+    pub sheet: String,
+    /// A1-style, e.g. "C7"; empty when the problem is the sheet itself.
+    pub cell: String,
+    pub reason: String,
+}
+
+impl CellProblem {
+    pub fn new(sheet: &str, row: u32, col: u32, reason: impl Into<String>) -> CellProblem {
+        CellProblem {
+            sheet: sheet.to_owned(),
+            cell: cell_name(row, col),
+            reason: reason.into(),
+        }
+    }
+
+    /// "片区指标!C7" — the field of the problem+json error.
+    pub fn field(&self) -> String {
+        if self.cell.is_empty() {
+            self.sheet.clone()
+        } else {
+            format!("{}!{}", self.sheet, self.cell)
+        }
+    }
+}
+
+/// "C7" for the 0-based (6, 2).
+pub fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookError {
+    #[error("无法读取该 Excel 文件（须为 .xlsx 格式）")]
+    Unreadable,
+    #[error("工作簿中没有名为“{0}”的工作表")]
+    MissingSheet(String),
+}
+
+/// Opens a sheet of an .xlsx held in memory.
+pub fn sheet(bytes: &[u8], name: &str) -> Result<Range<Data>, WorkbookError> {
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|_| WorkbookError::Unreadable)?;
+    if !workbook.sheet_names().iter().any(|n| n == name) {
+        return Err(WorkbookError::MissingSheet(name.to_owned()));
+    }
+    workbook
+        .worksheet_range(name)
+        .map_err(|_| WorkbookError::Unreadable)
+}
+
+pub fn value(range: &Range<Data>, row: u32, col: u32) -> &Data {
+    range.get_value((row, col)).unwrap_or(&Data::Empty)
+}
+
+pub fn text(range: &Range<Data>, row: u32, col: u32) -> String {
+    match value(range, row, col) {
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTimeIso(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A number cell as exact points: empty → None; a text, a negative number or more than two
+/// decimals → the reason. Excel keeps doubles: the shortest decimal that reads back as the same
+/// double is what the user typed.
+pub fn points(range: &Range<Data>, row: u32, col: u32) -> Result<Option<Points>, String> {
+    let typed = match value(range, row, col) {
+        Data::Empty => return Ok(None),
+        Data::String(s) if s.trim().is_empty() || s.trim() == "/" => return Ok(None),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::String(s) => return Err(format!("“{}”不是数字", s.trim())),
+        _ => return Err("须为数字".to_owned()),
+    };
+    if typed.starts_with('-') {
+        return Err(format!("{typed} 为负数，须不小于 0"));
+    }
+    typed.parse::<Points>().map(Some).map_err(|e| match e {
+        PointsError::TooManyDecimals => format!("{typed} 超过两位小数"),
+        other => other.to_string(),
+    })
+}
+
+/// A date cell (an Excel date or a text "2025-01-26"); empty → None.
+pub fn date(range: &Range<Data>, row: u32, col: u32) -> Result<Option<NaiveDate>, String> {
+    match value(range, row, col) {
+        Data::Empty => Ok(None),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|dt| Some(dt.date()))
+            .ok_or_else(|| "不是有效日期".to_owned()),
+        Data::String(s) if s.trim().is_empty() => Ok(None),
+        Data::String(s) | Data::DateTimeIso(s) => s
+            .trim()
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(Some)
+            .ok_or_else(|| format!("“{}”不是日期，请写作 2025-01-26", s.trim())),
+        _ => Err("须为日期，如 2025-01-26".to_owned()),
+    }
+}
+
+/// Points as an Excel number (Excel holds doubles; two places survive the round trip).
+pub fn number(points: Points) -> f64 {
+    points.hundredths() as f64 / 100.0
+}
+
+pub fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+}
+
+pub fn cell_format() -> Format {
+    Format::new().set_border(FormatBorder::Thin)
+}
+
+pub fn percent_format() -> Format {
+    Format::new()
+        .set_num_format("0.00\"%\"")
+        .set_border(FormatBorder::Thin)
+}
+
+pub fn date_format() -> Format {
+    Format::new()
+        .set_num_format("yyyy-mm-dd")
+        .set_border(FormatBorder::Thin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_named_like_excel() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(6, 2), "C7");
+        assert_eq!(cell_name(9, 25), "Z10");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(cell_name(0, 701), "ZZ1");
+    }
+}

@@ -1,0 +1,379 @@
+//! Excel in the annex layout: a workbook typed like the reference annexes gives the worked
+//! example's figures; export → import changes nothing; a workbook with problems is refused with
+//! every problem named by cell, and nothing changes.
+
+use reqwest::StatusCode;
+use rust_xlsxwriter::{Workbook, Worksheet};
+use serde_json::Value;
+
+use crate::helpers::*;
+use crate::self_assessment::{MONTHS, ROSTER, STATION_ROWS, ZONE_ROWS, annex_roster, opened, put};
+
+both_backends!(
+    a_workbook_typed_like_the_annex_gives_the_worked_example,
+    export_then_import_changes_nothing,
+    a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing,
+);
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Indicator code → Chinese name, from the scheme as the API serves it.
+async fn names(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let scheme = app
+        .get_json("/api/v1/schemes/guangzhou-2023", Some(token))
+        .await;
+    scheme["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .map(|i| {
+            (
+                i["code"].as_str().unwrap_or("").to_owned(),
+                i["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn name_of<'a>(names: &'a [(String, String)], code: &str) -> &'a str {
+    names
+        .iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, n)| n.as_str())
+        .expect("indicator in the scheme")
+}
+
+fn sheet<'a>(workbook: &'a mut Workbook, name: &str) -> &'a mut Worksheet {
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name).expect("sheet name");
+    sheet
+}
+
+/// 附件1 as a station would type it: zone rows and 合计, and the station-wide sheet.
+/// `edit` may change any cell before saving.
+fn indicator_workbook(
+    names: &[(String, String)],
+    edit: fn(&mut Worksheet, &mut Worksheet),
+) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let zones = sheet(&mut workbook, "片区指标");
+    zones.write(1, 0, "片区").expect("cell");
+    for (k, (code, values)) in ZONE_ROWS.iter().enumerate() {
+        let col = 1 + 3 * k as u16;
+        zones.write(1, col, name_of(names, code)).expect("cell");
+        for (offset, label) in ["协议量", "完成量", "百分比"].iter().enumerate() {
+            zones.write(2, col + offset as u16, *label).expect("cell");
+        }
+        let mut sums = (0.0, 0.0);
+        for (z, (target, completed)) in values.iter().enumerate() {
+            let row = 3 + z as u32;
+            zones
+                .write(row, 0, ["一片区", "二片区", "三片区"][z])
+                .expect("cell");
+            let (t, c): (f64, f64) = (target.parse().expect("n"), completed.parse().expect("n"));
+            zones.write(row, col, t).expect("cell");
+            zones.write(row, col + 1, c).expect("cell");
+            sums = (sums.0 + t, sums.1 + c);
+        }
+        zones.write(6, 0, "合计").expect("cell");
+        zones.write(6, col, sums.0).expect("cell");
+        zones.write(6, col + 1, sums.1).expect("cell");
+    }
+    let station_sheet = sheet(&mut workbook, "全站指标");
+    for (col, label) in ["指标", "协议量", "完成量", "百分比"].iter().enumerate() {
+        station_sheet.write(1, col as u16, *label).expect("cell");
+    }
+    for (k, (code, target, completed)) in STATION_ROWS.iter().enumerate() {
+        let row = 2 + k as u32;
+        station_sheet
+            .write(row, 0, name_of(names, code))
+            .expect("cell");
+        station_sheet
+            .write(row, 1, target.parse::<f64>().expect("n"))
+            .expect("cell");
+        station_sheet
+            .write(row, 2, completed.parse::<f64>().expect("n"))
+            .expect("cell");
+    }
+    let [first, second] = workbook
+        .worksheets_mut()
+        .get_disjoint_mut([0, 1])
+        .expect("two sheets");
+    edit(first, second);
+    workbook.save_to_buffer().expect("workbook")
+}
+
+/// 附件2 as typed: one row per worker, 人员到位/社保购买/工资发放 per month.
+fn roster_workbook(months: &[&str]) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let roster = sheet(&mut workbook, "社工到岗情况");
+    let fixed = [
+        "序号",
+        "姓名",
+        "职位",
+        "岗位资格证/资质",
+        "从业2年以上",
+        "从业起始日期",
+        "片区",
+        "入职日期",
+        "离职日期",
+        "备注",
+    ];
+    for (col, label) in fixed.iter().enumerate() {
+        roster.write(1, col as u16, *label).expect("cell");
+    }
+    for (k, month) in months.iter().enumerate() {
+        let (year, m) = month.split_once('-').expect("month");
+        let col = 10 + 3 * k as u16;
+        roster
+            .write(1, col, format!("{year}年{}月", m.trim_start_matches('0')))
+            .expect("cell");
+    }
+    for (line, (name, position, qualification, experienced, on_post, note)) in
+        ROSTER.iter().enumerate()
+    {
+        let row = 3 + line as u32;
+        let chinese = match *qualification {
+            "intermediate" => "社会工作师",
+            "assistant" => "助理社会工作师",
+            _ => "非持证",
+        };
+        roster.write(row, 0, (line + 1) as f64).expect("cell");
+        roster.write(row, 1, *name).expect("cell");
+        roster.write(row, 2, *position).expect("cell");
+        roster.write(row, 3, chinese).expect("cell");
+        roster
+            .write(row, 4, if *experienced { "是" } else { "否" })
+            .expect("cell");
+        roster.write(row, 9, *note).expect("cell");
+        for (k, month) in months.iter().enumerate() {
+            let Some(index) = MONTHS.iter().position(|m| m == month) else {
+                continue;
+            };
+            if on_post[index] == "0" {
+                continue;
+            }
+            let col = 10 + 3 * k as u16;
+            roster
+                .write(row, col, on_post[index].parse::<f64>().expect("n"))
+                .expect("cell");
+            roster.write(row, col + 1, "√").expect("cell");
+            roster.write(row, col + 2, "√").expect("cell");
+        }
+    }
+    workbook.save_to_buffer().expect("workbook")
+}
+
+async fn a_workbook_typed_like_the_annex_gives_the_worked_example(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, zones) = opened(&app).await;
+    let base = format!("/api/v1/evaluations/{id}");
+    // The same data through JSON, for comparison.
+    let names = names(&app, &who.station).await;
+    let typed = indicator_workbook(&names, |_, _| {});
+    let response = app
+        .upload(
+            &format!("{base}/indicators.xlsx"),
+            &who.station,
+            XLSX,
+            typed,
+        )
+        .await;
+    let status = response.status();
+    let imported: Value = response.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{imported}");
+    let roster = roster_workbook(&MONTHS);
+    let response = app
+        .upload(&format!("{base}/staff.xlsx"), &who.station, XLSX, roster)
+        .await;
+    let status = response.status();
+    let staff: Value = response.json().await.expect("json");
+    assert_eq!(status, StatusCode::OK, "{staff}");
+
+    let total = |code: &str| {
+        imported["totals"]
+            .as_array()
+            .expect("totals")
+            .iter()
+            .find(|t| t["indicator"] == code)
+            .map(|t| t["percent"].clone())
+    };
+    assert_eq!(total("visits.home"), Some(Value::from("72.21")));
+    assert_eq!(
+        total("events.large.attendance"),
+        Some(Value::from("119.47"))
+    );
+    assert_eq!(total("training.hours"), Some(Value::from("72.55")));
+    assert_eq!(staff["metrics"]["experienced_share"], "76.76");
+    assert_eq!(staff["metrics"]["stability_rate"], "70.00");
+    assert_eq!(staff["metrics"]["certified_person_months"], "77.50");
+    assert_eq!(staff["metrics"]["training_hours_per_person_month"], "8.47");
+
+    // The same roster typed as JSON gives the same figures.
+    let response = put(
+        &app,
+        &who.station,
+        &format!("{base}/staff"),
+        &annex_roster(),
+    )
+    .await;
+    let json_staff: Value = response.json().await.expect("json");
+    assert_eq!(json_staff["metrics"], staff["metrics"]);
+    assert_eq!(json_staff["months"], staff["months"]);
+    assert!(!zones.is_empty());
+}
+
+async fn export_then_import_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, zones) = opened(&app).await;
+    crate::self_assessment::fill(&app, &who.station, id, &zones).await;
+    let base = format!("/api/v1/evaluations/{id}");
+    for (json, xlsx) in [("indicators", "indicators.xlsx"), ("staff", "staff.xlsx")] {
+        let before = app
+            .get_json(&format!("{base}/{json}"), Some(&who.agency))
+            .await;
+        let download = app.get(&format!("{base}/{xlsx}"), Some(&who.agency)).await;
+        assert_eq!(download.status(), StatusCode::OK);
+        assert_eq!(
+            download.headers()["content-type"].to_str().unwrap_or(""),
+            XLSX
+        );
+        assert!(
+            download.headers()["content-disposition"]
+                .to_str()
+                .is_ok_and(|d| d.contains("filename*=UTF-8''"))
+        );
+        let bytes = download.bytes().await.expect("bytes").to_vec();
+        let response = app
+            .upload(&format!("{base}/{xlsx}"), &who.station, XLSX, bytes)
+            .await;
+        let status = response.status();
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(status, StatusCode::OK, "{xlsx}: {answer}");
+        let after = app
+            .get_json(&format!("{base}/{json}"), Some(&who.agency))
+            .await;
+        assert_eq!(before, after, "{xlsx} round trip");
+    }
+    // The exported 合计 row agrees with the zones: no warning from it.
+    let warnings = app
+        .get_json(&format!("{base}/warnings"), Some(&who.agency))
+        .await;
+    assert!(
+        warnings["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|w| w["code"] != "total_row_mismatch"),
+        "{warnings}"
+    );
+}
+
+async fn a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, _zones) = opened(&app).await;
+    let base = format!("/api/v1/evaluations/{id}");
+    let names = names(&app, &who.station).await;
+    let broken = indicator_workbook(&names, |zones, station| {
+        // C5: 困难群众和特殊群体建档 完成量 of 二片区 as text; F4: 入户探访 完成量 negative;
+        // the 全站指标 sheet names an indicator the scheme does not have.
+        zones.write(4, 2, "四百三十一").expect("cell");
+        zones.write(3, 5, -538.0).expect("cell");
+        station.write(2, 0, "社区宣传").expect("cell");
+    });
+    let problem = assert_problem(
+        app.upload(
+            &format!("{base}/indicators.xlsx"),
+            &who.station,
+            XLSX,
+            broken,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    let errors: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or("").to_owned(),
+                e["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(errors[0].0, "全站指标!A3");
+    assert!(errors[0].1.contains("社区宣传"));
+    assert_eq!(errors[1].0, "片区指标!F4");
+    assert!(errors[1].1.contains("负数"));
+    assert_eq!(errors[2].0, "片区指标!C5");
+    assert!(errors[2].1.contains("不是数字"));
+
+    // 2025年3月 is missing from the roster.
+    let months: Vec<&str> = MONTHS.iter().copied().filter(|m| *m != "2025-03").collect();
+    let problem = assert_problem(
+        app.upload(
+            &format!("{base}/staff.xlsx"),
+            &who.station,
+            XLSX,
+            roster_workbook(&months),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["社工到岗情况!W2"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2025年3月"))
+    );
+
+    let table = app
+        .get_json(&format!("{base}/indicators"), Some(&who.station))
+        .await;
+    assert!(
+        table["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["completed"].is_null()),
+        "nothing was written"
+    );
+    let staff = app
+        .get_json(&format!("{base}/staff"), Some(&who.station))
+        .await;
+    assert_eq!(staff["workers"].as_array().map(Vec::len), Some(0));
+    let garbage = app
+        .upload(
+            &format!("{base}/indicators.xlsx"),
+            &who.station,
+            XLSX,
+            b"not a workbook".to_vec(),
+        )
+        .await;
+    assert_problem(
+        garbage,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    let wrong_type = app
+        .upload(
+            &format!("{base}/indicators.xlsx"),
+            &who.station,
+            "text/csv",
+            b"a,b".to_vec(),
+        )
+        .await;
+    assert_problem(
+        wrong_type,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    )
+    .await;
+}
