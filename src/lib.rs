@@ -11,4 +11,5 @@ pub mod schemes;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

@@ -78,6 +78,7 @@ async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     .await
     .context("start-up thread failed")??;
     Ok(AppState {
+        files: crate::storage::open(&settings.storage.dir)?,
         jwt: JwtKeys::new(&secret, settings.auth.access_ttl_seconds),
         pool,
         settings,

@@ -12,4 +12,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub jwt: JwtKeys,
     pub hasher: PasswordHasher,
+    /// Evidence files.
+    pub files: crate::storage::FileStore,
 }

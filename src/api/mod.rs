@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod error;
 pub mod evaluations;
@@ -107,6 +108,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(workbooks::post_indicators_xlsx)
                 .service(workbooks::get_staff_xlsx)
                 .service(workbooks::post_staff_xlsx)
+                .service(attachments::upload)
+                .service(attachments::list)
+                .service(attachments::download)
                 .service(workflow::extend),
         );
 }

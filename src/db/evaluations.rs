@@ -299,6 +299,17 @@ pub fn bump_version(
         .execute(conn)
 }
 
+/// Takes the next version whatever it is: for writes that carry no version (a file upload) but
+/// must still serialize with the evaluation's other writers and its audit chain.
+pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(evaluations::table.find(id))
+        .set((
+            evaluations::version.eq(evaluations::version + 1),
+            evaluations::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 pub fn current_version(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
     evaluations::table
         .find(id)

@@ -1,6 +1,7 @@
 //! The database: one connection type over PostgreSQL and SQLite, its pool, migrations, and one
 //! module of queries per aggregate.
 
+pub mod attachments;
 pub mod audit;
 pub mod evaluations;
 pub mod extensions;

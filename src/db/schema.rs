@@ -293,6 +293,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(worker_months -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -318,5 +332,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     workers,
     worker_months,
     self_assessments,
-    stated_totals
+    stated_totals,
+    attachments
 );

@@ -2,6 +2,7 @@
 
 pub mod deadline;
 pub mod evaluation;
+pub mod evidence;
 pub mod indicators;
 pub mod organization;
 pub mod password_policy;

@@ -55,6 +55,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/evaluations/{id}/indicators.xlsx"),
     ("GET", "/api/v1/evaluations/{id}/staff.xlsx"),
     ("POST", "/api/v1/evaluations/{id}/staff.xlsx"),
+    ("POST", "/api/v1/evaluations/{id}/attachments"),
+    ("GET", "/api/v1/evaluations/{id}/attachments"),
+    ("GET", "/api/v1/attachments/{id}"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -1,0 +1,365 @@
+//! Evidence files (佐证材料): POST, GET /evaluations/{id}/attachments and GET /attachments/{id}.
+//! An upload is streamed to the file store in small parts while its SHA-256 is computed — never
+//! the whole file in memory; its type is judged from its first bytes; past
+//! `storage.max_upload_mb` it is abandoned with 413.
+
+use actix_multipart::{Field, Multipart};
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStoreExt, WriteMultipart};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::access::{request_id, station_write, visible};
+use super::error::{ApiError, Problem};
+use super::views::utc;
+use crate::auth::CurrentUser;
+use crate::db::attachments::{self, AttachmentRow, NewAttachment};
+use crate::db::audit::{self, NewEntry};
+use crate::db::{self, evaluations as store};
+use crate::domain::evidence;
+use crate::state::AppState;
+
+/// Parts written to the store at a time, and how many may be in flight: about 2 MiB of memory
+/// per upload whatever the file's size.
+const PART_BYTES: usize = 1024 * 1024;
+const PARTS_IN_FLIGHT: usize = 1;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub evaluation_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AttachmentRow> for AttachmentView {
+    fn from(row: AttachmentRow) -> Self {
+        AttachmentView {
+            id: row.id,
+            evaluation_id: row.evaluation_id,
+            filename: row.filename,
+            content_type: row.content_type,
+            bytes: row.bytes,
+            sha256: row.sha256,
+            uploaded_by: row.uploaded_by,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attachments {
+    pub items: Vec<AttachmentView>,
+}
+
+/// The name to keep: its last path component, without control characters, at most 200 chars.
+fn clean_filename(raw: Option<&str>) -> String {
+    let name = raw
+        .unwrap_or("")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>();
+    let name = name.trim();
+    if name.is_empty() {
+        "未命名文件".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn store_error(e: object_store::Error) -> ApiError {
+    anyhow::anyhow!("file store: {e}").into()
+}
+
+fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
+    ApiError::Malformed(format!("无法读取上传的文件：{e}"))
+}
+
+/// Reads and discards the rest of the request, so the client gets the answer instead of a
+/// reset connection; memory stays flat.
+async fn drain(mut payload: Multipart) {
+    while let Ok(Some(mut field)) = payload.try_next().await {
+        while let Ok(Some(_)) = field.try_next().await {}
+    }
+}
+
+struct Stored {
+    key: StorePath,
+    bytes: i64,
+    sha256: String,
+    content_type: &'static str,
+}
+
+enum Refused {
+    TooLarge,
+    Problem(ApiError),
+}
+
+/// Streams one field to the store: its first bytes decide the type; past `limit` it is
+/// abandoned.
+async fn stream_to_store(
+    state: &AppState,
+    field: &mut Field,
+    key: StorePath,
+    limit: u64,
+) -> Result<Stored, Refused> {
+    let mut head: Vec<u8> = Vec::new();
+    let mut first_rest: Vec<web::Bytes> = Vec::new();
+    while head.len() < evidence::HEAD_BYTES {
+        match field
+            .try_next()
+            .await
+            .map_err(|e| Refused::Problem(multipart_error(e)))?
+        {
+            Some(chunk) => {
+                let take = (evidence::HEAD_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+                if take < chunk.len() {
+                    first_rest.push(chunk.slice(take..));
+                }
+            }
+            None => break,
+        }
+    }
+    let content_type = evidence::accepted_type(&head)
+        .map_err(|reason| Refused::Problem(ApiError::field("file", reason)))?;
+    let parts = state
+        .files
+        .put_multipart(&key)
+        .await
+        .map_err(|e| Refused::Problem(store_error(e)))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(parts, PART_BYTES);
+    let mut hasher = Sha256::new();
+    let mut total: u64 = 0;
+    let mut pending: Vec<web::Bytes> = vec![web::Bytes::from(head)];
+    pending.extend(first_rest);
+    loop {
+        for chunk in pending.drain(..) {
+            total += chunk.len() as u64;
+            if total > limit {
+                let _ = writer.abort().await;
+                return Err(Refused::TooLarge);
+            }
+            hasher.update(&chunk);
+            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                return Err(Refused::Problem(store_error(e)));
+            }
+            writer.put(chunk);
+        }
+        match field.try_next().await {
+            Ok(Some(chunk)) => pending.push(chunk),
+            Ok(None) => break,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(Refused::Problem(multipart_error(e)));
+            }
+        }
+    }
+    writer
+        .finish()
+        .await
+        .map_err(|e| Refused::Problem(store_error(e)))?;
+    let digest = hasher.finalize();
+    Ok(Stored {
+        key,
+        bytes: total as i64,
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        content_type,
+    })
+}
+
+/// Uploads an evidence file (multipart field `file`) while the station may edit its
+/// self-assessment: PDF, images or Office documents up to `storage.max_upload_mb`.
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses(
+        (status = 201, body = AttachmentView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/attachments")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    // Who may upload is settled before a byte of the file is read.
+    let checker = user.clone();
+    db::run(&state.pool, move |conn| {
+        station_write(conn, &checker, id, None).map(|_| ())
+    })
+    .await?;
+    let limit = state.settings.storage.max_upload_mb * 1024 * 1024;
+    let mut stored = None;
+    let mut filename = String::new();
+    while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
+        if field.name() != Some("file") || stored.is_some() {
+            while field.try_next().await.map_err(multipart_error)?.is_some() {}
+            continue;
+        }
+        filename = clean_filename(field.content_disposition().and_then(|d| d.get_filename()));
+        let key = StorePath::from(format!(
+            "evaluations/{id}/{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        match stream_to_store(&state, &mut field, key, limit).await {
+            Ok(file) => stored = Some(file),
+            Err(Refused::TooLarge) => {
+                drop(field);
+                drain(payload).await;
+                return Err(ApiError::PayloadTooLarge);
+            }
+            Err(Refused::Problem(problem)) => {
+                drop(field);
+                drain(payload).await;
+                return Err(problem);
+            }
+        }
+    }
+    let Some(file) = stored else {
+        return Err(ApiError::field("file", "请选择要上传的文件"));
+    };
+    let key = file.key.clone();
+    let files = state.files.clone();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            // Checked again: the self-assessment may have been submitted during the upload.
+            station_write(conn, &user, id, None)?;
+            let now = db::now();
+            store::touch(conn, id, now)?;
+            let row = attachments::insert(
+                conn,
+                &NewAttachment {
+                    evaluation_id: id,
+                    filename: &filename,
+                    content_type: file.content_type,
+                    bytes: file.bytes,
+                    sha256: &file.sha256,
+                    storage_key: file.key.as_ref(),
+                    uploaded_by: user.id,
+                },
+                now,
+            )?;
+            audit::append(
+                conn,
+                &NewEntry {
+                    entity: "attachment".into(),
+                    entity_id: row.id.to_string(),
+                    summary: format!(
+                        "上传佐证材料“{}”（{} 字节，SHA-256 {}）",
+                        row.filename, row.bytes, row.sha256
+                    ),
+                    request_id,
+                    ..NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        "upload_attachment",
+                        now,
+                    )
+                },
+            )?;
+            Ok::<_, ApiError>(row)
+        })
+    })
+    .await;
+    match saved {
+        Ok(row) => Ok(HttpResponse::Created().json(AttachmentView::from(row))),
+        Err(e) => {
+            // Nothing refers to the stored file: remove it.
+            let _ = files.delete(&key).await;
+            Err(e)
+        }
+    }
+}
+
+/// The evaluation's evidence files (every party of it).
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Attachments), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/attachments")]
+pub async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Attachments>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        visible(conn, &user, id)?;
+        Ok::<_, ApiError>(attachments::list(conn, id)?)
+    })
+    .await?;
+    Ok(web::Json(Attachments {
+        items: rows.into_iter().map(AttachmentView::from).collect(),
+    }))
+}
+
+/// Downloads an evidence file (parties of its evaluation only; others get 404).
+#[utoipa::path(
+    tag = "self-assessment",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "attachment id")),
+    responses(
+        (status = 200, description = "the file, with its stored type"),
+        (status = 401, body = Problem), (status = 404, body = Problem),
+    )
+)]
+#[get("/attachments/{id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let row = db::run(&state.pool, move |conn| {
+        let row = attachments::find(conn, id)?.ok_or(ApiError::NotFound("佐证材料"))?;
+        visible(conn, &user, row.evaluation_id).map_err(|_| ApiError::NotFound("佐证材料"))?;
+        Ok::<_, ApiError>(row)
+    })
+    .await?;
+    let found = state
+        .files
+        .get(&StorePath::from(row.storage_key.as_str()))
+        .await
+        .map_err(store_error)?;
+    let encoded: String = form_urlencoded::byte_serialize(row.filename.as_bytes()).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, row.content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
+                encoded.replace('+', "%20")
+            ),
+        ))
+        .insert_header(("x-content-sha256", row.sha256))
+        .streaming(found.into_stream().map(|chunk| {
+            chunk.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))
+        })))
+}
