@@ -10,9 +10,8 @@
 //! refused attempts (a stale version on the hot evaluation) do not count; latencies are of every
 //! attempt.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,118 +19,11 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod common;
+
+use common::{Api, PASSWORD, percentile, start_server};
+
 const CLIENTS: usize = 32;
-const PASSWORD: &str = "Bench-pass-2025";
-const SECRET: &str = "bench-secret-bench-secret-bench-secret-00";
-
-struct Server {
-    child: Child,
-    base: String,
-    admin_url: String,
-    database: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
-            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
-            let _ = diesel::sql_query(drop).execute(&mut conn);
-        }
-    }
-}
-
-fn database_url(admin_url: &str, database: &str) -> String {
-    match admin_url.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{database}"),
-        None => admin_url.to_owned(),
-    }
-}
-
-fn start_server(admin_url: &str) -> Server {
-    pinggu::db::prepare_tls();
-    let database = format!("pinggu_bench_{}", std::process::id());
-    let mut conn = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
-    diesel::sql_query(format!("CREATE DATABASE {database}"))
-        .execute(&mut conn)
-        .expect("create database");
-    let url = database_url(admin_url, &database);
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let binary = env!("CARGO_BIN_EXE_pinggu");
-    let work = std::env::temp_dir();
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("PINGGU__AUTH__JWT_SECRET", SECRET),
-        ("PINGGU__LOG__LEVEL", "error"),
-    ];
-    let mut create = Command::new(binary)
-        .args(["admin", "create", "--username", "admin", "--password-stdin"])
-        .envs(env)
-        .current_dir(&work)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("pinggu admin create");
-    use std::io::Write;
-    if let Some(stdin) = create.stdin.as_mut() {
-        writeln!(stdin, "{PASSWORD}").expect("password to stdin");
-    }
-    assert!(create.wait().expect("admin create").success());
-    let child = Command::new(binary)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .envs(env)
-        .current_dir(&work)
-        .spawn()
-        .expect("pinggu serve");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        admin_url: admin_url.to_owned(),
-        database,
-    }
-}
-
-struct Api {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn created(&self, path: &str, token: &str, body: &Value) -> i64 {
-        let (status, body) = self.post(path, token, body).await;
-        assert!(status.is_success(), "{path}: {status} {body}");
-        body["id"].as_i64().expect("id")
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let response = self
-            .client
-            .post(format!("{}/auth/login", self.base))
-            .json(&json!({"username": username, "password": PASSWORD}))
-            .send()
-            .await
-            .expect("login");
-        let body: Value = response.json().await.expect("login body");
-        body["access_token"].as_str().expect("token").to_owned()
-    }
-}
 
 struct Fixture {
     station: String,
@@ -275,14 +167,6 @@ impl Run {
     fn attempt_rate(&self) -> f64 {
         self.attempts as f64 / self.seconds
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn audit_rows(url: &str) -> u64 {
@@ -469,33 +353,15 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(15);
-    let server = start_server(&admin_url);
-    let url = database_url(&admin_url, &server.database);
+    let server = start_server(Some(&admin_url));
+    let url = server.url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let api = Arc::new(Api {
-        client: reqwest::Client::builder()
-            .pool_max_idle_per_host(CLIENTS)
-            .build()
-            .expect("client"),
-        base: server.base.clone(),
-    });
+    let api = Arc::new(Api::new(&server.base, CLIENTS));
     let fixture = runtime.block_on(async {
-        for _ in 0..200 {
-            let ready = format!("{}/readyz", api.base.trim_end_matches("/api/v1"));
-            if api
-                .client
-                .get(&ready)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        api.ready().await;
         fixture(&api, 1 + CLIENTS).await
     });
     let dir = tempfile::tempdir().expect("temp dir");

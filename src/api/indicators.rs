@@ -113,7 +113,14 @@ fn check_rows<'a>(
     value_field: &'static str,
 ) -> Result<(), ApiError> {
     let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (index, (indicator, zone_id, value)) in rows.enumerate() {
+        if !seen.insert((indicator, zone_id)) {
+            problems.push(FieldError::new(
+                format!("rows[{index}]"),
+                "同一指标和片区重复出现",
+            ));
+        }
         for (field, reason) in
             indicators::row_problems(scheme, zones, indicator, zone_id, value, value_field)
         {
@@ -147,9 +154,7 @@ pub fn store(
     let now = db::now();
     claim_version(conn, detail, now)?;
     let id = detail.row.id;
-    for (indicator, zone, value) in rows {
-        targets::put(conn, figure, id, indicator, *zone, *value)?;
-    }
+    targets::put_many(conn, figure, id, rows)?;
     let summary: Vec<serde_json::Value> = rows
         .iter()
         .map(|(i, z, v)| serde_json::json!({"indicator": i, "zone_id": z, field: v}))

@@ -80,17 +80,28 @@ pub fn replace(
             ))
             .returning(workers::id)
             .get_result(conn)?;
-        for (month, on_post, insurance, wage) in &worker.months {
-            diesel::insert_into(worker_months::table)
-                .values((
+        if worker.months.is_empty() {
+            continue;
+        }
+        let months: Vec<_> = worker
+            .months
+            .iter()
+            .map(|(month, on_post, insurance, wage)| {
+                (
                     worker_months::worker_id.eq(id),
                     worker_months::month.eq(month),
                     worker_months::on_post_hundredths.eq(on_post),
                     worker_months::insurance.eq(insurance),
                     worker_months::wage.eq(wage),
-                ))
-                .execute(conn)?;
-        }
+                )
+            })
+            .collect();
+        // One statement per worker: MultiConnection has no batch insert, each backend has.
+        let insert = diesel::insert_into(worker_months::table).values(&months);
+        match conn {
+            DbConnection::Postgres(c) => insert.execute(c)?,
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+        };
     }
     Ok(())
 }

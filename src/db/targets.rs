@@ -24,56 +24,69 @@ fn to_cell((indicator, zone, value): (String, i64, i64)) -> Cell {
     }
 }
 
-/// Writes one value, or removes it when `value` is `None`.
-pub fn put(
+/// Writes many values at once (each (indicator, zone) at most once): rows with a value are
+/// set, rows with None removed, others left as they are. One DELETE per indicator and one
+/// INSERT for all.
+pub fn put_many(
     conn: &mut DbConnection,
     figure: Figure,
     evaluation_id: i64,
-    indicator: &str,
-    zone_id: Option<i64>,
-    value: Option<Points>,
+    rows: &[(String, Option<i64>, Option<Points>)],
 ) -> QueryResult<()> {
-    let zone = zone_key(zone_id);
-    match figure {
-        Figure::Target => {
-            diesel::delete(
+    let mut zones_of: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for (indicator, zone, _) in rows {
+        zones_of.entry(indicator).or_default().push(zone_key(*zone));
+    }
+    for (indicator, zones) in zones_of {
+        match figure {
+            Figure::Target => diesel::delete(
                 targets::table
                     .filter(targets::evaluation_id.eq(evaluation_id))
                     .filter(targets::indicator.eq(indicator))
-                    .filter(targets::zone_id.eq(zone)),
+                    .filter(targets::zone_id.eq_any(zones)),
             )
-            .execute(conn)?;
-            if let Some(value) = value {
-                diesel::insert_into(targets::table)
-                    .values((
-                        targets::evaluation_id.eq(evaluation_id),
-                        targets::indicator.eq(indicator),
-                        targets::zone_id.eq(zone),
-                        targets::target_hundredths.eq(value.hundredths()),
-                    ))
-                    .execute(conn)?;
-            }
-        }
-        Figure::Completion => {
-            diesel::delete(
+            .execute(conn)?,
+            Figure::Completion => diesel::delete(
                 completions::table
                     .filter(completions::evaluation_id.eq(evaluation_id))
                     .filter(completions::indicator.eq(indicator))
-                    .filter(completions::zone_id.eq(zone)),
+                    .filter(completions::zone_id.eq_any(zones)),
             )
-            .execute(conn)?;
-            if let Some(value) = value {
-                diesel::insert_into(completions::table)
-                    .values((
-                        completions::evaluation_id.eq(evaluation_id),
-                        completions::indicator.eq(indicator),
-                        completions::zone_id.eq(zone),
-                        completions::completed_hundredths.eq(value.hundredths()),
-                    ))
-                    .execute(conn)?;
-            }
-        }
+            .execute(conn)?,
+        };
     }
+    let kept: Vec<(&String, i64, i64)> = rows
+        .iter()
+        .filter_map(|(i, z, v)| v.map(|v| (i, zone_key(*z), v.hundredths())))
+        .collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    // MultiConnection has no batch insert; each backend has.
+    macro_rules! insert_into {
+        ($table:ident, $value:ident) => {{
+            let values: Vec<_> = kept
+                .iter()
+                .map(|(indicator, zone, value)| {
+                    (
+                        $table::evaluation_id.eq(evaluation_id),
+                        $table::indicator.eq(*indicator),
+                        $table::zone_id.eq(*zone),
+                        $table::$value.eq(*value),
+                    )
+                })
+                .collect();
+            let insert = diesel::insert_into($table::table).values(&values);
+            match conn {
+                DbConnection::Postgres(c) => insert.execute(c)?,
+                DbConnection::Sqlite(c) => insert.execute(c)?,
+            }
+        }};
+    }
+    match figure {
+        Figure::Target => insert_into!(targets, target_hundredths),
+        Figure::Completion => insert_into!(completions, completed_hundredths),
+    };
     Ok(())
 }
 

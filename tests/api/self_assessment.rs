@@ -553,6 +553,7 @@ async fn the_station_edits_only_during_its_self_assessment_and_bad_rows_are_refu
         {"indicator": "visits.home", "zone_id": zones[0], "completed": "1.5"},
         {"indicator": "training.hours", "zone_id": zones[0], "completed": "1"},
         {"indicator": "visits.home", "zone_id": zones[1], "completed": "298"},
+        {"indicator": "visits.home", "zone_id": zones[1], "completed": "299"},
     ]});
     let problem = assert_problem(
         put(&app, &who.station, &path, &bad).await,
@@ -566,7 +567,8 @@ async fn the_station_edits_only_during_its_self_assessment_and_bad_rows_are_refu
             "rows[0].indicator",
             "rows[1].zone_id",
             "rows[2].completed",
-            "rows[3].zone_id"
+            "rows[3].zone_id",
+            "rows[5]"
         ]
     );
     let table = app.get_json(&path, Some(&who.station)).await;

@@ -1,0 +1,186 @@
+//! What the benchmarks share: a release `pinggu serve` on a fresh database (PostgreSQL, or a
+//! SQLite file), an HTTP client with the few calls the fixtures need, percentiles.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "Bench-pass-2025";
+pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-00";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub url: String,
+    /// (admin URL, database) of a PostgreSQL database to drop afterwards.
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some((admin_url, database)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            let _ = diesel::sql_query(drop).execute(&mut conn);
+        }
+    }
+}
+
+fn database_url(admin_url: &str, database: &str) -> String {
+    match admin_url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{database}"),
+        None => admin_url.to_owned(),
+    }
+}
+
+/// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
+/// or on a SQLite file when it is None, with an administrator "admin".
+pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = match postgres_admin_url {
+        Some(admin_url) => {
+            pinggu::db::prepare_tls();
+            let database = format!("pinggu_bench_{}", std::process::id());
+            let mut conn = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {database}"))
+                .execute(&mut conn)
+                .expect("create database");
+            (
+                database_url(admin_url, &database),
+                Some((admin_url.to_owned(), database)),
+            )
+        }
+        None => (
+            format!("sqlite://{}", dir.path().join("bench.db").display()),
+            None,
+        ),
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let binary = env!("CARGO_BIN_EXE_pinggu");
+    let files = dir.path().join("files");
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("PINGGU__AUTH__JWT_SECRET", SECRET),
+        ("PINGGU__LOG__LEVEL", "error"),
+        ("PINGGU__STORAGE__DIR", files.to_str().unwrap_or("files")),
+    ];
+    let mut create = Command::new(binary)
+        .args(["admin", "create", "--username", "admin", "--password-stdin"])
+        .envs(env)
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("pinggu admin create");
+    use std::io::Write;
+    if let Some(stdin) = create.stdin.as_mut() {
+        writeln!(stdin, "{PASSWORD}").expect("password to stdin");
+    }
+    assert!(create.wait().expect("admin create").success());
+    let child = Command::new(binary)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .envs(env)
+        .current_dir(dir.path())
+        .spawn()
+        .expect("pinggu serve");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        url,
+        postgres,
+        _dir: dir,
+    }
+}
+
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Api {
+    pub fn new(base: &str, connections: usize) -> Api {
+        Api {
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(connections)
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+        }
+    }
+
+    /// Waits for /readyz.
+    pub async fn ready(&self) {
+        let ready = format!("{}/readyz", self.base.trim_end_matches("/api/v1"));
+        for _ in 0..200 {
+            let answer = self.client.get(&ready).send().await;
+            if answer.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn created(&self, path: &str, token: &str, body: &Value) -> i64 {
+        let (status, body) = self.post(path, token, body).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body["id"].as_i64().expect("id")
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/auth/login", self.base))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        let body: Value = response.json().await.expect("login body");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
