@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Api, PASSWORD, percentile, start_server};
+use common::{Api, percentile, start_server};
 
 const ZONES: usize = 10;
 const WORKERS: usize = 60;
@@ -30,27 +30,7 @@ struct Fixture {
 }
 
 async fn fixture(api: &Api) -> Fixture {
-    let admin = api.login("admin").await;
-    let mut orgs = Vec::new();
-    for (name, kind) in [
-        ("荔湾区民政局", "civil_affairs_bureau"),
-        ("西村街道办事处", "street_office"),
-        ("逢源人家服务中心", "operator"),
-        ("广州市社会工作协会", "evaluation_agency"),
-        ("广州市社会工作督导中心", "supervision_center"),
-    ] {
-        let body = json!({"name": name, "kind": kind, "district": "荔湾区"});
-        orgs.push(api.created("/organizations", &admin, &body).await);
-    }
-    for (username, org) in [
-        ("bureau", orgs[0]),
-        ("station", orgs[2]),
-        ("agency", orgs[3]),
-    ] {
-        let body = json!({"username": username, "display_name": username, "password": PASSWORD,
-            "organization_id": org, "role": "manager", "must_change_password": false});
-        api.created("/users", &admin, &body).await;
-    }
+    let orgs = common::district(api).await;
     let bureau = api.login("bureau").await;
     let zones: Vec<Value> = (1..=ZONES)
         .map(|z| json!({"name": format!("{z}片区"), "communities": [format!("{z}社区")]}))

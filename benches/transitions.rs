@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{Api, PASSWORD, percentile, start_server};
+use common::{Api, percentile, start_server};
 
 const CLIENTS: usize = 32;
 
@@ -34,28 +34,7 @@ struct Fixture {
 
 /// One district with managers of the operator, agency and bureau, and `count` opened evaluations.
 async fn fixture(api: &Api, count: usize) -> Fixture {
-    let admin = api.login("admin").await;
-    let mut orgs = Vec::new();
-    for (name, kind) in [
-        ("荔湾区民政局", "civil_affairs_bureau"),
-        ("西村街道办事处", "street_office"),
-        ("逢源人家服务中心", "operator"),
-        ("广州市社会工作协会", "evaluation_agency"),
-        ("广州市社会工作督导中心", "supervision_center"),
-    ] {
-        let body = json!({"name": name, "kind": kind, "district": "荔湾区"});
-        orgs.push(api.created("/organizations", &admin, &body).await);
-    }
-    for (username, org) in [
-        ("bureau", orgs[0]),
-        ("station", orgs[2]),
-        ("agency", orgs[3]),
-    ] {
-        let body = json!({"username": username, "display_name": username, "password": PASSWORD,
-            "email": format!("{username}@example.cn"), "organization_id": org, "role": "manager",
-            "must_change_password": false});
-        api.created("/users", &admin, &body).await;
-    }
+    let orgs = common::district(api).await;
     let bureau = api.login("bureau").await;
     let station = api
         .created(

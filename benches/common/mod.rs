@@ -184,3 +184,34 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
+
+/// The organizations of one district — [bureau, street office, operator, agency, center] — with
+/// managers "bureau", "station" and "agency" of the bureau, operator and agency.
+pub async fn district(api: &Api) -> [i64; 5] {
+    let admin = api.login("admin").await;
+    let mut orgs = [0; 5];
+    for (slot, (name, kind)) in [
+        ("荔湾区民政局", "civil_affairs_bureau"),
+        ("西村街道办事处", "street_office"),
+        ("逢源人家服务中心", "operator"),
+        ("广州市社会工作协会", "evaluation_agency"),
+        ("广州市社会工作督导中心", "supervision_center"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = json!({"name": name, "kind": kind, "district": "荔湾区"});
+        orgs[slot] = api.created("/organizations", &admin, &body).await;
+    }
+    for (username, org) in [
+        ("bureau", orgs[0]),
+        ("station", orgs[2]),
+        ("agency", orgs[3]),
+    ] {
+        let body = json!({"username": username, "display_name": username, "password": PASSWORD,
+            "email": format!("{username}@example.cn"), "organization_id": org, "role": "manager",
+            "must_change_password": false});
+        api.created("/users", &admin, &body).await;
+    }
+    orgs
+}

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::access::{request_id, station_write, visible};
 use super::error::{ApiError, Problem};
-use super::views::utc;
+use super::views::{attachment_disposition, utc};
 use crate::auth::CurrentUser;
 use crate::db::attachments::{self, AttachmentRow, NewAttachment};
 use crate::db::audit::{self, NewEntry};
@@ -348,15 +348,11 @@ pub async fn download(
         .get(&StorePath::from(row.storage_key.as_str()))
         .await
         .map_err(store_error)?;
-    let encoded: String = form_urlencoded::byte_serialize(row.filename.as_bytes()).collect();
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, row.content_type))
         .insert_header((
             CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
-                encoded.replace('+', "%20")
-            ),
+            attachment_disposition("evidence", &row.filename),
         ))
         .insert_header(("x-content-sha256", row.sha256))
         .streaming(found.into_stream().map(|chunk| {

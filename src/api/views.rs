@@ -137,3 +137,13 @@ impl From<&OrganizationRow> for OrganizationView {
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(at, Utc)
 }
+
+/// `Content-Disposition` for a download: an ASCII fallback name and the real (Chinese) name
+/// percent-encoded (RFC 6266, RFC 5987).
+pub fn attachment_disposition(fallback: &str, filename: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        encoded.replace('+', "%20")
+    )
+}

@@ -12,6 +12,7 @@ use super::error::{ApiError, FieldError, Problem};
 use super::extract::WorkbookBody;
 use super::indicators::{self, table_of};
 use super::staff::{self, Staff, staff_of};
+use super::views::attachment_disposition;
 use crate::auth::CurrentUser;
 use crate::db::targets;
 use crate::db::{self, stations};
@@ -31,16 +32,11 @@ fn problems(found: Vec<CellProblem>) -> ApiError {
 }
 
 fn download(bytes: Vec<u8>, filename: &str) -> HttpResponse {
-    // RFC 6266 / 5987: an ASCII fallback and the Chinese name percent-encoded.
-    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, excel::XLSX))
         .insert_header((
             CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"pinggu.xlsx\"; filename*=UTF-8''{}",
-                encoded.replace('+', "%20")
-            ),
+            attachment_disposition("pinggu.xlsx", filename),
         ))
         .body(bytes)
 }
