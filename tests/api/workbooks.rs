@@ -209,6 +209,37 @@ async fn a_workbook_typed_like_the_annex_gives_the_worked_example(backend: Backe
     assert_eq!(staff["metrics"]["certified_person_months"], "77.50");
     assert_eq!(staff["metrics"]["training_hours_per_person_month"], "8.47");
 
+    // A 合计 row that disagrees with its zones is kept and warned about, never blocking.
+    let miscounted = indicator_workbook(&names, |zones, _| {
+        // F7: the 合计 of 入户探访's 完成量, 1011 in the annex.
+        zones.write(6, 5, 1101.0).expect("cell");
+    });
+    let response = app
+        .upload(
+            &format!("{base}/indicators.xlsx"),
+            &who.station,
+            XLSX,
+            miscounted,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let warnings = app
+        .get_json(&format!("{base}/warnings"), Some(&who.agency))
+        .await;
+    let mismatches: Vec<&Value> = warnings["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|w| w["code"] == "total_row_mismatch")
+        .collect();
+    assert_eq!(mismatches.len(), 1, "{warnings}");
+    assert_eq!(mismatches[0]["refs"], serde_json::json!(["visits.home"]));
+    assert!(
+        mismatches[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1101.00") && m.contains("1011.00"))
+    );
+
     // The same roster typed as JSON gives the same figures.
     let response = put(
         &app,
