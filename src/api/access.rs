@@ -77,9 +77,59 @@ pub fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
     })
 }
 
-/// The start of a write that the organizers make (the agency's or bureau's manager, or an
-/// admin): the evaluation if the caller sees it (404), may make it (403), and saw its current
-/// version (409).
+fn ensure_version(detail: &EvaluationDetail, expected: Option<i64>) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != detail.row.version => Err(ApiError::StaleVersion {
+            current: detail.row.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// May the caller make the organizers' writes (the agency's or bureau's manager, or an admin)
+/// on this evaluation (403), having seen its current version (409)?
+pub fn ensure_organizer(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    expected: Option<i64>,
+    denial: &str,
+) -> Result<(), ApiError> {
+    let actor = actor_of(user, detail);
+    let allowed = actor.role == Role::Admin
+        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
+    if !allowed {
+        return Err(ApiError::forbidden(denial));
+    }
+    ensure_version(detail, expected)
+}
+
+/// May the caller write the station's self-assessment (its manager or member, or an admin;
+/// 403), having seen the current version (409), while the self-assessment is open (409)?
+pub fn ensure_station_editing(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    expected: Option<i64>,
+) -> Result<(), ApiError> {
+    let actor = actor_of(user, detail);
+    let allowed = actor.role == Role::Admin
+        || (actor.party == Party::Station && matches!(actor.role, Role::Manager | Role::Member));
+    if !allowed {
+        return Err(ApiError::forbidden("只有社工站可以填写自评资料"));
+    }
+    ensure_version(detail, expected)?;
+    if state_of(detail)? != State::SelfAssessment {
+        return Err(ApiError::TransitionRefused {
+            detail:
+                "现在不在自评阶段，自评资料不能修改（自评开始后、提交前可以填写；被退回后可再修改）"
+                    .into(),
+            missing: vec![],
+        });
+    }
+    Ok(())
+}
+
+/// The start of an organizers' write: the evaluation if the caller sees it (404) and may make
+/// the write (403, 409).
 pub fn organizer_write(
     conn: &mut DbConnection,
     user: &AuthenticatedUser,
@@ -88,22 +138,11 @@ pub fn organizer_write(
     denial: &str,
 ) -> Result<EvaluationDetail, ApiError> {
     let detail = visible(conn, user, id)?;
-    let actor = actor_of(user, &detail);
-    let allowed = actor.role == Role::Admin
-        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
-    if !allowed {
-        return Err(ApiError::forbidden(denial));
-    }
-    if expected.is_some_and(|v| v != detail.row.version) {
-        return Err(ApiError::StaleVersion {
-            current: detail.row.version,
-        });
-    }
+    ensure_organizer(user, &detail, expected, denial)?;
     Ok(detail)
 }
 
-/// The start of a write of the station's self-assessment (its manager or member, or an admin),
-/// allowed only while the self-assessment is open.
+/// The start of a write of the station's self-assessment (404, 403, 409).
 pub fn station_write(
     conn: &mut DbConnection,
     user: &AuthenticatedUser,
@@ -111,25 +150,7 @@ pub fn station_write(
     expected: Option<i64>,
 ) -> Result<EvaluationDetail, ApiError> {
     let detail = visible(conn, user, id)?;
-    let actor = actor_of(user, &detail);
-    let allowed = actor.role == Role::Admin
-        || (actor.party == Party::Station && matches!(actor.role, Role::Manager | Role::Member));
-    if !allowed {
-        return Err(ApiError::forbidden("只有社工站可以填写自评资料"));
-    }
-    if expected.is_some_and(|v| v != detail.row.version) {
-        return Err(ApiError::StaleVersion {
-            current: detail.row.version,
-        });
-    }
-    if state_of(&detail)? != State::SelfAssessment {
-        return Err(ApiError::TransitionRefused {
-            detail:
-                "现在不在自评阶段，自评资料不能修改（自评开始后、提交前可以填写；被退回后可再修改）"
-                    .into(),
-            missing: vec![],
-        });
-    }
+    ensure_station_editing(user, &detail, expected)?;
     Ok(detail)
 }
 

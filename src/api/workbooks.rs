@@ -6,7 +6,8 @@ use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::access::{
-    Writing, organizer_write, request_id, scheme_of, state_of, station_write, visible,
+    Writing, ensure_organizer, ensure_station_editing, request_id, scheme_of, state_of,
+    station_write, visible,
 };
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::WorkbookBody;
@@ -104,14 +105,14 @@ pub async fn post_indicators_xlsx(
     let user = me.0.clone();
     let table = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let seen = visible(conn, &user, id)?;
-            let (detail, figure, action) = if state_of(&seen)? == State::Setup {
+            let detail = visible(conn, &user, id)?;
+            let (figure, action) = if state_of(&detail)? == State::Setup {
                 let denial = "只有评估机构或区民政局的负责人可以设定协议量";
-                let detail = organizer_write(conn, &user, id, None, denial)?;
-                (detail, Figure::Target, "import_targets")
+                ensure_organizer(&user, &detail, None, denial)?;
+                (Figure::Target, "import_targets")
             } else {
-                let detail = station_write(conn, &user, id, None)?;
-                (detail, Figure::Completion, "import_completions")
+                ensure_station_editing(&user, &detail, None)?;
+                (Figure::Completion, "import_completions")
             };
             let scheme = scheme_of(&detail)?;
             let zones = stations::zones_of(conn, detail.row.station_id)?;
