@@ -8,6 +8,7 @@ pub mod organization;
 pub mod password_policy;
 pub mod points;
 pub mod scheme;
+pub mod scoring;
 pub mod staffing;
 pub mod throttle;
 pub mod user;

@@ -34,6 +34,12 @@ impl Points {
         rounded_quotient(i128::from(self.0) * 10_000, i128::from(whole.0))
     }
 
+    /// numerator / denominator, both in hundredths' scale of the result, half-up to two places;
+    /// None when the denominator is zero.
+    pub fn rounded_ratio(numerator: i128, denominator: i128) -> Option<Points> {
+        rounded_quotient(numerator, denominator)
+    }
+
     /// `self × count`, e.g. staff × months.
     pub fn times(self, count: i64) -> Points {
         Points(self.0.saturating_mul(count))
