@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod components;
 pub mod error;
 pub mod evaluations;
 pub mod extract;
@@ -111,6 +112,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(attachments::upload)
                 .service(attachments::list)
                 .service(attachments::download)
+                .service(components::put_component)
+                .service(components::get_component)
+                .service(components::submit)
+                .service(components::withdraw)
+                .service(components::get_score)
                 .service(workflow::extend),
         );
 }

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod components;
 pub mod evaluations;
 pub mod extensions;
 pub mod login_attempts;

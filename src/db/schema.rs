@@ -307,6 +307,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    components (evaluation_id, party_code) {
+        evaluation_id -> BigInt,
+        party_code -> Text,
+        raw_hundredths -> Nullable<BigInt>,
+        gate_passed -> Nullable<Bool>,
+        gate_reason -> Nullable<Text>,
+        strengths -> Text,
+        concerns -> Text,
+        status -> Text,
+        version -> BigInt,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(worker_months -> workers (worker_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -333,5 +350,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     worker_months,
     self_assessments,
     stated_totals,
-    attachments
+    attachments,
+    components
 );

@@ -5,6 +5,7 @@ mod helpers;
 mod attachments;
 mod auth;
 mod cli;
+mod components;
 mod errors;
 mod evaluations;
 mod openapi;

@@ -1,0 +1,582 @@
+//! The parties' components (分项评分): PUT, GET /evaluations/{id}/components/{party}, POST …/submit
+//! and …/withdraw, and GET /evaluations/{id}/score. Saved as a draft by the party's members,
+//! submitted (locked) by its manager, withdrawn (撤回) until the draft is issued, amended with a
+//! reason during draft_feedback; every change in the audit log.
+
+use actix_web::{HttpRequest, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::access::{Writing, actor_of, request_id, scheme_of, state_of, visible};
+use super::error::{ApiError, FieldError, Problem};
+use super::extract::{ValidJson, expected_version};
+use super::views::utc;
+use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::db::audit::{self, NewEntry};
+use crate::db::components::{self as store, ComponentRow, Content, DRAFT, SUBMITTED};
+use crate::db::evaluations::{self as evaluations, EvaluationDetail};
+use crate::db::{self, DbConnection, stations};
+use crate::domain::components::{self, Concern, Strength, Viewer};
+use crate::domain::points::Points;
+use crate::domain::scheme::{Scheme, SchemeParty};
+use crate::domain::scoring::{self, Raw};
+use crate::domain::user::Role;
+use crate::domain::workflow::{Party, State};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutComponent {
+    /// On the party's native scale, 0…native_max, two places; not for the third party (its
+    /// score comes from the experts) nor for a gate.
+    pub raw_score: Option<Points>,
+    /// A gate's result: pass or fail.
+    pub passed: Option<bool>,
+    #[validate(length(max = 2000, message = "最多 2000 字"))]
+    pub gate_reason: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 200, message = "最多 200 条"), nested)]
+    pub strengths: Vec<Strength>,
+    #[serde(default)]
+    #[validate(length(max = 200, message = "最多 200 条"), nested)]
+    pub concerns: Vec<Concern>,
+    /// Required to amend a submitted component after the draft is issued.
+    #[validate(length(max = 2000, message = "最多 2000 字"))]
+    pub reason: Option<String>,
+    /// The component's version the caller saw (or send If-Match).
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentView {
+    pub party: String,
+    pub name: String,
+    /// missing, draft or submitted
+    pub status: String,
+    pub raw_score: Option<Points>,
+    pub passed: Option<bool>,
+    pub gate_reason: Option<String>,
+    pub strengths: Vec<Strength>,
+    pub concerns: Vec<Concern>,
+    /// 0 while the component does not exist.
+    pub version: i64,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn view(party: &SchemeParty, row: Option<&ComponentRow>) -> ComponentView {
+    ComponentView {
+        party: party.code.clone(),
+        name: party.name.clone(),
+        status: row.map_or("missing", |r| r.status.as_str()).to_owned(),
+        raw_score: row
+            .and_then(|r| r.raw_hundredths)
+            .map(Points::from_hundredths),
+        passed: row.and_then(|r| r.gate_passed),
+        gate_reason: row.and_then(|r| r.gate_reason.clone()),
+        strengths: row
+            .and_then(|r| serde_json::from_str(&r.strengths).ok())
+            .unwrap_or_default(),
+        concerns: row
+            .and_then(|r| serde_json::from_str(&r.concerns).ok())
+            .unwrap_or_default(),
+        version: row.map_or(0, |r| r.version),
+        updated_at: row.map(|r| utc(r.updated_at)),
+    }
+}
+
+fn party_of<'a>(scheme: &'a Scheme, code: &str) -> Result<&'a SchemeParty, ApiError> {
+    scheme
+        .parties
+        .iter()
+        .find(|p| p.code == code)
+        .ok_or(ApiError::NotFound("评估方"))
+}
+
+/// The scheme party the caller's organization stands for in this evaluation, if any.
+fn own_party<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Option<&'a str> {
+    detail
+        .parties
+        .iter()
+        .find(|(_, org)| org.id == user.organization.id)
+        .map(|(code, _)| code.as_str())
+}
+
+fn viewer<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Viewer<'a> {
+    let actor = actor_of(user, detail);
+    Viewer {
+        party: own_party(user, detail),
+        sees_submitted_early: user.role == Role::Admin
+            || actor.party == Party::Bureau
+            || (actor.party == Party::Agency && user.role == Role::Manager),
+    }
+}
+
+fn draft_issued(state: State) -> bool {
+    matches!(
+        state,
+        State::DraftFeedback | State::BureauReview | State::Final
+    )
+}
+
+/// The caller acts for `party`: its own organization's member or manager, or an admin (403).
+fn ensure_party(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    party: &SchemeParty,
+    managers_only: bool,
+) -> Result<(), ApiError> {
+    let role_ok = match user.role {
+        Role::Admin => return Ok(()),
+        Role::Manager => true,
+        Role::Member => !managers_only,
+        _ => false,
+    };
+    if role_ok && own_party(user, detail) == Some(party.code.as_str()) {
+        Ok(())
+    } else if managers_only {
+        Err(ApiError::forbidden(format!(
+            "只有{}的负责人可以提交或撤回本方评分",
+            party.name
+        )))
+    } else {
+        Err(ApiError::forbidden(format!(
+            "只有{}可以填写本方评分",
+            party.name
+        )))
+    }
+}
+
+fn ensure_version(row: Option<&ComponentRow>, expected: Option<i64>) -> Result<(), ApiError> {
+    let current = row.map_or(0, |r| r.version);
+    match expected {
+        Some(v) if v != current => Err(ApiError::StaleVersion { current }),
+        _ => Ok(()),
+    }
+}
+
+fn refused(detail: &str) -> ApiError {
+    ApiError::TransitionRefused {
+        detail: detail.to_owned(),
+        missing: vec![],
+    }
+}
+
+/// Serializes the component's write with the evaluation's other writers and its audit chain,
+/// and records it.
+fn record(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    writing: Writing,
+    party: &str,
+    summary: String,
+    reason: Option<String>,
+) -> Result<(), ApiError> {
+    let now = db::now();
+    let user = writing.user;
+    evaluations::touch(conn, detail.row.id, now)?;
+    audit::append(
+        conn,
+        &NewEntry {
+            entity: "component".into(),
+            entity_id: party.to_owned(),
+            summary,
+            reason,
+            request_id: writing.request_id,
+            ..NewEntry::on_evaluation(
+                detail.row.id,
+                (user.id, user.organization.id),
+                writing.action,
+                now,
+            )
+        },
+    )?;
+    Ok(())
+}
+
+/// Saves a party's component: a draft in self_assessment or onsite_scoring; an amendment of the
+/// submitted component, with a reason, in draft_feedback.
+#[utoipa::path(
+    tag = "scoring",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id"), ("party" = String, Path, description = "scheme party code")),
+    request_body = PutComponent,
+    responses(
+        (status = 200, body = ComponentView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[put("/evaluations/{id}/components/{party}")]
+pub async fn put_component(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+    body: ValidJson<PutComponent>,
+) -> Result<web::Json<ComponentView>, ApiError> {
+    let (id, party_code) = path.into_inner();
+    let body = body.0;
+    let expected = expected_version(&req, body.version)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = visible(conn, &user, id)?;
+            let scheme = scheme_of(&detail)?;
+            let party = party_of(&scheme, &party_code)?;
+            ensure_party(&user, &detail, party, false)?;
+            let existing = store::find(conn, id, &party.code)?;
+            ensure_version(existing.as_ref(), expected)?;
+            let submitted = existing.as_ref().is_some_and(|r| r.status == SUBMITTED);
+            let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            let amending = match state_of(&detail)? {
+                State::SelfAssessment | State::OnsiteScoring if submitted => {
+                    return Err(refused("本方评分已提交，需先撤回才能修改"));
+                }
+                State::SelfAssessment | State::OnsiteScoring => false,
+                State::DraftFeedback if submitted => {
+                    if reason.is_none() {
+                        return Err(ApiError::field("reason", "报告初稿发出后修改评分须填写原因"));
+                    }
+                    true
+                }
+                _ => return Err(refused("现在不能修改评分：评分在自评和实地评估阶段填写，初稿发出后只能在征求意见阶段修改已提交的评分")),
+            };
+            let third_party = scheme.third_party().is_some_and(|p| p.code == party.code);
+            let mut problems: Vec<FieldError> = Vec::new();
+            if body.raw_score.is_some() && (third_party || party.gate) {
+                let why = if party.gate { "门槛项只记录通过与否" } else { "第三方的分数来自专家评分" };
+                problems.push(FieldError::new("raw_score", why));
+            }
+            if body.passed.is_some() && !party.gate {
+                problems.push(FieldError::new("passed", "只有门槛项记录通过与否"));
+            }
+            let zones = stations::zones_of(conn, detail.row.station_id)?;
+            for (field, reason) in components::problems(
+                &scheme,
+                party,
+                third_party,
+                &zones,
+                body.raw_score,
+                &body.strengths,
+                &body.concerns,
+            ) {
+                problems.push(FieldError::new(field, reason));
+            }
+            if !problems.is_empty() {
+                return Err(ApiError::Validation(problems));
+            }
+            let strengths = serde_json::to_string(&body.strengths).map_err(anyhow::Error::from)?;
+            let concerns = serde_json::to_string(&body.concerns).map_err(anyhow::Error::from)?;
+            let gate_reason = body.gate_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            let content = Content {
+                raw_hundredths: body.raw_score.map(Points::hundredths),
+                gate_passed: body.passed,
+                gate_reason,
+                strengths: &strengths,
+                concerns: &concerns,
+            };
+            let now = db::now();
+            let version = existing.as_ref().map(|r| r.version);
+            if store::save(conn, id, &party.code, version, &content, user.id, now)? == 0 {
+                let current = store::find(conn, id, &party.code)?.map_or(0, |r| r.version);
+                return Err(ApiError::StaleVersion { current });
+            }
+            let summary = serde_json::json!({
+                "raw_score": body.raw_score, "passed": body.passed, "gate_reason": gate_reason,
+                "strengths": body.strengths, "concerns": body.concerns,
+            });
+            let action = if amending { "amend_component" } else { "save_component" };
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action,
+            };
+            record(conn, &detail, writing, &party.code, summary.to_string(), reason.map(str::to_owned))?;
+            let row = store::find(conn, id, &party.code)?;
+            Ok::<_, ApiError>(view(party, row.as_ref()))
+        })
+    })
+    .await?;
+    Ok(web::Json(saved))
+}
+
+/// A party's component: its own party always; others as §3 allows (403 otherwise).
+#[utoipa::path(
+    tag = "scoring",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id"), ("party" = String, Path, description = "scheme party code")),
+    responses((status = 200, body = ComponentView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/components/{party}")]
+pub async fn get_component(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(i64, String)>,
+) -> Result<web::Json<ComponentView>, ApiError> {
+    let (id, party_code) = path.into_inner();
+    let user = me.0.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let scheme = scheme_of(&detail)?;
+        let party = party_of(&scheme, &party_code)?;
+        let row = store::find(conn, id, &party.code)?;
+        let submitted = row.as_ref().is_some_and(|r| r.status == SUBMITTED);
+        let issued = draft_issued(state_of(&detail)?);
+        if !components::may_see(viewer(&user, &detail), &party.code, submitted, issued) {
+            return Err(ApiError::forbidden(format!(
+                "{}的评分在报告初稿发出前不公开",
+                party.name
+            )));
+        }
+        Ok::<_, ApiError>(view(party, row.as_ref()))
+    })
+    .await?;
+    Ok(web::Json(found))
+}
+
+/// Submits (locks) or withdraws (撤回) the party's component: its manager, or an admin, in
+/// self_assessment or onsite_scoring.
+fn change_status(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    party_code: &str,
+    expected: Option<i64>,
+    submitting: bool,
+    request_id: Option<String>,
+) -> Result<ComponentView, ApiError> {
+    let detail = visible(conn, user, id)?;
+    let scheme = scheme_of(&detail)?;
+    let party = party_of(&scheme, party_code)?;
+    ensure_party(user, &detail, party, true)?;
+    let existing = store::find(conn, id, &party.code)?;
+    ensure_version(existing.as_ref(), expected)?;
+    if !matches!(
+        state_of(&detail)?,
+        State::SelfAssessment | State::OnsiteScoring
+    ) {
+        return Err(refused("报告初稿发出后不能再提交或撤回评分"));
+    }
+    let Some(row) = existing else {
+        return Err(refused("本方评分尚未填写"));
+    };
+    let (from, to, action) = if submitting {
+        (DRAFT, SUBMITTED, "submit_component")
+    } else {
+        (SUBMITTED, DRAFT, "withdraw_component")
+    };
+    if row.status != from {
+        return Err(refused(if submitting {
+            "本方评分已提交"
+        } else {
+            "本方评分尚未提交，无需撤回"
+        }));
+    }
+    if submitting {
+        let third_party = scheme.third_party().is_some_and(|p| p.code == party.code);
+        let mut missing = Vec::new();
+        if party.gate && (row.gate_passed.is_none() || row.gate_reason.is_none()) {
+            missing.push("门槛项的结果和理由".to_owned());
+        } else if third_party {
+            missing.push(format!("至少 {} 名专家提交评分表", scheme.min_experts));
+        } else if !party.gate && row.raw_hundredths.is_none() {
+            missing.push("本方得分".to_owned());
+        }
+        if !missing.is_empty() {
+            return Err(ApiError::TransitionRefused {
+                detail: format!("还不能提交：缺少{}", missing.join("、")),
+                missing,
+            });
+        }
+    }
+    let now = db::now();
+    if store::set_status(conn, id, &party.code, row.version, to, now)? == 0 {
+        let current = store::find(conn, id, &party.code)?.map_or(0, |r| r.version);
+        return Err(ApiError::StaleVersion { current });
+    }
+    let summary = format!(
+        "{}：{}",
+        party.name,
+        if submitting {
+            "提交评分"
+        } else {
+            "撤回评分"
+        }
+    );
+    let writing = Writing {
+        user,
+        request_id,
+        action,
+    };
+    record(conn, &detail, writing, &party.code, summary, None)?;
+    let row = store::find(conn, id, &party.code)?;
+    Ok(view(party, row.as_ref()))
+}
+
+#[utoipa::path(
+    tag = "scoring",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id"), ("party" = String, Path, description = "scheme party code")),
+    responses(
+        (status = 200, body = ComponentView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/components/{party}/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+) -> Result<web::Json<ComponentView>, ApiError> {
+    let (id, party) = path.into_inner();
+    let expected = expected_version(&req, None)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let changed = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            change_status(conn, &user, id, &party, expected, true, request_id)
+        })
+    })
+    .await?;
+    Ok(web::Json(changed))
+}
+
+#[utoipa::path(
+    tag = "scoring",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id"), ("party" = String, Path, description = "scheme party code")),
+    responses(
+        (status = 200, body = ComponentView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/components/{party}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<(i64, String)>,
+) -> Result<web::Json<ComponentView>, ApiError> {
+    let (id, party) = path.into_inner();
+    let expected = expected_version(&req, None)?;
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let changed = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            change_status(conn, &user, id, &party, expected, false, request_id)
+        })
+    })
+    .await?;
+    Ok(web::Json(changed))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreLine {
+    pub party: String,
+    pub name: String,
+    pub weight: Points,
+    pub native_max: Points,
+    pub gate: bool,
+    /// missing, draft or submitted
+    pub status: String,
+    /// Null when hidden from the caller or not entered.
+    pub raw_score: Option<Points>,
+    /// The weighted component.
+    pub score: Option<Points>,
+    /// A gate's result.
+    pub passed: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Grade {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Score {
+    pub components: Vec<ScoreLine>,
+    /// Σ of the weighted components, once every one is submitted and visible to the caller.
+    pub total: Option<Points>,
+    pub grade: Option<Grade>,
+}
+
+/// Each party's component, weighted, with the total and grade, as far as the caller may see.
+#[utoipa::path(
+    tag = "scoring",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = Score), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/score")]
+pub async fn get_score(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Score>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let score = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let scheme = scheme_of(&detail)?;
+        let rows = store::list(conn, id)?;
+        let issued = draft_issued(state_of(&detail)?);
+        let who = viewer(&user, &detail);
+        let mut lines = Vec::new();
+        let (mut weighted, mut gates, mut complete) = (Vec::new(), Vec::new(), true);
+        for party in &scheme.parties {
+            let row = rows.iter().find(|r| r.party_code == party.code);
+            let submitted = row.is_some_and(|r| r.status == SUBMITTED);
+            let shown = components::may_see(who, &party.code, submitted, issued);
+            let raw = row
+                .and_then(|r| r.raw_hundredths)
+                .map(Points::from_hundredths)
+                .filter(|_| shown);
+            let score =
+                raw.map(|raw| scoring::weighted(Raw::points(raw), party.weight, party.native_max));
+            let passed = row.and_then(|r| r.gate_passed).filter(|_| shown);
+            if party.gate {
+                match passed {
+                    Some(passed) if submitted => gates.push(passed),
+                    _ => complete = false,
+                }
+            } else {
+                match score {
+                    Some(score) if submitted => weighted.push(score),
+                    _ => complete = false,
+                }
+            }
+            lines.push(ScoreLine {
+                party: party.code.clone(),
+                name: party.name.clone(),
+                weight: party.weight,
+                native_max: party.native_max,
+                gate: party.gate,
+                status: row.map_or("missing", |r| r.status.as_str()).to_owned(),
+                raw_score: raw,
+                score,
+                passed,
+            });
+        }
+        let outcome = complete
+            .then(|| scoring::outcome(&scheme, &weighted, &gates))
+            .flatten();
+        Ok::<_, ApiError>(Score {
+            components: lines,
+            total: outcome.as_ref().map(|o| o.total),
+            grade: outcome.map(|o| Grade {
+                code: o.band.code.clone(),
+                name: o.band.name.clone(),
+            }),
+        })
+    })
+    .await?;
+    Ok(web::Json(score))
+}
