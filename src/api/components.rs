@@ -22,7 +22,7 @@ use crate::db::{self, DbConnection, stations};
 use crate::domain::components::{self, Concern, Strength, Viewer};
 use crate::domain::points::Points;
 use crate::domain::scheme::{Scheme, SchemeParty};
-use crate::domain::scoring::{self, Raw};
+use crate::domain::scoring::Raw;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
 use crate::state::AppState;
@@ -87,6 +87,21 @@ fn view(party: &SchemeParty, row: Option<&ComponentRow>) -> ComponentView {
     }
 }
 
+/// The view, with the third party's raw score from its experts' sheets.
+fn view_with_panel(
+    conn: &mut DbConnection,
+    scheme: &Scheme,
+    party: &SchemeParty,
+    id: i64,
+) -> Result<ComponentView, ApiError> {
+    let row = store::find(conn, id, &party.code)?;
+    let mut found = view(party, row.as_ref());
+    if scheme.third_party().is_some_and(|p| p.code == party.code) {
+        found.raw_score = super::panel::panel_raw(conn, id)?.map(Raw::rounded);
+    }
+    Ok(found)
+}
+
 fn party_of<'a>(scheme: &'a Scheme, code: &str) -> Result<&'a SchemeParty, ApiError> {
     scheme
         .parties
@@ -95,26 +110,27 @@ fn party_of<'a>(scheme: &'a Scheme, code: &str) -> Result<&'a SchemeParty, ApiEr
         .ok_or(ApiError::NotFound("评估方"))
 }
 
-/// The scheme party the caller's organization stands for in this evaluation, if any.
-fn own_party<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Option<&'a str> {
+/// The scheme parties the caller's organization stands for in this evaluation.
+fn own_parties<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Vec<&'a str> {
     detail
         .parties
         .iter()
-        .find(|(_, org)| org.id == user.organization.id)
+        .filter(|(_, org)| org.id == user.organization.id)
         .map(|(code, _)| code.as_str())
+        .collect()
 }
 
-fn viewer<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Viewer<'a> {
+pub(super) fn viewer<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Viewer<'a> {
     let actor = actor_of(user, detail);
     Viewer {
-        party: own_party(user, detail),
+        parties: own_parties(user, detail),
         sees_submitted_early: user.role == Role::Admin
             || actor.party == Party::Bureau
             || (actor.party == Party::Agency && user.role == Role::Manager),
     }
 }
 
-fn draft_issued(state: State) -> bool {
+pub(super) fn draft_issued(state: State) -> bool {
     matches!(
         state,
         State::DraftFeedback | State::BureauReview | State::Final
@@ -134,7 +150,7 @@ fn ensure_party(
         Role::Member => !managers_only,
         _ => false,
     };
-    if role_ok && own_party(user, detail) == Some(party.code.as_str()) {
+    if role_ok && own_parties(user, detail).contains(&party.code.as_str()) {
         Ok(())
     } else if managers_only {
         Err(ApiError::forbidden(format!(
@@ -296,8 +312,7 @@ pub async fn put_component(
                 action,
             };
             record(conn, &detail, writing, &party.code, summary.to_string(), reason.map(str::to_owned))?;
-            let row = store::find(conn, id, &party.code)?;
-            Ok::<_, ApiError>(view(party, row.as_ref()))
+            view_with_panel(conn, &scheme, party, id)
         })
     })
     .await?;
@@ -326,13 +341,13 @@ pub async fn get_component(
         let row = store::find(conn, id, &party.code)?;
         let submitted = row.as_ref().is_some_and(|r| r.status == SUBMITTED);
         let issued = draft_issued(state_of(&detail)?);
-        if !components::may_see(viewer(&user, &detail), &party.code, submitted, issued) {
+        if !components::may_see(&viewer(&user, &detail), &party.code, submitted, issued) {
             return Err(ApiError::forbidden(format!(
                 "{}的评分在报告初稿发出前不公开",
                 party.name
             )));
         }
-        Ok::<_, ApiError>(view(party, row.as_ref()))
+        view_with_panel(conn, &scheme, party, id)
     })
     .await?;
     Ok(web::Json(found))
@@ -382,7 +397,13 @@ fn change_status(
         if party.gate && (row.gate_passed.is_none() || row.gate_reason.is_none()) {
             missing.push("门槛项的结果和理由".to_owned());
         } else if third_party {
-            missing.push(format!("至少 {} 名专家提交评分表", scheme.min_experts));
+            let sheets = super::panel::submitted_sheets(conn, id)?.len();
+            if i64::try_from(sheets).unwrap_or(i64::MAX) < scheme.min_experts {
+                missing.push(format!(
+                    "至少 {} 名未回避的专家提交评分表（已提交 {sheets} 份）",
+                    scheme.min_experts
+                ));
+            }
         } else if !party.gate && row.raw_hundredths.is_none() {
             missing.push("本方得分".to_owned());
         }
@@ -413,8 +434,7 @@ fn change_status(
         action,
     };
     record(conn, &detail, writing, &party.code, summary, None)?;
-    let row = store::find(conn, id, &party.code)?;
-    Ok(view(party, row.as_ref()))
+    view_with_panel(conn, &scheme, party, id)
 }
 
 #[utoipa::path(
@@ -475,108 +495,4 @@ pub async fn withdraw(
     })
     .await?;
     Ok(web::Json(changed))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScoreLine {
-    pub party: String,
-    pub name: String,
-    pub weight: Points,
-    pub native_max: Points,
-    pub gate: bool,
-    /// missing, draft or submitted
-    pub status: String,
-    /// Null when hidden from the caller or not entered.
-    pub raw_score: Option<Points>,
-    /// The weighted component.
-    pub score: Option<Points>,
-    /// A gate's result.
-    pub passed: Option<bool>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Grade {
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Score {
-    pub components: Vec<ScoreLine>,
-    /// Σ of the weighted components, once every one is submitted and visible to the caller.
-    pub total: Option<Points>,
-    pub grade: Option<Grade>,
-}
-
-/// Each party's component, weighted, with the total and grade, as far as the caller may see.
-#[utoipa::path(
-    tag = "scoring",
-    security(("bearer" = [])),
-    params(("id" = i64, Path, description = "evaluation id")),
-    responses((status = 200, body = Score), (status = 401, body = Problem), (status = 404, body = Problem))
-)]
-#[get("/evaluations/{id}/score")]
-pub async fn get_score(
-    state: web::Data<AppState>,
-    me: CurrentUser,
-    id: web::Path<i64>,
-) -> Result<web::Json<Score>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let score = db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        let scheme = scheme_of(&detail)?;
-        let rows = store::list(conn, id)?;
-        let issued = draft_issued(state_of(&detail)?);
-        let who = viewer(&user, &detail);
-        let mut lines = Vec::new();
-        let (mut weighted, mut gates, mut complete) = (Vec::new(), Vec::new(), true);
-        for party in &scheme.parties {
-            let row = rows.iter().find(|r| r.party_code == party.code);
-            let submitted = row.is_some_and(|r| r.status == SUBMITTED);
-            let shown = components::may_see(who, &party.code, submitted, issued);
-            let raw = row
-                .and_then(|r| r.raw_hundredths)
-                .map(Points::from_hundredths)
-                .filter(|_| shown);
-            let score =
-                raw.map(|raw| scoring::weighted(Raw::points(raw), party.weight, party.native_max));
-            let passed = row.and_then(|r| r.gate_passed).filter(|_| shown);
-            if party.gate {
-                match passed {
-                    Some(passed) if submitted => gates.push(passed),
-                    _ => complete = false,
-                }
-            } else {
-                match score {
-                    Some(score) if submitted => weighted.push(score),
-                    _ => complete = false,
-                }
-            }
-            lines.push(ScoreLine {
-                party: party.code.clone(),
-                name: party.name.clone(),
-                weight: party.weight,
-                native_max: party.native_max,
-                gate: party.gate,
-                status: row.map_or("missing", |r| r.status.as_str()).to_owned(),
-                raw_score: raw,
-                score,
-                passed,
-            });
-        }
-        let outcome = complete
-            .then(|| scoring::outcome(&scheme, &weighted, &gates))
-            .flatten();
-        Ok::<_, ApiError>(Score {
-            components: lines,
-            total: outcome.as_ref().map(|o| o.total),
-            grade: outcome.map(|o| Grade {
-                code: o.band.code.clone(),
-                name: o.band.name.clone(),
-            }),
-        })
-    })
-    .await?;
-    Ok(web::Json(score))
 }

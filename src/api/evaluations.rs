@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
+use super::score::ScoreSummary;
 use super::views::OrganizationRef;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -17,7 +18,7 @@ use crate::auth::permissions::{
     can_view_evaluation, can_view_station, ensure_can_set_up_station, evaluation_scope,
 };
 use crate::db::evaluations::{self as store, EvaluationDetail, NewEvaluation, STATION_PARTY};
-use crate::db::{self, organizations, schemes, stations};
+use crate::db::{self, DbConnection, organizations, schemes, stations};
 use crate::domain::deadline::{self, NextDeadline};
 use crate::domain::evaluation::{
     Deadlines, Kind, PartyOrgs, Stage, date_problems, resolve_parties,
@@ -91,12 +92,25 @@ pub struct EvaluationView {
     pub station_operator: Option<OrganizationRef>,
     pub deadlines: BTreeMap<String, NaiveDate>,
     pub next_deadline: Option<NextDeadline>,
-    /// The score (filled once components exist); null until then.
-    #[schema(value_type = Option<Object>)]
-    pub score: Option<serde_json::Value>,
+    /// The total and grade, once every component is submitted and visible to the caller.
+    pub score: Option<ScoreSummary>,
 }
 
-pub fn view(detail: EvaluationDetail, today: NaiveDate) -> Result<EvaluationView, ApiError> {
+/// The total and grade as `user` may see them, for the view.
+pub fn summary_of(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+) -> Result<Option<ScoreSummary>, ApiError> {
+    let scheme = super::access::scheme_of(detail)?;
+    Ok(super::score::score_of(conn, user, detail, &scheme)?.summary())
+}
+
+pub fn view(
+    detail: EvaluationDetail,
+    today: NaiveDate,
+    score: Option<ScoreSummary>,
+) -> Result<EvaluationView, ApiError> {
     let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
         anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
     })?;
@@ -165,7 +179,7 @@ pub fn view(detail: EvaluationDetail, today: NaiveDate) -> Result<EvaluationView
         station_operator: org_of(STATION_PARTY),
         deadlines: detail.deadlines.into_iter().collect(),
         next_deadline,
-        score: None,
+        score,
     })
 }
 
@@ -339,7 +353,7 @@ pub async fn create(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(view(created, today)?))
+    Ok(HttpResponse::Created().json(view(created, today, None)?))
 }
 
 /// The evaluations the caller may see.
@@ -357,14 +371,21 @@ pub async fn list(
 ) -> Result<web::Json<Paged<EvaluationView>>, ApiError> {
     let page = query.0.page();
     let scope = evaluation_scope(&me);
+    let user = me.0.clone();
     let (details, total) = db::run(&state.pool, move |conn| {
-        store::list(conn, scope, page).map_err(ApiError::from)
+        let (details, total) = store::list(conn, scope, page)?;
+        let mut scored = Vec::with_capacity(details.len());
+        for detail in details {
+            let summary = summary_of(conn, &user, &detail)?;
+            scored.push((detail, summary));
+        }
+        Ok::<_, ApiError>((scored, total))
     })
     .await?;
     let today = today(&state);
     let items = details
         .into_iter()
-        .map(|d| view(d, today))
+        .map(|(d, summary)| view(d, today, summary))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(web::Json(Paged::new(items, total, page)))
 }
@@ -383,11 +404,14 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<web::Json<EvaluationView>, ApiError> {
     let id = id.into_inner();
-    let detail = db::run(&state.pool, move |conn| {
-        store::find(conn, id).map_err(ApiError::from)
+    let user = me.0.clone();
+    let (detail, summary) = db::run(&state.pool, move |conn| {
+        let detail = store::find(conn, id)?
+            .filter(|d| can_view_evaluation(&user, d))
+            .ok_or(ApiError::NotFound("评估"))?;
+        let summary = summary_of(conn, &user, &detail)?;
+        Ok::<_, ApiError>((detail, summary))
     })
-    .await?
-    .filter(|d| can_view_evaluation(&me, d))
-    .ok_or(ApiError::NotFound("评估"))?;
-    Ok(web::Json(view(detail, today(&state))?))
+    .await?;
+    Ok(web::Json(view(detail, today(&state), summary)?))
 }

@@ -13,8 +13,10 @@ pub mod health;
 pub mod indicators;
 pub mod me;
 pub mod organizations;
+pub mod panel;
 pub mod routing;
 pub mod schemes;
+pub mod score;
 pub mod self_assessment;
 pub mod staff;
 pub mod stations;
@@ -116,7 +118,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(components::get_component)
                 .service(components::submit)
                 .service(components::withdraw)
-                .service(components::get_score)
+                .service(score::get_score)
+                .service(panel::get_affiliations)
+                .service(panel::put_affiliations)
+                .service(panel::assign)
+                .service(panel::list)
+                .service(panel::get_sheet)
+                .service(panel::put_sheet)
+                .service(panel::submit_sheet)
                 .service(workflow::extend),
         );
 }

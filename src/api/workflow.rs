@@ -15,13 +15,15 @@ use super::evaluations::{EvaluationView, today, view};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
-use crate::db::audit::{self, NewEntry};
+use crate::auth::extractor::AuthenticatedUser;
+use crate::db::audit::{self, AuditRow, NewEntry};
 use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
-use crate::db::{self, DbConnection, outbox, self_assessments, targets};
+use crate::db::{self, DbConnection, components, outbox, self_assessments, targets};
 use crate::domain::evaluation::Stage;
 use crate::domain::organization::OrgKind;
 use crate::domain::scheme::Scheme;
-use crate::domain::workflow::{self, Event, Facts, Refusal, State};
+use crate::domain::user::Role;
+use crate::domain::workflow::{self, Event, Facts, Party, Refusal, State};
 use crate::domain::{indicators, staffing};
 use crate::state::AppState;
 
@@ -91,8 +93,31 @@ fn facts(
                 ..Facts::default()
             }
         }
+        Event::IssueDraft => Facts {
+            unsubmitted_components: Some(unsubmitted_components(conn, detail, scheme)?),
+            ..Facts::default()
+        },
         _ => Facts::default(),
     })
+}
+
+/// The scoring parties (and gates) whose component is not submitted, by name.
+fn unsubmitted_components(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+) -> Result<Vec<String>, ApiError> {
+    let rows = components::list(conn, detail.row.id)?;
+    Ok(scheme
+        .parties
+        .iter()
+        .filter(|p| {
+            !rows
+                .iter()
+                .any(|r| r.party_code == p.code && r.status == components::SUBMITTED)
+        })
+        .map(|p| p.name.clone())
+        .collect())
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -217,11 +242,13 @@ pub async fn transition(
                 &subject,
                 now,
             )?;
-            Ok(detail.advanced(to.code(), now))
+            let moved = detail.advanced(to.code(), now);
+            let summary = super::evaluations::summary_of(conn, &user, &moved)?;
+            Ok((moved, summary))
         })
     })
     .await?;
-    Ok(web::Json(view(moved, today)?))
+    Ok(web::Json(view(moved.0, today, moved.1)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -234,6 +261,8 @@ pub struct ActorView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
     pub at: DateTime<Utc>,
+    /// What the entry is about: evaluation, component, panel, expert_sheet, …
+    pub entity: String,
     pub actor: Option<ActorView>,
     pub action: String,
     pub summary: String,
@@ -245,6 +274,29 @@ pub struct TimelineItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Timeline {
     pub items: Vec<TimelineItem>,
+}
+
+/// The notice that replaces an entry's summary when the caller may not see its content (§3):
+/// another party's component before the draft is issued; the panel and the experts' sheets
+/// outside the agency (an expert sees their own).
+fn hidden_contents<'a>(
+    user: &'a AuthenticatedUser,
+    detail: &'a EvaluationDetail,
+) -> Result<impl Fn(&AuditRow) -> Option<&'static str> + 'a, ApiError> {
+    let issued = super::components::draft_issued(state_of(detail)?);
+    let own = super::components::viewer(user, detail).parties;
+    let admin = user.role == Role::Admin;
+    let agency = actor_of(user, detail).party == Party::Agency
+        && matches!(user.role, Role::Manager | Role::Member);
+    Ok(move |row: &AuditRow| match row.entity.as_str() {
+        "component" if !(admin || issued || own.contains(&row.entity_id.as_str())) => {
+            Some("（各方评分在报告初稿发出前不公开）")
+        }
+        "panel" | "expert_sheet" if !(admin || agency || row.actor_id == Some(user.id)) => {
+            Some("（专家评分只对评估机构公开）")
+        }
+        _ => None,
+    })
 }
 
 /// What happened to the evaluation, oldest first (from its audit chain).
@@ -263,13 +315,21 @@ pub async fn timeline(
     let id = id.into_inner();
     let user = me.0.clone();
     let rows = db::run(&state.pool, move |conn| {
-        visible(conn, &user, id)?;
-        Ok::<_, ApiError>(audit::timeline(conn, id)?)
+        let detail = visible(conn, &user, id)?;
+        let mut rows = audit::timeline(conn, id)?;
+        let hidden = hidden_contents(&user, &detail)?;
+        for (row, _, _) in &mut rows {
+            if let Some(notice) = hidden(row) {
+                row.summary = notice.to_owned();
+            }
+        }
+        Ok::<_, ApiError>(rows)
     })
     .await?;
     let items = rows
         .into_iter()
         .map(|(row, actor, organization)| TimelineItem {
+            entity: row.entity,
             at: utc(row.at),
             actor: actor.map(|(id, display_name)| ActorView {
                 id,

@@ -112,14 +112,13 @@ pub fn can_view_station(
     }
 }
 
-/// Which evaluations a user sees, as for stations: experts only those they are assigned to
-/// (none until expert assignment exists).
+/// Which evaluations a user sees, as for stations: experts only those whose panel they are on.
 pub fn evaluation_scope(actor: &AuthenticatedUser) -> crate::db::evaluations::Scope {
     use crate::db::evaluations::Scope;
     if actor.is_admin() || actor.organization.kind == OrgKind::MunicipalBureau {
         Scope::All
     } else if actor.role == Role::Expert {
-        Scope::Nothing
+        Scope::Expert(actor.id)
     } else {
         Scope::Organization(actor.organization.id)
     }
@@ -134,6 +133,7 @@ pub fn can_view_evaluation(
         Scope::All => true,
         Scope::Nothing => false,
         Scope::Organization(org) => detail.parties.iter().any(|(_, o)| o.id == org),
+        Scope::Expert(user) => detail.panel.contains(&user),
     }
 }
 

@@ -9,7 +9,7 @@ use super::DbConnection;
 use super::organizations::OrganizationRow;
 use super::schema::{
     deadline_extensions, evaluation_deadlines, evaluation_parties, evaluations, organizations,
-    schemes, stations,
+    panel, schemes, stations,
 };
 use crate::api::extract::Page;
 use crate::domain::evaluation::Deadlines;
@@ -103,6 +103,8 @@ pub enum Scope {
     All,
     /// Those where the organization is a party.
     Organization(i64),
+    /// Those the expert is on the panel of.
+    Expert(i64),
     Nothing,
 }
 
@@ -113,6 +115,8 @@ pub struct EvaluationDetail {
     /// Party code → organization.
     pub parties: Vec<(String, OrganizationRow)>,
     pub deadlines: HashMap<String, NaiveDate>,
+    /// The experts on the third party's panel.
+    pub panel: Vec<i64>,
     /// (stage, party) → the latest date granted to that party by an extension.
     pub party_extensions: HashMap<(String, String), NaiveDate>,
     /// The pinned scheme document.
@@ -165,6 +169,15 @@ pub fn list(
             count = count.filter(evaluations::id.eq_any(mine()));
             rows = rows.filter(evaluations::id.eq_any(mine()));
         }
+        Scope::Expert(user) => {
+            let mine = || {
+                panel::table
+                    .filter(panel::expert_id.eq(user))
+                    .select(panel::evaluation_id)
+            };
+            count = count.filter(evaluations::id.eq_any(mine()));
+            rows = rows.filter(evaluations::id.eq_any(mine()));
+        }
         Scope::Nothing => return Ok((Vec::new(), 0)),
     }
     let total = count.count().get_result(conn)?;
@@ -173,7 +186,7 @@ pub fn list(
 }
 
 /// Parties, deadlines, party extensions and schemes of some evaluations (with their station's
-/// name): four queries for any number.
+/// name) and panels: five queries for any number.
 fn details(
     conn: &mut DbConnection,
     rows: Vec<(EvaluationRow, String)>,
@@ -225,6 +238,14 @@ fn details(
                 .insert((stage, party), date);
         }
     }
+    let mut panels: HashMap<i64, Vec<i64>> = HashMap::new();
+    let panel_rows: Vec<(i64, i64)> = panel::table
+        .filter(panel::evaluation_id.eq_any(&ids))
+        .select((panel::evaluation_id, panel::expert_id))
+        .load(conn)?;
+    for (evaluation, expert) in panel_rows {
+        panels.entry(evaluation).or_default().push(expert);
+    }
     let codes: Vec<String> = rows.iter().map(|(r, _)| r.scheme_code.clone()).collect();
     let documents: HashMap<(String, i64), String> = schemes::table
         .filter(schemes::code.eq_any(&codes))
@@ -240,6 +261,7 @@ fn details(
             parties: parties.remove(&row.id).unwrap_or_default(),
             deadlines: deadlines.remove(&row.id).unwrap_or_default(),
             party_extensions: party_extensions.remove(&row.id).unwrap_or_default(),
+            panel: panels.remove(&row.id).unwrap_or_default(),
             scheme_document: documents
                 .get(&(row.scheme_code.clone(), row.scheme_version))
                 .cloned()

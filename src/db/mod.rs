@@ -9,6 +9,7 @@ pub mod extensions;
 pub mod login_attempts;
 pub mod organizations;
 pub mod outbox;
+pub mod panel;
 pub mod roster;
 pub mod schema;
 pub mod schemes;

@@ -324,7 +324,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    expert_affiliations (user_id, organization) {
+        user_id -> BigInt,
+        organization -> Text,
+    }
+}
+
+diesel::table! {
+    panel (evaluation_id, expert_id) {
+        evaluation_id -> BigInt,
+        expert_id -> BigInt,
+        assigned_by -> BigInt,
+        override_reason -> Nullable<Text>,
+        assigned_at -> Timestamp,
+        conflict_of_interest -> Nullable<Bool>,
+        sheet_status -> Text,
+        sheet_version -> BigInt,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    expert_scores (evaluation_id, expert_id, item) {
+        evaluation_id -> BigInt,
+        expert_id -> BigInt,
+        item -> Text,
+        score_hundredths -> BigInt,
+    }
+}
+
 diesel::joinable!(worker_months -> workers (worker_id));
+diesel::joinable!(panel -> evaluations (evaluation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -351,5 +382,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     self_assessments,
     stated_totals,
     attachments,
-    components
+    components,
+    expert_affiliations,
+    panel,
+    expert_scores
 );

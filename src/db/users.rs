@@ -147,3 +147,17 @@ pub fn apply(conn: &mut DbConnection, id: i64, changes: &UserChanges) -> QueryRe
         .set(changes)
         .execute(conn)
 }
+
+/// (id, display name) of the enabled experts of an organization, by id.
+pub fn experts_of(
+    conn: &mut DbConnection,
+    organization_id: i64,
+) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::role.eq("expert"))
+        .filter(users::disabled.eq(false))
+        .order(users::id)
+        .select((users::id, users::display_name))
+        .load(conn)
+}

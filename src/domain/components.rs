@@ -89,10 +89,11 @@ pub fn problems(
 }
 
 /// Who is looking at a component.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Viewer<'a> {
-    /// The scheme party the viewer's organization stands for, if any.
-    pub party: Option<&'a str>,
+    /// The scheme parties the viewer's organization stands for (a bureau may be both the
+    /// supervisor and a gate).
+    pub parties: Vec<&'a str>,
     /// The agency's manager, the bureau and admins see submitted components before the draft.
     pub sees_submitted_early: bool,
 }
@@ -100,8 +101,8 @@ pub struct Viewer<'a> {
 /// May the viewer see a component's values? Its own party always; before issue_draft the
 /// agency's manager, the bureau and admins see submitted ones; from issue_draft on every party
 /// sees every submitted component.
-pub fn may_see(viewer: Viewer, party: &str, submitted: bool, draft_issued: bool) -> bool {
-    viewer.party == Some(party) || (submitted && (draft_issued || viewer.sees_submitted_early))
+pub fn may_see(viewer: &Viewer, party: &str, submitted: bool, draft_issued: bool) -> bool {
+    viewer.parties.contains(&party) || (submitted && (draft_issued || viewer.sees_submitted_early))
 }
 
 #[cfg(test)]
@@ -163,21 +164,21 @@ mod tests {
     #[test]
     fn before_the_draft_parties_see_their_own_and_the_organizers_see_submitted_ones() {
         let purchaser = Viewer {
-            party: Some("purchaser"),
+            parties: vec!["purchaser"],
             sees_submitted_early: false,
         };
         let agency_manager = Viewer {
-            party: Some("third_party"),
+            parties: vec!["third_party"],
             sees_submitted_early: true,
         };
-        assert!(may_see(purchaser, "purchaser", false, false));
-        assert!(!may_see(purchaser, "supervisor", true, false));
-        assert!(may_see(purchaser, "supervisor", true, true));
+        assert!(may_see(&purchaser, "purchaser", false, false));
+        assert!(!may_see(&purchaser, "supervisor", true, false));
+        assert!(may_see(&purchaser, "supervisor", true, true));
         assert!(
-            !may_see(purchaser, "supervisor", false, true),
+            !may_see(&purchaser, "supervisor", false, true),
             "drafts stay private"
         );
-        assert!(may_see(agency_manager, "supervisor", true, false));
-        assert!(!may_see(agency_manager, "supervisor", false, false));
+        assert!(may_see(&agency_manager, "supervisor", true, false));
+        assert!(!may_see(&agency_manager, "supervisor", false, false));
     }
 }

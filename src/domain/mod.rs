@@ -6,6 +6,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod indicators;
 pub mod organization;
+pub mod panel;
 pub mod password_policy;
 pub mod points;
 pub mod scheme;

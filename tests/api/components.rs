@@ -245,7 +245,7 @@ async fn components_are_drafted_submitted_withdrawn_and_seen_as_section_3_says(b
     assert!(
         problem["missing"][0]
             .as_str()
-            .is_some_and(|m| m.contains("3 名专家"))
+            .is_some_and(|m| m.contains("至少 3 名"))
     );
 
     // After the draft: every party sees every submitted component; a change needs a reason.
@@ -259,6 +259,15 @@ async fn components_are_drafted_submitted_withdrawn_and_seen_as_section_3_says(b
         "onsite_scoring",
     )
     .await;
+    crate::scoring::panel(&app, &s, &who, id, "c", &["46.98", "46.98", "46.99"]).await;
+    let path = format!("/api/v1/evaluations/{id}/components/third_party/submit");
+    let submitted: Value = app
+        .request(Method::POST, &path, Some(&who.agency), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(submitted["raw_score"], "46.98");
     fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
     assert_eq!(
         app.get(&supervisor_path, Some(&street)).await.status(),

@@ -12,6 +12,7 @@ mod openapi;
 mod organizations;
 mod passwords;
 mod schemes;
+mod scoring;
 mod self_assessment;
 mod stations;
 mod tenancy;

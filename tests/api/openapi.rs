@@ -66,6 +66,13 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/evaluations/{id}/components/{party}/withdraw",
     ),
     ("GET", "/api/v1/evaluations/{id}/score"),
+    ("GET", "/api/v1/me/affiliations"),
+    ("PUT", "/api/v1/me/affiliations"),
+    ("POST", "/api/v1/evaluations/{id}/experts"),
+    ("GET", "/api/v1/evaluations/{id}/experts"),
+    ("GET", "/api/v1/evaluations/{id}/expert-scores/me"),
+    ("PUT", "/api/v1/evaluations/{id}/expert-scores/me"),
+    ("POST", "/api/v1/evaluations/{id}/expert-scores/me/submit"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -266,6 +266,46 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
             }
             cells += 11;
 
+            // Scoring (§3): the score is read by every party; the panel is the agency's; a
+            // component is written by its own party and, before it is submitted, read only by it.
+            let base = format!("/api/v1/evaluations/{evaluation}");
+            let path = format!("{base}/score");
+            let got = status(&app, Method::GET, &path, token, None).await;
+            assert_eq!(got, read, "{who}: GET {path}");
+            let agency_side = actor.admin()
+                || actor.is(d, "agency", "manager")
+                || actor.is(d, "agency", "member");
+            let path = format!("{base}/experts");
+            let got = status(&app, Method::GET, &path, token, None).await;
+            assert_eq!(
+                got,
+                expected(sees, agency_side, StatusCode::OK),
+                "{who}: GET {path}"
+            );
+            let nobody = json!({"user_id": 0});
+            let got = status(&app, Method::POST, &path, token, Some(&nobody)).await;
+            let assigns = actor.admin() || actor.is(d, "agency", "manager");
+            let want = expected(sees, assigns, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(got, want, "{who}: POST {path}");
+            let path = format!("{base}/components/purchaser");
+            let component = json!({"raw_score": "1.00", "version": STALE});
+            let got = status(&app, Method::PUT, &path, token, Some(&component)).await;
+            let street = actor.is(d, "street", "manager") || actor.is(d, "street", "member");
+            let want = expected(sees, actor.admin() || street, stale);
+            assert_eq!(got, want, "{who}: PUT {path}");
+            let path = format!("{base}/components/supervisor");
+            let got = status(&app, Method::GET, &path, token, None).await;
+            let bureau = actor.is(d, "bureau", "manager") || actor.is(d, "bureau", "member");
+            assert_eq!(
+                got,
+                expected(sees, bureau, StatusCode::OK),
+                "{who}: GET {path}"
+            );
+            let path = format!("{base}/expert-scores/me");
+            let got = status(&app, Method::GET, &path, token, None).await;
+            assert_eq!(got, StatusCode::NOT_FOUND, "{who}: GET {path}");
+            cells += 6;
+
             // An agreement whose period ends before it starts: refused after the permission check.
             let backwards = json!({"period_start": "2026-12-11", "period_end": "2026-01-10", "funding_yuan": "1.00",
                                    "required_staff": 20, "required_certified_staff": 13});
@@ -309,7 +349,7 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
             cells += 2;
         }
     }
-    assert_eq!(cells, actors.len() * (2 + 2 * 18));
+    assert_eq!(cells, actors.len() * (2 + 2 * 24));
 
     // Not one of those requests changed anything.
     assert_eq!(app.count(snapshot).await, audit_before);
@@ -329,13 +369,15 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
     for table in [
         "deadline_extensions",
         "targets",
+        "components",
+        "panel",
         "agreements",
         "evaluations",
     ] {
         let rows = app
             .count(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .await;
-        let want = if table == "deadline_extensions" || table == "targets" {
+        let want = if !["agreements", "evaluations"].contains(&table) {
             0
         } else {
             2
