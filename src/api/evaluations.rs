@@ -374,12 +374,11 @@ pub async fn list(
     let user = me.0.clone();
     let (details, total) = db::run(&state.pool, move |conn| {
         let (details, total) = store::list(conn, scope, page)?;
-        let mut scored = Vec::with_capacity(details.len());
-        for detail in details {
-            let summary = summary_of(conn, &user, &detail)?;
-            scored.push((detail, summary));
-        }
-        Ok::<_, ApiError>((scored, total))
+        let summaries = super::score::summaries(conn, &user, &details)?;
+        Ok::<_, ApiError>((
+            details.into_iter().zip(summaries).collect::<Vec<_>>(),
+            total,
+        ))
     })
     .await?;
     let today = today(&state);

@@ -188,24 +188,27 @@ fn ensure_agency(
     }
 }
 
-/// The submitted sheets of the experts who did not recuse themselves, each as its item scores.
+/// The counted sheets of one evaluation (submitted, not recused), each as its item scores, from
+/// rows of `store::counted_scores`.
+pub fn sheets_in(scores: &[(i64, i64, i64)], evaluation_id: i64) -> Vec<Vec<Points>> {
+    let mut sheets: Vec<(i64, Vec<Points>)> = Vec::new();
+    for (_, expert, score) in scores.iter().filter(|(e, _, _)| *e == evaluation_id) {
+        let score = Points::from_hundredths(*score);
+        match sheets.last_mut() {
+            Some((last, items)) if last == expert => items.push(score),
+            _ => sheets.push((*expert, vec![score])),
+        }
+    }
+    sheets.into_iter().map(|(_, items)| items).collect()
+}
+
+/// The submitted sheets of the experts who did not recuse themselves.
 pub fn submitted_sheets(
     conn: &mut DbConnection,
     evaluation_id: i64,
 ) -> Result<Vec<Vec<Points>>, ApiError> {
-    let members = store::members(conn, evaluation_id)?;
-    let scores = store::scores(conn, evaluation_id)?;
-    Ok(members
-        .iter()
-        .filter(|(m, _)| m.sheet_status == SUBMITTED && m.conflict_of_interest == Some(false))
-        .map(|(m, _)| {
-            scores
-                .iter()
-                .filter(|(expert, _, _)| *expert == m.expert_id)
-                .map(|(_, _, s)| Points::from_hundredths(*s))
-                .collect()
-        })
-        .collect())
+    let scores = store::counted_scores(conn, &[evaluation_id])?;
+    Ok(sheets_in(&scores, evaluation_id))
 }
 
 /// The third party's exact raw score from the submitted sheets (§4); None before the first.

@@ -11,8 +11,9 @@ use super::components::{draft_issued, viewer};
 use super::error::{ApiError, Problem};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::components::{self as store, SUBMITTED};
+use crate::db::components::{self as store, ComponentRow, SUBMITTED};
 use crate::db::evaluations::EvaluationDetail;
+use crate::db::panel;
 use crate::db::{self, DbConnection};
 use crate::domain::components;
 use crate::domain::points::Points;
@@ -81,6 +82,43 @@ pub fn score_of(
 ) -> Result<Score, ApiError> {
     let id = detail.row.id;
     let rows = store::list(conn, id)?;
+    let sheets = super::panel::submitted_sheets(conn, id)?;
+    score_from(user, detail, scheme, &rows, &sheets)
+}
+
+/// The totals and grades of several evaluations as `user` may see them, in two queries.
+pub fn summaries(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    details: &[EvaluationDetail],
+) -> Result<Vec<Option<ScoreSummary>>, ApiError> {
+    let ids: Vec<i64> = details.iter().map(|d| d.row.id).collect();
+    let rows = store::list_for(conn, &ids)?;
+    let scores = panel::counted_scores(conn, &ids)?;
+    details
+        .iter()
+        .map(|detail| {
+            let id = detail.row.id;
+            let own: Vec<ComponentRow> = rows
+                .iter()
+                .filter(|r| r.evaluation_id == id)
+                .cloned()
+                .collect();
+            let sheets = super::panel::sheets_in(&scores, id);
+            let scheme = scheme_of(detail)?;
+            Ok(score_from(user, detail, &scheme, &own, &sheets)?.summary())
+        })
+        .collect()
+}
+
+/// The score from the evaluation's component rows and counted expert sheets.
+fn score_from(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    rows: &[ComponentRow],
+    sheets: &[Vec<Points>],
+) -> Result<Score, ApiError> {
     let issued = draft_issued(state_of(detail)?);
     let who = viewer(user, detail);
     let third_party = scheme.third_party().map(|p| p.code.as_str());
@@ -93,7 +131,7 @@ pub fn score_of(
         let raw = if !shown {
             None
         } else if third_party == Some(party.code.as_str()) {
-            super::panel::panel_raw(conn, id)?
+            scoring::third_party_raw(sheets.iter().map(Vec::as_slice))
         } else {
             row.and_then(|r| r.raw_hundredths)
                 .map(|h| Raw::points(Points::from_hundredths(h)))

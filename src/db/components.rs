@@ -47,6 +47,15 @@ pub fn list(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<Comp
         .load(conn)
 }
 
+/// The components of several evaluations at once (a list's scores in one query).
+pub fn list_for(conn: &mut DbConnection, evaluation_ids: &[i64]) -> QueryResult<Vec<ComponentRow>> {
+    components::table
+        .filter(components::evaluation_id.eq_any(evaluation_ids))
+        .order((components::evaluation_id, components::party_code))
+        .select(ComponentRow::as_select())
+        .load(conn)
+}
+
 /// The content a party writes.
 pub struct Content<'a> {
     pub raw_hundredths: Option<i64>,

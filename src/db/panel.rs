@@ -162,3 +162,27 @@ pub fn scores(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<(i
         ))
         .load(conn)
 }
+
+/// (evaluation, expert, item score in hundredths) of every submitted sheet of an expert who did
+/// not recuse themselves, for several evaluations at once.
+pub fn counted_scores(
+    conn: &mut DbConnection,
+    evaluation_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    expert_scores::table
+        .inner_join(
+            panel::table.on(panel::evaluation_id
+                .eq(expert_scores::evaluation_id)
+                .and(panel::expert_id.eq(expert_scores::expert_id))),
+        )
+        .filter(expert_scores::evaluation_id.eq_any(evaluation_ids))
+        .filter(panel::sheet_status.eq(SUBMITTED))
+        .filter(panel::conflict_of_interest.eq(false))
+        .order((expert_scores::evaluation_id, expert_scores::expert_id))
+        .select((
+            expert_scores::evaluation_id,
+            expert_scores::expert_id,
+            expert_scores::score_hundredths,
+        ))
+        .load(conn)
+}
