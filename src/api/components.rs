@@ -43,6 +43,9 @@ pub struct PutComponent {
     #[serde(default)]
     #[validate(length(max = 200, message = "最多 200 条"), nested)]
     pub concerns: Vec<Concern>,
+    /// The third party's closing words (结语) for the report.
+    #[validate(length(max = 10000, message = "最多 10000 字"))]
+    pub conclusion: Option<String>,
     /// Required to amend a submitted component after the draft is issued.
     #[validate(length(max = 2000, message = "最多 2000 字"))]
     pub reason: Option<String>,
@@ -61,6 +64,7 @@ pub struct ComponentView {
     pub gate_reason: Option<String>,
     pub strengths: Vec<Strength>,
     pub concerns: Vec<Concern>,
+    pub conclusion: Option<String>,
     /// 0 while the component does not exist.
     pub version: i64,
     pub updated_at: Option<DateTime<Utc>>,
@@ -82,6 +86,7 @@ fn view(party: &SchemeParty, row: Option<&ComponentRow>) -> ComponentView {
         concerns: row
             .and_then(|r| serde_json::from_str(&r.concerns).ok())
             .unwrap_or_default(),
+        conclusion: row.and_then(|r| r.conclusion.clone()),
         version: row.map_or(0, |r| r.version),
         updated_at: row.map(|r| utc(r.updated_at)),
     }
@@ -267,6 +272,9 @@ pub async fn put_component(
                 let why = if party.gate { "门槛项只记录通过与否" } else { "第三方的分数来自专家评分" };
                 problems.push(FieldError::new("raw_score", why));
             }
+            if body.conclusion.is_some() && !third_party {
+                problems.push(FieldError::new("conclusion", "结语由第三方评估机构填写"));
+            }
             if body.passed.is_some() && !party.gate {
                 problems.push(FieldError::new("passed", "只有门槛项记录通过与否"));
             }
@@ -294,6 +302,7 @@ pub async fn put_component(
                 gate_reason,
                 strengths: &strengths,
                 concerns: &concerns,
+                conclusion: body.conclusion.as_deref().map(str::trim).filter(|c| !c.is_empty()),
             };
             let now = db::now();
             let version = existing.as_ref().map(|r| r.version);
@@ -303,7 +312,7 @@ pub async fn put_component(
             }
             let summary = serde_json::json!({
                 "raw_score": body.raw_score, "passed": body.passed, "gate_reason": gate_reason,
-                "strengths": body.strengths, "concerns": body.concerns,
+                "strengths": body.strengths, "concerns": body.concerns, "conclusion": body.conclusion,
             });
             let action = if amending { "amend_component" } else { "save_component" };
             let writing = Writing {

@@ -9,11 +9,14 @@ pub mod components;
 pub mod error;
 pub mod evaluations;
 pub mod extract;
+pub mod feedback;
 pub mod health;
 pub mod indicators;
 pub mod me;
 pub mod organizations;
 pub mod panel;
+pub mod rectifications;
+pub mod reports;
 pub mod routing;
 pub mod schemes;
 pub mod score;
@@ -126,6 +129,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(panel::get_sheet)
                 .service(panel::put_sheet)
                 .service(panel::submit_sheet)
+                .service(reports::list)
+                .service(reports::revise)
+                .service(reports::get_html)
+                .service(reports::get_docx)
+                .service(reports::get_pdf)
+                .service(reports::get_one)
+                .service(feedback::give)
+                .service(feedback::list)
+                .service(feedback::answer)
+                .service(rectifications::list)
+                .service(rectifications::update)
                 .service(workflow::extend),
         );
 }

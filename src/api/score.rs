@@ -15,7 +15,7 @@ use crate::db::components::{self as store, ComponentRow, SUBMITTED};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::panel;
 use crate::db::{self, DbConnection};
-use crate::domain::components;
+use crate::domain::components::{self, Viewer};
 use crate::domain::points::Points;
 use crate::domain::scheme::Scheme;
 use crate::domain::scoring::{self, Raw};
@@ -83,7 +83,24 @@ pub fn score_of(
     let id = detail.row.id;
     let rows = store::list(conn, id)?;
     let sheets = super::panel::submitted_sheets(conn, id)?;
-    score_from(user, detail, scheme, &rows, &sheets)
+    let issued = draft_issued(state_of(detail)?);
+    score_from(&viewer(user, detail), issued, scheme, &rows, &sheets)
+}
+
+/// The whole score, every component shown: what a report prints.
+pub fn report_score(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+) -> Result<Score, ApiError> {
+    let id = detail.row.id;
+    let rows = store::list(conn, id)?;
+    let sheets = super::panel::submitted_sheets(conn, id)?;
+    let everyone = Viewer {
+        parties: scheme.parties.iter().map(|p| p.code.as_str()).collect(),
+        sees_submitted_early: true,
+    };
+    score_from(&everyone, true, scheme, &rows, &sheets)
 }
 
 /// The totals and grades of several evaluations as `user` may see them, in two queries.
@@ -106,28 +123,27 @@ pub fn summaries(
                 .collect();
             let sheets = super::panel::sheets_in(&scores, id);
             let scheme = scheme_of(detail)?;
-            Ok(score_from(user, detail, &scheme, &own, &sheets)?.summary())
+            let issued = draft_issued(state_of(detail)?);
+            Ok(score_from(&viewer(user, detail), issued, &scheme, &own, &sheets)?.summary())
         })
         .collect()
 }
 
 /// The score from the evaluation's component rows and counted expert sheets.
 fn score_from(
-    user: &AuthenticatedUser,
-    detail: &EvaluationDetail,
+    who: &Viewer,
+    issued: bool,
     scheme: &Scheme,
     rows: &[ComponentRow],
     sheets: &[Vec<Points>],
 ) -> Result<Score, ApiError> {
-    let issued = draft_issued(state_of(detail)?);
-    let who = viewer(user, detail);
     let third_party = scheme.third_party().map(|p| p.code.as_str());
     let mut lines = Vec::new();
     let (mut weighted, mut gates, mut complete) = (Vec::new(), Vec::new(), true);
     for party in &scheme.parties {
         let row = rows.iter().find(|r| r.party_code == party.code);
         let submitted = row.is_some_and(|r| r.status == SUBMITTED);
-        let shown = components::may_see(&who, &party.code, submitted, issued);
+        let shown = components::may_see(who, &party.code, submitted, issued);
         let raw = if !shown {
             None
         } else if third_party == Some(party.code.as_str()) {

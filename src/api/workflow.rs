@@ -18,7 +18,8 @@ use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, AuditRow, NewEntry};
 use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
-use crate::db::{self, DbConnection, components, outbox, self_assessments, targets};
+use crate::db::feedback as feedback_store;
+use crate::db::{self, DbConnection, components, outbox, reports, self_assessments, targets};
 use crate::domain::evaluation::Stage;
 use crate::domain::organization::OrgKind;
 use crate::domain::scheme::Scheme;
@@ -62,6 +63,7 @@ fn facts(
     event: Event,
     detail: &EvaluationDetail,
     scheme: &Scheme,
+    today: NaiveDate,
 ) -> Result<Facts, ApiError> {
     Ok(match event {
         Event::Open => Facts {
@@ -97,8 +99,55 @@ fn facts(
             unsubmitted_components: Some(unsubmitted_components(conn, detail, scheme)?),
             ..Facts::default()
         },
+        Event::SubmitForReview => {
+            let unanswered = feedback_store::unanswered(conn, detail.row.id)?;
+            Facts {
+                unanswered_objections: Some(usize::try_from(unanswered).unwrap_or(usize::MAX)),
+                feedback_pending: Some(
+                    super::feedback::silent_parties(conn, detail)?
+                        .into_iter()
+                        .filter(|(_, due)| *due >= today)
+                        .map(|(party, _)| feedback_party_name(detail, &party))
+                        .collect(),
+                ),
+                ..Facts::default()
+            }
+        }
         _ => Facts::default(),
     })
+}
+
+fn feedback_party_name(detail: &EvaluationDetail, party: &str) -> String {
+    detail
+        .parties
+        .iter()
+        .find(|(code, _)| code == party)
+        .map_or_else(|| party.to_owned(), |(_, org)| org.name.clone())
+}
+
+/// What a transition brings with it, in its transaction: the draft report at issue_draft, the
+/// deemed feedback of silent parties at submit_for_review, the final report and the
+/// rectification items at approve.
+fn consequences(
+    conn: &mut DbConnection,
+    event: Event,
+    moved: &EvaluationDetail,
+    user: &AuthenticatedUser,
+    today: NaiveDate,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    match event {
+        Event::IssueDraft => {
+            super::reports::issue(conn, moved, user, reports::DRAFT, now)?;
+        }
+        Event::SubmitForReview => super::feedback::record_deemed(conn, moved, today, now)?,
+        Event::Approve => {
+            super::reports::issue(conn, moved, user, reports::FINAL, now)?;
+            super::rectifications::create_from_concerns(conn, moved, now)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The scoring parties (and gates) whose component is not submitted, by name.
@@ -192,8 +241,10 @@ pub async fn transition(
                     },
                 )?;
             let scheme = scheme_of(&detail)?;
-            let missing =
-                workflow::missing(body.event, &facts(conn, body.event, &detail, &scheme)?);
+            let missing = workflow::missing(
+                body.event,
+                &facts(conn, body.event, &detail, &scheme, today)?,
+            );
             if !missing.is_empty() {
                 return Err(ApiError::TransitionRefused {
                     detail: format!(
@@ -243,6 +294,7 @@ pub async fn transition(
                 now,
             )?;
             let moved = detail.advanced(to.code(), now);
+            consequences(conn, body.event, &moved, &user, today, now)?;
             let summary = super::evaluations::summary_of(conn, &user, &moved)?;
             Ok((moved, summary))
         })

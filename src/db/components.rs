@@ -25,6 +25,8 @@ pub struct ComponentRow {
     pub updated_by: i64,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// The third party's 结语.
+    pub conclusion: Option<String>,
 }
 
 pub fn find(
@@ -63,6 +65,7 @@ pub struct Content<'a> {
     pub gate_reason: Option<&'a str>,
     pub strengths: &'a str,
     pub concerns: &'a str,
+    pub conclusion: Option<&'a str>,
 }
 
 /// Writes the content over version `version` (None: the component does not exist yet); 0 rows
@@ -85,6 +88,7 @@ pub fn save(
                 components::gate_reason.eq(content.gate_reason),
                 components::strengths.eq(content.strengths),
                 components::concerns.eq(content.concerns),
+                components::conclusion.eq(content.conclusion),
                 components::version.eq(version + 1),
                 components::updated_by.eq(user_id),
                 components::updated_at.eq(now),
@@ -99,6 +103,7 @@ pub fn save(
                 components::gate_reason.eq(content.gate_reason),
                 components::strengths.eq(content.strengths),
                 components::concerns.eq(content.concerns),
+                components::conclusion.eq(content.conclusion),
                 components::status.eq(DRAFT),
                 components::version.eq(1),
                 components::updated_by.eq(user_id),

@@ -321,6 +321,7 @@ diesel::table! {
         updated_by -> BigInt,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        conclusion -> Nullable<Text>,
     }
 }
 
@@ -354,6 +355,77 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        version -> BigInt,
+        kind -> Text,
+        model -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_files (report_id, format) {
+        report_id -> BigInt,
+        format -> Text,
+        sha256 -> Text,
+        bytes -> BigInt,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        report_id -> BigInt,
+        party_code -> Text,
+        org_id -> BigInt,
+        no_objection -> Bool,
+        remarks -> Nullable<Text>,
+        deemed -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    objections (id) {
+        id -> BigInt,
+        feedback_id -> BigInt,
+        evaluation_id -> BigInt,
+        section -> Nullable<Text>,
+        text -> Text,
+        decision -> Nullable<Text>,
+        reply -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rectifications (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        evaluation_id -> BigInt,
+        party_code -> Text,
+        section -> Nullable<Text>,
+        zone_id -> Nullable<BigInt>,
+        text -> Text,
+        status -> Text,
+        action_taken -> Nullable<Text>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(report_files -> reports (report_id));
+diesel::joinable!(feedback -> reports (report_id));
+diesel::joinable!(objections -> feedback (feedback_id));
 diesel::joinable!(worker_months -> workers (worker_id));
 diesel::joinable!(panel -> evaluations (evaluation_id));
 
@@ -385,5 +457,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     components,
     expert_affiliations,
     panel,
-    expert_scores
+    expert_scores,
+    reports,
+    report_files,
+    feedback,
+    objections,
+    rectifications
 );

@@ -106,6 +106,9 @@ pub struct IndicatorDef {
 pub struct OutlineSection {
     pub code: String,
     pub title: String,
+    /// The section this one sits under (an earlier code); top level when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// One reason a scheme is refused: where, and what is wrong (in Chinese).
@@ -213,6 +216,14 @@ impl Scheme {
                 out.push(problem(
                     format!("outline[{index}].title"),
                     "章节标题不能为空",
+                ));
+            }
+            if let Some(parent) = &section.parent
+                && !self.outline[..index].iter().any(|s| &s.code == parent)
+            {
+                out.push(problem(
+                    format!("outline[{index}].parent"),
+                    format!("上级章节“{parent}”须在本章节之前"),
                 ));
             }
         }

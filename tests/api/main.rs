@@ -11,6 +11,7 @@ mod evaluations;
 mod openapi;
 mod organizations;
 mod passwords;
+mod reports;
 mod schemes;
 mod scoring;
 mod self_assessment;

@@ -73,6 +73,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/evaluations/{id}/expert-scores/me"),
     ("PUT", "/api/v1/evaluations/{id}/expert-scores/me"),
     ("POST", "/api/v1/evaluations/{id}/expert-scores/me/submit"),
+    ("GET", "/api/v1/evaluations/{id}/reports"),
+    ("POST", "/api/v1/evaluations/{id}/reports"),
+    ("GET", "/api/v1/reports/{id}"),
+    ("GET", "/api/v1/reports/{id}.html"),
+    ("GET", "/api/v1/reports/{id}.docx"),
+    ("GET", "/api/v1/reports/{id}.pdf"),
+    ("POST", "/api/v1/evaluations/{id}/feedback"),
+    ("GET", "/api/v1/evaluations/{id}/feedback"),
+    ("POST", "/api/v1/objections/{id}/response"),
+    ("GET", "/api/v1/stations/{id}/rectifications"),
+    ("PUT", "/api/v1/rectifications/{id}"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -100,8 +111,9 @@ async fn openapi_lists_every_route_the_router_has(backend: Backend) {
                     .is_some_and(|r| !r.is_empty()),
                 "{method} {path} documents its answers"
             );
-            // Actions without a body: logout, and locking or unlocking a submission.
-            let bodiless = ["/logout", "/submit", "/withdraw"]
+            // Actions without a body: logout, locking or unlocking a submission, issuing a
+            // revised draft.
+            let bodiless = ["/logout", "/submit", "/withdraw", "/reports"]
                 .iter()
                 .any(|a| path.ends_with(a));
             if matches!(method.as_str(), "POST" | "PUT" | "PATCH") && !bodiless {

@@ -226,6 +226,29 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
             {"party": "purchaser", "due_on": "2025-05-27", "overdue": true}
         ])
     );
+    // The station's deadline is ahead: the draft waits for its feedback; the other two are past
+    // theirs and count as no objection.
+    assert_problem(
+        fire(&app, &who.agency, id, "submit_for_review", None).await,
+        StatusCode::CONFLICT,
+        "transition-refused",
+    )
+    .await;
+    let reports = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/reports"),
+            Some(&who.station),
+        )
+        .await;
+    let draft = id_of(&reports["items"][0]);
+    let given = app
+        .post(
+            &format!("/api/v1/evaluations/{id}/feedback"),
+            Some(&who.station),
+            &json!({"report_id": draft, "no_objection": true}),
+        )
+        .await;
+    assert_eq!(given.status(), StatusCode::CREATED);
     fire_ok(
         &app,
         &who.agency,
@@ -235,6 +258,26 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
         "bureau_review",
     )
     .await;
+    let heard = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/feedback"),
+            Some(&s.bureau),
+        )
+        .await;
+    let deemed: Vec<(&str, bool)> = heard["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|f| (f["party"].as_str().unwrap_or(""), f["deemed"] == true))
+        .collect();
+    assert_eq!(
+        deemed,
+        [
+            ("station", false),
+            ("supervisor", true),
+            ("purchaser", true)
+        ]
+    );
     fire_ok(
         &app,
         &s.bureau,
@@ -313,6 +356,7 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
             "submit_self_assessment",
             "issue_draft",
             "extend_deadline",
+            "give_feedback",
             "submit_for_review",
             "return_draft",
             "submit_for_review",

@@ -1,0 +1,431 @@
+//! Report versions: generated at issue_draft (draft v1), by the agency during draft_feedback
+//! (revised drafts) and at approve (final). Each version is frozen — its model and rendered files
+//! stored once, served byte-identical later. GET /evaluations/{id}/reports, POST (revised draft),
+//! GET /reports/{id}, /reports/{id}.html (and .docx, .pdf where rendered).
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::access::{Writing, actor_of, request_id, scheme_of, state_of, visible};
+use super::error::{ApiError, Problem};
+use super::views::{attachment_disposition, utc};
+use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::db::audit::{self, NewEntry};
+use crate::db::evaluations::{self as evaluations, EvaluationDetail, STATION_PARTY};
+use crate::db::reports::{self as store, DRAFT, FINAL, FileInfo, NewFile, NewReport, ReportRow};
+use crate::db::{self, DbConnection, components, outbox, stations};
+use crate::domain::components::{Concern, Strength};
+use crate::domain::evaluation::Kind;
+use crate::domain::scheme::Scheme;
+use crate::domain::staffing;
+use crate::domain::user::Role;
+use crate::domain::workflow::{Party, State};
+use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
+use crate::report::{html, model::Report};
+use crate::state::AppState;
+
+/// Loads everything the report of `detail` says: a fixed number of queries.
+fn input_of<'a>(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &'a Scheme,
+    version: i64,
+    approval: Option<Approval>,
+) -> Result<ReportInput<'a>, ApiError> {
+    let row = &detail.row;
+    let station = stations::find(conn, row.station_id)?
+        .ok_or_else(|| anyhow::anyhow!("station of evaluation {} vanished", row.id))?;
+    let agreement = stations::find_agreement(conn, row.agreement_id)?
+        .ok_or_else(|| anyhow::anyhow!("agreement of evaluation {} vanished", row.id))?;
+    let comments = components::list(conn, row.id)?
+        .into_iter()
+        .map(|c| PartyComments {
+            strengths: serde_json::from_str::<Vec<Strength>>(&c.strengths).unwrap_or_default(),
+            concerns: serde_json::from_str::<Vec<Concern>>(&c.concerns).unwrap_or_default(),
+            passed: c.gate_passed,
+            gate_reason: c.gate_reason,
+            conclusion: c.conclusion,
+            party: c.party_code,
+        })
+        .collect();
+    let score = super::score::report_score(conn, detail, scheme)?;
+    let results = Results {
+        lines: score
+            .components
+            .iter()
+            .map(|l| (l.party.clone(), l.score, l.passed))
+            .collect(),
+        total: score.total,
+        grade: score.grade.as_ref().map(|g| g.name.clone()),
+        gate_failed: score.gate_failed,
+    };
+    let indicators = super::indicators::table_of(conn, detail, scheme)?;
+    let staff = super::staff::staff_of(conn, detail)?;
+    let feedback = super::feedback::rounds(conn, detail, scheme)?;
+    let rectifications = super::rectifications::carried_into(conn, detail)?;
+    let kind = Kind::from_code(&row.kind).unwrap_or(Kind::MidTerm);
+    Ok(ReportInput {
+        scheme,
+        station_name: detail.station_name.clone(),
+        kind_name: kind.chinese_name(),
+        address: station.station.address.clone(),
+        organizations: detail
+            .parties
+            .iter()
+            .map(|(code, org)| (code.clone(), org.name.clone()))
+            .collect(),
+        zones: station
+            .zones
+            .into_iter()
+            .map(|z| ZoneFacts {
+                id: z.id,
+                name: z.name,
+                communities: z.communities,
+            })
+            .collect(),
+        agreement_period: (agreement.period_start, agreement.period_end),
+        assessment_period: (row.assessment_start, row.assessment_end),
+        months_counted: staff.metrics.months,
+        onsite_date: row.onsite_date,
+        comments,
+        results,
+        indicators,
+        period: staffing::period_months(row.assessment_start, row.assessment_end),
+        roster: staff.workers.into_iter().map(|w| w.worker).collect(),
+        subtotals: staff.months,
+        metrics: staff.metrics,
+        feedback,
+        rectifications,
+        approval,
+        version,
+    })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Builds, renders and freezes the next version of the evaluation's report; answers its id.
+pub fn issue(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    user: &AuthenticatedUser,
+    kind: &str,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    let scheme = scheme_of(detail)?;
+    let version = store::next_version(conn, detail.row.id)?;
+    let approval = (kind == FINAL).then(|| Approval {
+        organization: user.organization.name.clone(),
+        by: user.display_name.clone(),
+        at: utc(now),
+    });
+    let input = input_of(conn, detail, &scheme, version, approval)?;
+    let report = build::build(&input);
+    let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
+    let page = html::render(&report).map_err(anyhow::Error::from)?;
+    let files = vec![NewFile {
+        format: "html",
+        sha256: sha256_hex(page.as_bytes()),
+        content: page.into_bytes(),
+    }];
+    let new = NewReport {
+        evaluation_id: detail.row.id,
+        version,
+        kind,
+        model: &model,
+        created_by: Some(user.id),
+    };
+    Ok(store::insert(conn, &new, &files, now)?)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportFile {
+    /// html, docx or pdf
+    pub format: String,
+    pub sha256: String,
+    pub bytes: i64,
+    /// Where to download it.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportVersion {
+    pub id: i64,
+    pub evaluation_id: i64,
+    pub version: i64,
+    /// draft or final
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub files: Vec<ReportFile>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportVersions {
+    pub items: Vec<ReportVersion>,
+}
+
+fn version_view(row: ReportRow, files: Vec<FileInfo>) -> ReportVersion {
+    ReportVersion {
+        id: row.id,
+        evaluation_id: row.evaluation_id,
+        version: row.version,
+        kind: row.kind,
+        created_at: utc(row.created_at),
+        files: files
+            .into_iter()
+            .map(|f| ReportFile {
+                url: format!("/api/v1/reports/{}.{}", f.report_id, f.format),
+                format: f.format,
+                sha256: f.sha256,
+                bytes: f.bytes,
+            })
+            .collect(),
+    }
+}
+
+/// The evaluation's report versions, oldest first (the draft exists from issue_draft on).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses((status = 200, body = ReportVersions), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/evaluations/{id}/reports")]
+pub async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<ReportVersions>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let items = db::run(&state.pool, move |conn| {
+        visible(conn, &user, id)?;
+        Ok::<_, ApiError>(store::list(conn, id)?)
+    })
+    .await?;
+    Ok(web::Json(ReportVersions {
+        items: items
+            .into_iter()
+            .map(|(row, files)| version_view(row, files))
+            .collect(),
+    }))
+}
+
+/// Issues a revised draft (v2, …) from the data as it stands: the agency's manager (or an admin)
+/// during draft_feedback. The parties are notified.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses(
+        (status = 201, body = ReportVersion),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem),
+    )
+)]
+#[post("/evaluations/{id}/reports")]
+pub async fn revise(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let request_id = request_id(&req);
+    let user = me.0.clone();
+    let issued = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let detail = visible(conn, &user, id)?;
+            let agency_manager =
+                actor_of(&user, &detail).party == Party::Agency && user.role == Role::Manager;
+            if !(agency_manager || user.role == Role::Admin) {
+                return Err(ApiError::forbidden("只有评估机构的负责人可以出具修改稿"));
+            }
+            if state_of(&detail)? != State::DraftFeedback {
+                return Err(ApiError::TransitionRefused {
+                    detail: "只有在征求意见阶段才能出具报告修改稿".into(),
+                    missing: vec![],
+                });
+            }
+            let now = db::now();
+            evaluations::touch(conn, id, now)?;
+            let report_id = issue(conn, &detail, &user, DRAFT, now)?;
+            let (row, files) = store::find(conn, report_id)?
+                .ok_or_else(|| anyhow::anyhow!("report {report_id} vanished"))?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "revise_draft",
+            };
+            let summary = format!("出具评估报告修改稿（第 {} 稿）", row.version);
+            let audit_id = audit::append(
+                conn,
+                &NewEntry {
+                    entity: "report".into(),
+                    entity_id: report_id.to_string(),
+                    summary: summary.clone(),
+                    request_id: writing.request_id,
+                    ..NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        writing.action,
+                        now,
+                    )
+                },
+            )?;
+            let mut parties: Vec<i64> = detail
+                .parties
+                .iter()
+                .filter(|(code, _)| {
+                    code == STATION_PARTY || code == "supervisor" || code == "purchaser"
+                })
+                .map(|(_, org)| org.id)
+                .collect();
+            parties.sort_unstable();
+            parties.dedup();
+            let subject = format!("【{}】{}", detail.station_name, summary);
+            outbox::queue_for_organizations(
+                conn,
+                "revise_draft",
+                id,
+                audit_id,
+                &parties,
+                &subject,
+                now,
+            )?;
+            Ok::<_, ApiError>(version_view(row, files))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(issued))
+}
+
+/// Loads a version the caller may see (404 otherwise).
+fn visible_report(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    report_id: i64,
+) -> Result<(ReportRow, Vec<FileInfo>), ApiError> {
+    let (row, files) = store::find(conn, report_id)?.ok_or(ApiError::NotFound("报告"))?;
+    visible(conn, user, row.evaluation_id).map_err(|_| ApiError::NotFound("报告"))?;
+    Ok((row, files))
+}
+
+/// One version with its files.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, body = ReportVersion), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/reports/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<ReportVersion>, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let (row, files) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
+    Ok(web::Json(version_view(row, files)))
+}
+
+/// The stored model of a version (for comparisons).
+pub fn model_of(row: &ReportRow) -> Result<Report, ApiError> {
+    Ok(serde_json::from_str(&row.model)
+        .map_err(|e| anyhow::anyhow!("model of report {} does not parse: {e}", row.id))?)
+}
+
+async fn download(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: i64,
+    format: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    let user = me.0.clone();
+    let (row, evaluation, content) = db::run(&state.pool, move |conn| {
+        let (row, _) = visible_report(conn, &user, id)?;
+        let content =
+            store::content(conn, id, format)?.ok_or(ApiError::NotFound("该格式的报告文件"))?;
+        let evaluation =
+            evaluations::find(conn, row.evaluation_id)?.ok_or(ApiError::NotFound("报告"))?;
+        Ok::<_, ApiError>((row, evaluation, content))
+    })
+    .await?;
+    let content_type = match format {
+        "html" => "text/html; charset=utf-8",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "application/pdf",
+    };
+    let label = if row.kind == FINAL {
+        "评估报告".to_owned()
+    } else {
+        format!("评估报告征求意见稿第{}稿", row.version)
+    };
+    let name = format!("{}{label}.{format}", evaluation.station_name);
+    let mut response = HttpResponse::Ok();
+    response.content_type(content_type);
+    if format != "html" {
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            attachment_disposition(&format!("report-{id}.{format}"), &name),
+        ));
+    }
+    Ok(response.body(content))
+}
+
+/// The version's HTML, exactly as stored.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, content_type = "text/html"), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/reports/{id}.html")]
+pub async fn get_html(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    download(state, me, id.into_inner(), "html").await
+}
+
+/// The version's Word document, exactly as stored.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/reports/{id}.docx")]
+pub async fn get_docx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    download(state, me, id.into_inner(), "docx").await
+}
+
+/// The final report's PDF, exactly as stored.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/reports/{id}.pdf")]
+pub async fn get_pdf(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    download(state, me, id.into_inner(), "pdf").await
+}

@@ -1,0 +1,947 @@
+//! Builds the report model from an evaluation's data, following the scheme's outline. Pure: the
+//! caller loads `ReportInput`; nothing here touches the database.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::model::{Block, Cell, CoverLine, Report, Section, Table, chinese_number};
+use crate::domain::components::{Concern, Strength};
+use crate::domain::indicators::{IndicatorTable, Zone};
+use crate::domain::points::Points;
+use crate::domain::scheme::{IndicatorScope, Scheme};
+use crate::domain::staffing::{Metrics, Month, MonthSubtotal, RosterWorker};
+
+/// Everything a report says, loaded by the caller.
+pub struct ReportInput<'a> {
+    pub scheme: &'a Scheme,
+    pub station_name: String,
+    /// 中期评估 / 末期评估
+    pub kind_name: &'static str,
+    pub address: Option<String>,
+    /// Organization names by scheme party code, and "station" for the operator.
+    pub organizations: Vec<(String, String)>,
+    pub zones: Vec<ZoneFacts>,
+    pub agreement_period: (NaiveDate, NaiveDate),
+    pub assessment_period: (NaiveDate, NaiveDate),
+    pub months_counted: Points,
+    pub onsite_date: NaiveDate,
+    pub comments: Vec<PartyComments>,
+    pub results: Results,
+    pub indicators: IndicatorTable,
+    pub period: Vec<Month>,
+    pub roster: Vec<RosterWorker>,
+    pub subtotals: Vec<MonthSubtotal>,
+    pub metrics: Metrics,
+    pub feedback: Vec<FeedbackRound>,
+    pub rectifications: Vec<RectificationFacts>,
+    /// None for a draft; the draft number is `version`.
+    pub approval: Option<Approval>,
+    pub version: i64,
+}
+
+pub struct ZoneFacts {
+    pub id: i64,
+    pub name: String,
+    pub communities: Vec<String>,
+}
+
+pub struct PartyComments {
+    pub party: String,
+    pub strengths: Vec<Strength>,
+    pub concerns: Vec<Concern>,
+    pub passed: Option<bool>,
+    pub gate_reason: Option<String>,
+    /// The third party's 结语.
+    pub conclusion: Option<String>,
+}
+
+pub struct Results {
+    /// (party code, weighted score or gate result) in scheme order.
+    pub lines: Vec<(String, Option<Points>, Option<bool>)>,
+    pub total: Option<Points>,
+    pub grade: Option<String>,
+    pub gate_failed: bool,
+}
+
+/// The feedback given on one draft version.
+pub struct FeedbackRound {
+    pub version: i64,
+    pub entries: Vec<FeedbackFacts>,
+}
+
+pub struct FeedbackFacts {
+    pub organization: String,
+    pub no_objection: bool,
+    /// Silence past the deadline, counted as no objection.
+    pub deemed: bool,
+    pub remarks: Option<String>,
+    pub objections: Vec<ObjectionFacts>,
+}
+
+pub struct ObjectionFacts {
+    pub section: Option<String>,
+    pub text: String,
+    /// accepted, rejected, or none yet
+    pub decision: Option<String>,
+    pub reply: Option<String>,
+}
+
+pub struct RectificationFacts {
+    pub text: String,
+    /// open, in_progress, done
+    pub status: String,
+    pub action_taken: Option<String>,
+}
+
+pub struct Approval {
+    pub organization: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// "2025年5月13日"
+pub fn chinese_date(date: NaiveDate) -> String {
+    date.format("%Y年%-m月%-d日").to_string()
+}
+
+/// A figure as the annexes print it: whole numbers without decimals, "783.5" not "783.50".
+pub fn figure(value: Points) -> String {
+    let text = value.to_string();
+    match text.split_once('.') {
+        Some((whole, "00")) => whole.to_owned(),
+        Some((whole, fraction)) => format!("{whole}.{}", fraction.trim_end_matches('0')),
+        None => text,
+    }
+}
+
+fn percent(value: Option<Points>) -> String {
+    value.map_or_else(|| "/".to_owned(), |p| format!("{p}%"))
+}
+
+impl ReportInput<'_> {
+    fn organization(&self, party: &str) -> String {
+        self.organizations
+            .iter()
+            .find(|(code, _)| code == party)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_default()
+    }
+
+    fn third_party(&self) -> Option<&str> {
+        self.scheme.third_party().map(|p| p.code.as_str())
+    }
+
+    fn comments_of(&self, party: &str) -> Option<&PartyComments> {
+        self.comments.iter().find(|c| c.party == party)
+    }
+}
+
+/// The report of the input's evaluation, section by section in the outline's order; a section
+/// with nothing to say (no earlier evaluation to follow up) is left out and the numbering closes up.
+pub fn build(input: &ReportInput) -> Report {
+    let title = format!("{} {}报告", input.station_name, input.kind_name);
+    let supervisor = input.organization("supervisor");
+    let mut cover = vec![
+        line("项目监督方", supervisor_name(input, &supervisor)),
+        line("项目购买方", input.organization("purchaser")),
+        line("项目承办方", input.organization("station")),
+        line(
+            "项目评估方",
+            input
+                .third_party()
+                .map(|p| input.organization(p))
+                .unwrap_or_default(),
+        ),
+        line("评估日期", chinese_date(input.onsite_date)),
+    ];
+    if let Some(approval) = &input.approval {
+        cover.push(line(
+            "审定",
+            format!(
+                "{}（{}，{}）",
+                approval.organization,
+                approval.by,
+                chinese_date(approval.at.date_naive())
+            ),
+        ));
+    }
+    let mut sections = Vec::new();
+    let mut counters = [0_usize; 3];
+    for outline in &input.scheme.outline {
+        let level = depth(input.scheme, &outline.code);
+        let blocks = blocks_of(input, &outline.code);
+        let annex = outline.code.starts_with("annex");
+        if blocks.is_none() {
+            continue;
+        }
+        let number = if annex {
+            String::new()
+        } else {
+            let index = usize::from(level - 1);
+            counters[index] += 1;
+            for deeper in counters.iter_mut().skip(index + 1) {
+                *deeper = 0;
+            }
+            match level {
+                1 => format!("{}、", chinese_number(counters[0])),
+                2 => format!("（{}）", chinese_number(counters[1])),
+                _ => format!("{}.", counters[2]),
+            }
+        };
+        let party_title = input
+            .scheme
+            .parties
+            .iter()
+            .find(|p| p.code == outline.code && input.third_party() != Some(p.code.as_str()))
+            .map(|p| format!("{}（{}）", outline.title, input.organization(&p.code)));
+        sections.push(Section {
+            code: outline.code.clone(),
+            level,
+            number,
+            title: party_title.unwrap_or_else(|| outline.title.clone()),
+            annex,
+            blocks: blocks.unwrap_or_default(),
+        });
+    }
+    Report {
+        title,
+        subtitle: input
+            .approval
+            .is_none()
+            .then(|| format!("征求意见稿（第 {} 稿）", input.version)),
+        cover,
+        sections,
+    }
+}
+
+fn supervisor_name(input: &ReportInput, supervisor: &str) -> String {
+    if supervisor.is_empty() {
+        // Schemes whose supervisor is not a scoring party still have the bureau behind the gate.
+        input.organization("financial")
+    } else {
+        supervisor.to_owned()
+    }
+}
+
+fn line(label: &str, value: String) -> CoverLine {
+    CoverLine {
+        label: label.to_owned(),
+        value,
+    }
+}
+
+fn depth(scheme: &Scheme, code: &str) -> u8 {
+    let mut level = 1;
+    let mut current = code;
+    while let Some(parent) = scheme
+        .outline
+        .iter()
+        .find(|s| s.code == current)
+        .and_then(|s| s.parent.as_deref())
+    {
+        level += 1;
+        current = parent;
+    }
+    level.min(3)
+}
+
+/// What a section says; None leaves it out.
+fn blocks_of(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
+    let third = input.third_party();
+    Some(match code {
+        "basic_info" => basic_info(input),
+        "method" => method(input),
+        "indicators" => indicators_paragraph(input),
+        "zones" => zones(input),
+        "rectification" if input.rectifications.is_empty() => return None,
+        "rectification" => rectification(input),
+        "feedback" => feedback(input),
+        "results" => results(input),
+        "closing" => {
+            let text = third
+                .and_then(|t| input.comments_of(t))
+                .and_then(|c| c.conclusion.as_deref())
+                .filter(|t| !t.trim().is_empty())?;
+            paragraphs(text)
+        }
+        "annex_indicators" => annex_indicators(input),
+        "annex_staff" => annex_staff(input),
+        party if input.scheme.parties.iter().any(|p| p.code == party) => {
+            party_section(input, party)
+        }
+        // A section of the third party's own (项目管理, 服务成效, …): left out when it has
+        // nothing to say and no subsections.
+        section => {
+            let said = third
+                .map(|t| comments(input, t, |s, z| s == Some(section) && z.is_none()))
+                .unwrap_or_default();
+            let parent = input
+                .scheme
+                .outline
+                .iter()
+                .any(|o| o.parent.as_deref() == Some(section));
+            if said.is_empty() && !parent {
+                return None;
+            }
+            said
+        }
+    })
+}
+
+fn paragraphs(text: &str) -> Vec<Block> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| Block::Paragraph { text: l.to_owned() })
+        .collect()
+}
+
+fn numbered(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| format!("{}.{text}", i + 1))
+        .collect()
+}
+
+fn basic_info(input: &ReportInput) -> Vec<Block> {
+    let (start, end) = input.agreement_period;
+    let located = input
+        .address
+        .as_deref()
+        .map(|a| format!("位于{a}，"))
+        .unwrap_or_default();
+    vec![Block::Paragraph {
+        text: format!(
+            "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}。社工站根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
+            input.station_name,
+            input.organization("station"),
+            input.organization("purchaser"),
+            chinese_date(start),
+            chinese_date(end),
+            chinese_number(input.zones.len()),
+        ),
+    }]
+}
+
+fn method(input: &ReportInput) -> Vec<Block> {
+    let scheme = input.scheme;
+    let text = |key: &str| scheme.texts.get(key).cloned().unwrap_or_default();
+    let mut blocks = vec![Block::Label {
+        text: "（一）评估依据".into(),
+    }];
+    blocks.extend(paragraphs(&text("basis")));
+    blocks.push(Block::Label {
+        text: "（二）评估原则".into(),
+    });
+    blocks.push(Block::Items {
+        items: numbered(text("principles").lines().map(str::to_owned)),
+    });
+    blocks.push(Block::Label {
+        text: "（三）评估团队".into(),
+    });
+    let agency = input
+        .third_party()
+        .map(|p| input.organization(p))
+        .unwrap_or_default();
+    blocks.push(Block::Paragraph {
+        text: format!(
+            "受{}委托，{agency}负责本年度社工站购买服务项目第三方专业评估工作，组织专家评委专项评估小组，于{}到{}进行现场评估。",
+            supervisor_name(input, &input.organization("supervisor")),
+            chinese_date(input.onsite_date),
+            input.station_name,
+        ),
+    });
+    blocks.push(Block::Label {
+        text: "（四）评估方式".into(),
+    });
+    blocks.push(Block::Items {
+        items: numbered(text("methods").lines().map(str::to_owned)),
+    });
+    blocks.push(Block::Label {
+        text: "（五）评估结果说明".into(),
+    });
+    let scoring: Vec<String> = scheme
+        .parties
+        .iter()
+        .filter(|p| !p.gate)
+        .map(|p| {
+            let share = p.weight.percent_of(scheme.total).unwrap_or(Points::ZERO);
+            format!("{}评估分值占{}%", p.name, figure(share))
+        })
+        .collect();
+    let gates: Vec<String> = scheme
+        .parties
+        .iter()
+        .filter(|p| p.gate)
+        .map(|p| format!("{}实行一票否决，未通过的评估等级为不合格", p.name))
+        .collect();
+    let mut explanation = format!(
+        "社工站项目评估分值由各方评估分数的总和确定。评估总分为{}分，其中，{}。",
+        figure(scheme.total),
+        scoring.join("，")
+    );
+    if !gates.is_empty() {
+        explanation.push_str(&format!("{}。", gates.join("；")));
+    }
+    blocks.push(Block::Paragraph { text: explanation });
+    let mut bands: Vec<_> = scheme.bands.iter().collect();
+    bands.sort_by_key(|b| std::cmp::Reverse(b.min));
+    let names: Vec<&str> = bands.iter().map(|b| b.name.as_str()).collect();
+    let mut ranges = Vec::new();
+    for (i, band) in bands.iter().enumerate() {
+        let min = figure(band.min);
+        ranges.push(match i {
+            0 => format!("评估分值{min}分以上为{}", band.name),
+            _ if i == bands.len() - 1 => format!(
+                "{}分以下（不含{}分）为{}",
+                figure(bands[i - 1].min),
+                figure(bands[i - 1].min),
+                band.name
+            ),
+            _ => format!(
+                "{min}分至{}分（不含{}分）为{}",
+                figure(bands[i - 1].min),
+                figure(bands[i - 1].min),
+                band.name
+            ),
+        });
+    }
+    blocks.push(Block::Paragraph {
+        text: format!(
+            "评估等级分为{}{}个等级。{}。",
+            names.join("、"),
+            chinese_number(names.len()),
+            ranges.join("，")
+        ),
+    });
+    blocks
+}
+
+/// Strengths and concerns of `party` chosen by (section, zone), under run-in labels.
+fn comments(
+    input: &ReportInput,
+    party: &str,
+    keep: impl Fn(Option<&str>, Option<i64>) -> bool,
+) -> Vec<Block> {
+    let Some(found) = input.comments_of(party) else {
+        return Vec::new();
+    };
+    let strengths: Vec<String> = found
+        .strengths
+        .iter()
+        .filter(|s| keep(s.section.as_deref(), s.zone_id))
+        .map(|s| s.text.clone())
+        .collect();
+    let concerns: Vec<String> = found
+        .concerns
+        .iter()
+        .filter(|c| keep(c.section.as_deref(), c.zone_id))
+        .map(
+            |c| match c.suggestion.as_deref().filter(|s| !s.trim().is_empty()) {
+                Some(suggestion) => format!("{}建议：{suggestion}", c.text),
+                None => c.text.clone(),
+            },
+        )
+        .collect();
+    let mut blocks = Vec::new();
+    if !strengths.is_empty() {
+        blocks.push(Block::Label {
+            text: "值得肯定的地方：".into(),
+        });
+        blocks.push(Block::Items {
+            items: numbered(strengths),
+        });
+    }
+    if !concerns.is_empty() {
+        blocks.push(Block::Label {
+            text: "需要关注的地方：".into(),
+        });
+        blocks.push(Block::Items {
+            items: numbered(concerns),
+        });
+    }
+    blocks
+}
+
+fn party_section(input: &ReportInput, party: &str) -> Vec<Block> {
+    let Some(scheme_party) = input.scheme.parties.iter().find(|p| p.code == party) else {
+        return Vec::new();
+    };
+    let found = input.comments_of(party);
+    if scheme_party.gate {
+        let result = match found.and_then(|c| c.passed) {
+            Some(true) => "通过",
+            Some(false) => "未通过",
+            None => "尚未记录",
+        };
+        let mut text = format!("{}结果：{result}。", scheme_party.name);
+        if let Some(reason) = found.and_then(|c| c.gate_reason.as_deref()) {
+            text.push_str(reason);
+        }
+        return vec![Block::Paragraph { text }];
+    }
+    if input.third_party() == Some(party) {
+        let (start, end) = input.assessment_period;
+        let (agreement_start, agreement_end) = input.agreement_period;
+        let mut blocks = vec![Block::Paragraph {
+            text: format!(
+                "社工站本年度协议期为{}至{}，本次评估考核期为{}至{}，共计考核{}个月。",
+                chinese_date(agreement_start),
+                chinese_date(agreement_end),
+                chinese_date(start),
+                chinese_date(end),
+                figure(input.months_counted)
+            ),
+        }];
+        blocks.extend(comments(input, party, |s, z| {
+            (s.is_none() || s == Some(party)) && z.is_none()
+        }));
+        return blocks;
+    }
+    let mut blocks = vec![Block::Label {
+        text: "（一）值得肯定的地方：".into(),
+    }];
+    let strengths: Vec<String> = found
+        .map(|c| c.strengths.iter().map(|s| s.text.clone()).collect())
+        .unwrap_or_default();
+    if strengths.is_empty() {
+        blocks.push(Block::Paragraph {
+            text: "本次评估没有列出值得肯定的地方。".into(),
+        });
+    } else {
+        blocks.push(Block::Items {
+            items: numbered(strengths),
+        });
+    }
+    blocks.push(Block::Label {
+        text: "（二）需要关注的地方：".into(),
+    });
+    let concerns: Vec<String> = found
+        .map(|c| {
+            c.concerns
+                .iter()
+                .map(|c| match c.suggestion.as_deref() {
+                    Some(s) if !s.trim().is_empty() => format!("{}建议：{s}", c.text),
+                    _ => c.text.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if concerns.is_empty() {
+        let short = scheme_party
+            .name
+            .split(['（', '('])
+            .next()
+            .unwrap_or(&scheme_party.name);
+        blocks.push(Block::Paragraph {
+            text: format!("本次评估{short}没有提出需要关注的地方。"),
+        });
+    } else {
+        blocks.push(Block::Items {
+            items: numbered(concerns),
+        });
+    }
+    blocks
+}
+
+/// "评估期末月，社工站完成困难群众和特殊群体建档1533人，…，分别完成协议指标量的100.00%、…。"
+fn indicators_paragraph(input: &ReportInput) -> Vec<Block> {
+    let totals: Vec<_> = input
+        .indicators
+        .totals
+        .iter()
+        .filter(|t| t.completed.is_some())
+        .collect();
+    if totals.is_empty() {
+        return vec![Block::Paragraph {
+            text: "社工站尚未填报服务指标完成情况。".into(),
+        }];
+    }
+    let unit = |code: &str| {
+        input
+            .scheme
+            .indicators
+            .iter()
+            .find(|i| i.code == code)
+            .map(|i| i.unit.clone())
+            .unwrap_or_default()
+    };
+    let done: Vec<String> = totals
+        .iter()
+        .map(|t| {
+            format!(
+                "{}{}{}",
+                t.name,
+                figure(t.completed.unwrap_or(Points::ZERO)),
+                unit(&t.indicator)
+            )
+        })
+        .collect();
+    let shares: Vec<String> = totals.iter().map(|t| percent(t.percent)).collect();
+    vec![Block::Paragraph {
+        text: format!(
+            "评估期末月，社工站完成{}，分别完成协议指标量的{}。",
+            done.join("，"),
+            shares.join("、")
+        ),
+    }]
+}
+
+fn zones(input: &ReportInput) -> Vec<Block> {
+    let third = input.third_party().unwrap_or_default();
+    let listing: Vec<String> = input
+        .zones
+        .iter()
+        .map(|z| format!("{}：{}", z.name, z.communities.join("、")))
+        .collect();
+    let mut blocks = vec![Block::Paragraph {
+        text: format!(
+            "社工站根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。{}。",
+            chinese_number(input.zones.len()),
+            listing.join("；")
+        ),
+    }];
+    for (index, zone) in input.zones.iter().enumerate() {
+        let said = comments(input, third, |_, z| z == Some(zone.id));
+        if said.is_empty() {
+            continue;
+        }
+        blocks.push(Block::Label {
+            text: format!("{}.{}社工点服务情况", index + 1, zone.name),
+        });
+        blocks.extend(said);
+    }
+    blocks
+}
+
+fn rectification(input: &ReportInput) -> Vec<Block> {
+    let items = input.rectifications.iter().map(|r| {
+        let status = match r.status.as_str() {
+            "done" => "已完成",
+            "in_progress" => "整改中",
+            _ => "未整改",
+        };
+        match r.action_taken.as_deref().filter(|a| !a.trim().is_empty()) {
+            Some(action) => format!("{}（整改情况：{status}。{action}）", r.text),
+            None => format!("{}（整改情况：{status}）", r.text),
+        }
+    });
+    vec![
+        Block::Paragraph {
+            text: "上期评估提出的需要关注的地方及其整改情况如下：".into(),
+        },
+        Block::Items {
+            items: numbered(items),
+        },
+    ]
+}
+
+fn feedback(input: &ReportInput) -> Vec<Block> {
+    let mut blocks = vec![Block::Paragraph {
+        text: "评估报告初稿发送监督方、购买方和社工站征求意见。".into(),
+    }];
+    for round in &input.feedback {
+        let mut items = Vec::new();
+        for entry in &round.entries {
+            let mut text = if entry.deemed {
+                format!("{}在反馈期限内未反馈，视为无异议。", entry.organization)
+            } else if entry.no_objection && entry.objections.is_empty() {
+                format!("{}对评估报告初稿无异议。", entry.organization)
+            } else {
+                format!("{}对评估报告初稿提出意见。", entry.organization)
+            };
+            if let Some(remarks) = entry.remarks.as_deref().filter(|r| !r.trim().is_empty()) {
+                text.push_str(&format!("意见：{remarks}"));
+            }
+            for objection in &entry.objections {
+                let about = objection
+                    .section
+                    .as_deref()
+                    .and_then(|code| input.scheme.outline.iter().find(|s| s.code == code))
+                    .map(|s| format!("对“{}”", s.title))
+                    .unwrap_or_default();
+                text.push_str(&format!("{about}提出异议：{}", objection.text));
+                let answer = match objection.decision.as_deref() {
+                    Some("accepted") => "评估方采纳该异议",
+                    Some("rejected") => "评估方未采纳该异议",
+                    _ => "评估方尚未答复",
+                };
+                match objection.reply.as_deref().filter(|r| !r.trim().is_empty()) {
+                    Some(reply) => text.push_str(&format!("（{answer}，答复：{reply}）")),
+                    None => text.push_str(&format!("（{answer}）")),
+                }
+            }
+            items.push(text);
+        }
+        if items.is_empty() {
+            continue;
+        }
+        blocks.push(Block::Label {
+            text: format!("对评估报告初稿第 {} 稿的反馈：", round.version),
+        });
+        blocks.push(Block::Items {
+            items: numbered(items),
+        });
+    }
+    blocks
+}
+
+fn results(input: &ReportInput) -> Vec<Block> {
+    let mut items = Vec::new();
+    for (index, (code, score, passed)) in input.results.lines.iter().enumerate() {
+        let Some(party) = input.scheme.parties.iter().find(|p| &p.code == code) else {
+            continue;
+        };
+        let value = match (party.gate, score, passed) {
+            (true, _, Some(true)) => "通过".to_owned(),
+            (true, _, Some(false)) => "未通过".to_owned(),
+            (false, Some(score), _) => format!("{score} 分"),
+            _ => "尚未评定".to_owned(),
+        };
+        let label = if party.gate { "结果" } else { "得分" };
+        items.push(format!(
+            "（{}）{} {label}：{value}",
+            chinese_number(index + 1),
+            party.name
+        ));
+    }
+    let mut blocks = vec![Block::Items { items }];
+    let counted = input.scheme.parties.iter().filter(|p| !p.gate).count();
+    let summary = match (&input.results.total, &input.results.grade) {
+        (Some(total), Some(grade)) => format!(
+            "以上{}项总得分：{total}分　等级：{grade}",
+            chinese_number(counted)
+        ),
+        _ => "评分尚未完成。".to_owned(),
+    };
+    blocks.push(Block::Paragraph { text: summary });
+    if input.results.gate_failed {
+        blocks.push(Block::Paragraph {
+            text: "因一票否决项未通过，本次评估等级为不合格。".into(),
+        });
+    }
+    if let Some(approval) = &input.approval {
+        blocks.push(Block::Paragraph {
+            text: format!(
+                "本报告经{}（{}）于{}审定。",
+                approval.organization,
+                approval.by,
+                chinese_date(approval.at.date_naive())
+            ),
+        });
+    }
+    blocks
+}
+
+/// The zone indicators in tables of at most `MAX_FIGURE_COLUMNS` figure columns (as the annex
+/// splits them), then the station-wide ones.
+const MAX_FIGURE_COLUMNS: usize = 21;
+
+fn annex_indicators(input: &ReportInput) -> Vec<Block> {
+    let scheme = input.scheme;
+    let zone_defs: Vec<_> = scheme
+        .indicators
+        .iter()
+        .filter(|d| d.scope == IndicatorScope::Zone)
+        .filter(|d| {
+            input
+                .indicators
+                .totals
+                .iter()
+                .any(|t| t.indicator == d.code)
+        })
+        .collect();
+    let mut blocks = Vec::new();
+    let caption = format!("{}购买服务项目指标完成情况统计表", input.station_name);
+    for chunk in zone_defs.chunks(MAX_FIGURE_COLUMNS / 3) {
+        let mut groups: Vec<(String, u32)> = Vec::new();
+        for def in chunk {
+            match groups.last_mut() {
+                Some((group, span)) if *group == def.group => *span += 3,
+                _ => groups.push((def.group.clone(), 3)),
+            }
+        }
+        let mut top = vec![Cell::spanning("片区", 1, 3)];
+        top.extend(
+            groups
+                .iter()
+                .map(|(g, span)| Cell::spanning(g.clone(), *span, 1)),
+        );
+        let middle: Vec<Cell> = chunk
+            .iter()
+            .map(|d| Cell::spanning(d.name.clone(), 3, 1))
+            .collect();
+        let bottom: Vec<Cell> = chunk
+            .iter()
+            .flat_map(|_| ["协议量", "完成量", "百分比"].map(Cell::new))
+            .collect();
+        let mut body = Vec::new();
+        let zones: Vec<Zone> = input
+            .zones
+            .iter()
+            .map(|z| Zone {
+                id: z.id,
+                name: z.name.clone(),
+            })
+            .collect();
+        for zone in &zones {
+            let mut row = vec![Cell::new(zone.name.clone())];
+            for def in chunk {
+                let found = input
+                    .indicators
+                    .rows
+                    .iter()
+                    .find(|r| r.indicator == def.code && r.zone_id == Some(zone.id));
+                row.extend(figure_cells(
+                    found.and_then(|r| r.target),
+                    found.and_then(|r| r.completed),
+                    found.and_then(|r| r.percent),
+                ));
+            }
+            body.push(row);
+        }
+        let mut total_row = vec![Cell::new("合计")];
+        for def in chunk {
+            let total = input
+                .indicators
+                .totals
+                .iter()
+                .find(|t| t.indicator == def.code);
+            total_row.extend(figure_cells(
+                total.and_then(|t| t.target),
+                total.and_then(|t| t.completed),
+                total.and_then(|t| t.percent),
+            ));
+        }
+        body.push(total_row);
+        blocks.push(Block::Table(Table {
+            caption: caption.clone(),
+            head: vec![top, middle, bottom],
+            body,
+        }));
+    }
+    let station_rows: Vec<Vec<Cell>> = scheme
+        .indicators
+        .iter()
+        .filter(|d| d.scope == IndicatorScope::Station)
+        .filter_map(|d| {
+            input
+                .indicators
+                .totals
+                .iter()
+                .find(|t| t.indicator == d.code)
+        })
+        .map(|t| {
+            let mut row = vec![Cell::new(t.name.clone())];
+            row.extend(figure_cells(t.target, t.completed, t.percent));
+            row
+        })
+        .collect();
+    if !station_rows.is_empty() {
+        blocks.push(Block::Table(Table {
+            caption,
+            head: vec![
+                ["指标", "指标要求", "完成情况", "完成百分比"]
+                    .map(Cell::new)
+                    .to_vec(),
+            ],
+            body: station_rows,
+        }));
+    }
+    blocks
+}
+
+fn figure_cells(
+    target: Option<Points>,
+    completed: Option<Points>,
+    share: Option<Points>,
+) -> [Cell; 3] {
+    let or_slash = |v: Option<Points>| v.map_or_else(|| "/".to_owned(), figure);
+    [
+        Cell::new(or_slash(target)),
+        Cell::new(or_slash(completed)),
+        Cell::new(percent(share)),
+    ]
+}
+
+/// Months per roster table, so that a table fits a landscape A4 page.
+const MONTHS_PER_TABLE: usize = 6;
+
+fn annex_staff(input: &ReportInput) -> Vec<Block> {
+    let caption = format!("{}购买服务项目社工到岗情况统计表", input.station_name);
+    let mut blocks = Vec::new();
+    let yes = |b: bool| if b { "是" } else { "否" };
+    for months in input.period.chunks(MONTHS_PER_TABLE.max(1)) {
+        let mut top: Vec<Cell> = ["序号", "姓名", "岗位", "资质", "两年以上从业经历"]
+            .map(|t| Cell::spanning(t, 1, 2))
+            .to_vec();
+        top.extend(months.iter().map(|m| Cell::spanning(m.chinese(), 3, 1)));
+        top.push(Cell::spanning("备注", 1, 2));
+        let second: Vec<Cell> = months
+            .iter()
+            .flat_map(|_| ["人员到位", "社保购买", "工资发放"].map(Cell::new))
+            .collect();
+        let mut body = Vec::new();
+        for (index, worker) in input.roster.iter().enumerate() {
+            let mut row = vec![
+                Cell::new((index + 1).to_string()),
+                Cell::new(worker.name.clone()),
+                Cell::new(worker.position.clone()),
+                Cell::new(worker.qualification.chinese_name()),
+                Cell::new(yes(worker.over_two_years)),
+            ];
+            for month in months {
+                match worker.months.get(&month.to_string()) {
+                    Some(entry) => row.extend([
+                        Cell::new(figure(entry.on_post)),
+                        Cell::new(yes(entry.insurance)),
+                        Cell::new(yes(entry.wage)),
+                    ]),
+                    None => row.extend(["0", "/", "/"].map(Cell::new)),
+                }
+            }
+            row.push(Cell::new(worker.note.clone().unwrap_or_default()));
+            body.push(row);
+        }
+        for (label, value) in [
+            ("持证社工小计（人次）", 0_u8),
+            ("非持证社工小计（人次）", 1),
+            ("合计（人次）", 2),
+        ] {
+            let mut row = vec![Cell::spanning(label, 5, 1)];
+            for month in months {
+                let subtotal = input
+                    .subtotals
+                    .iter()
+                    .find(|s| s.month == month.to_string());
+                let amount = subtotal.map_or(Points::ZERO, |s| match value {
+                    0 => s.certified_person_months,
+                    1 => s.uncertified_person_months,
+                    _ => s.total_person_months,
+                });
+                row.push(Cell::spanning(figure(amount), 3, 1));
+            }
+            row.push(Cell::new(""));
+            body.push(row);
+        }
+        blocks.push(Block::Table(Table {
+            caption: caption.clone(),
+            head: vec![top, second],
+            body,
+        }));
+    }
+    let m = &input.metrics;
+    blocks.push(Block::Paragraph {
+        text: format!(
+            "评估期内，持证社工应到岗{}人次，实到岗{}人次，{}{}人次；非持证社工到岗{}人次；拥有2年以上从业经历的社工实际到岗{}人次，占社会工作者实际到岗人次的{}。",
+            figure(m.required_certified_person_months),
+            figure(m.certified_person_months),
+            if m.over_staffing < Points::ZERO { "缺配" } else { "超配" },
+            figure(if m.over_staffing < Points::ZERO { Points::ZERO - m.over_staffing } else { m.over_staffing }),
+            figure(m.uncertified_person_months),
+            figure(m.experienced_person_months),
+            percent(m.experienced_share),
+        ),
+    });
+    blocks
+}

@@ -1,0 +1,6 @@
+//! The evaluation report (DESIGN.md §6): one model built from the evaluation's data, and the
+//! renderers that draw it.
+
+pub mod build;
+pub mod html;
+pub mod model;
