@@ -25,7 +25,7 @@ use crate::domain::staffing;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
 use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
-use crate::report::{html, model::Report};
+use crate::report::{docx, html, model::Report, pdf};
 use crate::state::AppState;
 
 /// Loads everything the report of `detail` says: a fixed number of queries.
@@ -131,11 +131,35 @@ pub fn issue(
     let report = build::build(&input);
     let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
     let page = html::render(&report).map_err(anyhow::Error::from)?;
-    let files = vec![NewFile {
-        format: "html",
-        sha256: sha256_hex(page.as_bytes()),
-        content: page.into_bytes(),
-    }];
+    let word = docx::render(&report).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?;
+    // The PDF is the final report's: typeset only then. A machine without a CJK font still
+    // approves; the report then has no PDF and the log says why.
+    let printed = if kind == FINAL {
+        pdf::render(&report)
+            .inspect_err(|e| tracing::warn!(evaluation = detail.row.id, "no PDF: {e}"))
+            .ok()
+    } else {
+        None
+    };
+    let mut files = vec![
+        NewFile {
+            format: "html",
+            sha256: sha256_hex(page.as_bytes()),
+            content: page.into_bytes(),
+        },
+        NewFile {
+            format: "docx",
+            sha256: sha256_hex(&word),
+            content: word,
+        },
+    ];
+    if let Some(printed) = printed {
+        files.push(NewFile {
+            format: "pdf",
+            sha256: sha256_hex(&printed),
+            content: printed,
+        });
+    }
     let new = NewReport {
         evaluation_id: detail.row.id,
         version,

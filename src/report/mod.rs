@@ -2,5 +2,7 @@
 //! renderers that draw it.
 
 pub mod build;
+pub mod docx;
 pub mod html;
 pub mod model;
+pub mod pdf;

@@ -46,6 +46,58 @@ async fn download(app: &TestApp, token: &str, version: &Value, format: &str) -> 
     bytes
 }
 
+/// A Word document read back with a parser: its heading texts in order, the text of every
+/// paragraph (tables included), and each table's (rows, cells of the first body row).
+struct WordText {
+    headings: Vec<String>,
+    text: String,
+    tables: Vec<(usize, usize)>,
+}
+
+fn read_word(bytes: &[u8]) -> WordText {
+    use docx_rs::{DocumentChild, TableCellContent, TableChild, TableRowChild};
+    let docx = docx_rs::read_docx(bytes).expect("a Word document");
+    let mut read = WordText {
+        headings: Vec::new(),
+        text: String::new(),
+        tables: Vec::new(),
+    };
+    for child in &docx.document.children {
+        match child {
+            DocumentChild::Paragraph(p) => {
+                let line = p.raw_text();
+                if p.property
+                    .style
+                    .as_ref()
+                    .is_some_and(|s| s.val.starts_with("Heading"))
+                {
+                    read.headings.push(line.clone());
+                }
+                read.text.push_str(&line);
+                read.text.push('\n');
+            }
+            DocumentChild::Table(t) => {
+                let mut widths = Vec::new();
+                for TableChild::TableRow(row) in &t.rows {
+                    widths.push(row.cells.len());
+                    for TableRowChild::TableCell(cell) in &row.cells {
+                        for content in &cell.children {
+                            if let TableCellContent::Paragraph(p) = content {
+                                read.text.push_str(&p.raw_text());
+                                read.text.push('\t');
+                            }
+                        }
+                    }
+                }
+                read.tables
+                    .push((t.rows.len(), widths.last().copied().unwrap_or(0)));
+            }
+            _ => {}
+        }
+    }
+    read
+}
+
 /// The text of each h2/h3/h4 heading of the HTML, in order.
 fn headings(html: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -145,6 +197,28 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     ] {
         assert!(html.contains(said), "the draft says {said}");
     }
+    // The same in Word: headings in order, the figures, the annex tables' cells.
+    let word = read_word(&download(&app, &who.station, &drafts[0], "docx").await);
+    assert_eq!(word.headings, headings(&html));
+    for said in [
+        "以上四项总得分：89.08分　等级：良好",
+        "第三方评估机构 得分：46.98 分",
+        "超配12.5人次",
+    ] {
+        assert!(word.text.contains(said), "the Word draft says {said}");
+    }
+    // Annex 1: seven zone indicators per table (3 header rows, 3 zones, 合计) → 1 + 7 × 3
+    // cells a row; then the station-wide table; annex 2: one table per six months.
+    assert_eq!(word.tables[0], (7, 22));
+    assert_eq!(word.tables.len(), 4, "{:?}", word.tables);
+    assert_eq!(
+        word.tables[3].0,
+        2 + 24 + 3,
+        "24 workers and three 小计 rows"
+    );
+    let html_rows = html.matches("<tr>").count();
+    let word_rows: usize = word.tables.iter().map(|(rows, _)| rows).sum();
+    assert_eq!(html_rows, word_rows, "the same tables in both formats");
     let other = user(&app, &s, "other-street", "street", "member").await.1;
     let url = drafts[0]["files"][0]["url"]
         .as_str()
@@ -275,6 +349,29 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         "approval: {approved:?}"
     );
     assert!(!html.contains("征求意见稿"));
+    // The PDF, read back with a parser: the headings in order, the figures and the grade.
+    let printed = download(&app, &who.station, last, "pdf").await;
+    let text: String = pdf_extract::extract_text_from_mem(&printed)
+        .expect("a PDF")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut at = 0;
+    for heading in headings(&html) {
+        let found = text[at..].find(&heading);
+        assert!(
+            found.is_some(),
+            "the PDF has {heading} after what came before"
+        );
+        at += found.unwrap_or(0) + heading.len();
+    }
+    for said in [
+        "以上四项总得分：89.08分等级：良好",
+        "第三方评估机构得分：46.98分",
+        "超配12.5人次",
+    ] {
+        assert!(text.contains(said), "the PDF says {said}");
+    }
     assert_problem(
         app.request(
             Method::POST,
