@@ -134,6 +134,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(reports::get_html)
                 .service(reports::get_docx)
                 .service(reports::get_pdf)
+                .service(reports::get_model)
+                .service(reports::compare_versions)
                 .service(reports::get_one)
                 .service(feedback::give)
                 .service(feedback::list)

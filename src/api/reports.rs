@@ -25,6 +25,7 @@ use crate::domain::staffing;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
 use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
+use crate::report::compare::{self, SectionChange};
 use crate::report::{docx, html, model::Report, pdf};
 use crate::state::AppState;
 
@@ -452,4 +453,66 @@ pub async fn get_pdf(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     download(state, me, id.into_inner(), "pdf").await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Comparison {
+    /// The older version (the path's first id).
+    pub from: ReportVersion,
+    pub to: ReportVersion,
+    /// Sections that differ, with the sentences added and removed.
+    pub sections: Vec<SectionChange>,
+}
+
+/// What changed between two versions of one evaluation's report, section by section.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id"), ("other" = i64, Path, description = "report id to compare with")),
+    responses((status = 200, body = Comparison), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem))
+)]
+#[get("/reports/{id}/compare/{other}")]
+pub async fn compare_versions(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<web::Json<Comparison>, ApiError> {
+    let (id, other) = path.into_inner();
+    let user = me.0.clone();
+    let ((from, from_files), (to, to_files)) = db::run(&state.pool, move |conn| {
+        let first = visible_report(conn, &user, id)?;
+        let second = visible_report(conn, &user, other)?;
+        Ok::<_, ApiError>((first, second))
+    })
+    .await?;
+    if from.evaluation_id != to.evaluation_id {
+        return Err(ApiError::field("other", "只能比较同一评估的报告版本"));
+    }
+    let sections = compare::compare(&model_of(&from)?, &model_of(&to)?);
+    Ok(web::Json(Comparison {
+        from: version_view(from, from_files),
+        to: version_view(to, to_files),
+        sections,
+    }))
+}
+
+/// The version's document model as JSON (what every rendering draws).
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, content_type = "application/json"), (status = 401, body = Problem), (status = 404, body = Problem))
+)]
+#[get("/reports/{id}.json")]
+pub async fn get_model(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let user = me.0.clone();
+    let (row, _) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(row.model))
 }

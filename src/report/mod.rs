@@ -2,6 +2,7 @@
 //! renderers that draw it.
 
 pub mod build;
+pub mod compare;
 pub mod docx;
 pub mod html;
 pub mod model;

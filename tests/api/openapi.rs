@@ -79,6 +79,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/{id}.html"),
     ("GET", "/api/v1/reports/{id}.docx"),
     ("GET", "/api/v1/reports/{id}.pdf"),
+    ("GET", "/api/v1/reports/{id}.json"),
+    ("GET", "/api/v1/reports/{id}/compare/{other}"),
     ("POST", "/api/v1/evaluations/{id}/feedback"),
     ("GET", "/api/v1/evaluations/{id}/feedback"),
     ("POST", "/api/v1/objections/{id}/response"),

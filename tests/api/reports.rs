@@ -315,6 +315,33 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     let html = String::from_utf8(download(&app, &s.bureau, &revised, "html").await).expect("utf-8");
     assert!(html.contains("对“各社工点服务开展情况”提出异议：片区一的服务并不零散，请核实。（评估方未采纳该异议，答复：经现场核实，各社工点服务未形成统筹。）"), "v2 tells the objection");
     assert!(html.contains("在反馈期限内未反馈，视为无异议。"));
+    // The comparison of v1 and v2 names the feedback section's new sentences.
+    let compared = app
+        .get_json(
+            &format!(
+                "/api/v1/reports/{}/compare/{}",
+                drafts[0]["id"], revised["id"]
+            ),
+            Some(&who.station),
+        )
+        .await;
+    let changed: Vec<&str> = compared["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|c| c["section"].as_str())
+        .collect();
+    assert_eq!(changed, ["feedback"], "{compared}");
+    let added: Vec<&str> = compared["sections"][0]["added"]
+        .as_array()
+        .expect("added")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        added.iter().any(|a| a.contains("片区一的服务并不零散")),
+        "{added:?}"
+    );
     fire_ok(
         &app,
         &who.agency,
@@ -349,6 +376,18 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         "approval: {approved:?}"
     );
     assert!(!html.contains("征求意见稿"));
+    // `cargo bench --bench reports` renders this model; refresh its copy with
+    // PINGGU_REPORT_FIXTURE=benches/fixtures/xicun-report.json.
+    if let Ok(path) = std::env::var("PINGGU_REPORT_FIXTURE") {
+        let model = app
+            .get(
+                &format!("/api/v1/reports/{}.json", last["id"]),
+                Some(&who.station),
+            )
+            .await;
+        let model: Value = model.json().await.expect("json");
+        std::fs::write(path, serde_json::to_string_pretty(&model).expect("json")).expect("fixture");
+    }
     // The PDF, read back with a parser: the headings in order, the figures and the grade.
     let printed = download(&app, &who.station, last, "pdf").await;
     let text: String = pdf_extract::extract_text_from_mem(&printed)
