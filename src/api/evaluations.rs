@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
+use super::rectifications::RectificationView;
 use super::score::ScoreSummary;
 use super::views::OrganizationRef;
 use crate::auth::CurrentUser;
@@ -94,6 +95,10 @@ pub struct EvaluationView {
     pub next_deadline: Option<NextDeadline>,
     /// The total and grade, once every component is submitted and visible to the caller.
     pub score: Option<ScoreSummary>,
+    /// The rectification items of the station's previous evaluation (整改情况), in the single
+    /// view; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_rectifications: Vec<RectificationView>,
 }
 
 /// The total and grade as `user` may see them, for the view.
@@ -180,6 +185,7 @@ pub fn view(
         deadlines: detail.deadlines.into_iter().collect(),
         next_deadline,
         score,
+        previous_rectifications: Vec::new(),
     })
 }
 
@@ -348,12 +354,17 @@ pub async fn create(
                     )
                 },
             )?;
-            store::find(conn, id)?
-                .ok_or_else(|| ApiError::from(anyhow::anyhow!("evaluation {id} vanished")))
+            let created = store::find(conn, id)?
+                .ok_or_else(|| ApiError::from(anyhow::anyhow!("evaluation {id} vanished")))?;
+            let previous = super::rectifications::previous_items(conn, &created)?;
+            Ok::<_, ApiError>((created, previous))
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(view(created, today, None)?))
+    let (created, previous) = created;
+    let mut view = view(created, today, None)?;
+    view.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// The evaluations the caller may see.
@@ -404,13 +415,16 @@ pub async fn get_one(
 ) -> Result<web::Json<EvaluationView>, ApiError> {
     let id = id.into_inner();
     let user = me.0.clone();
-    let (detail, summary) = db::run(&state.pool, move |conn| {
+    let (detail, summary, previous) = db::run(&state.pool, move |conn| {
         let detail = store::find(conn, id)?
             .filter(|d| can_view_evaluation(&user, d))
             .ok_or(ApiError::NotFound("评估"))?;
         let summary = summary_of(conn, &user, &detail)?;
-        Ok::<_, ApiError>((detail, summary))
+        let previous = super::rectifications::previous_items(conn, &detail)?;
+        Ok::<_, ApiError>((detail, summary, previous))
     })
     .await?;
-    Ok(web::Json(view(detail, today(&state), summary)?))
+    let mut found = view(detail, today(&state), summary)?;
+    found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    Ok(web::Json(found))
 }

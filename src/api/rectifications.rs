@@ -23,8 +23,8 @@ use crate::domain::user::Role;
 use crate::report::build::RectificationFacts;
 use crate::state::AppState;
 
-/// Turns every concern of the approved evaluation into an open item (replacing those of an
-/// earlier approval of the same evaluation).
+/// Turns every concern of the approved evaluation into an open item; an evaluation approved again
+/// after reopen keeps its items and the station's answers.
 pub fn create_from_concerns(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
@@ -50,15 +50,16 @@ pub fn create_from_concerns(
             });
         }
     }
-    store::replace(conn, detail.row.station_id, detail.row.id, &items, now)?;
+    store::sync(conn, detail.row.station_id, detail.row.id, &items, now)?;
     Ok(items.len())
 }
 
-/// The items of the station's earlier evaluations, for this evaluation's report (整改情况).
-pub fn carried_into(
+/// The items of the station's previous evaluation (the latest one before this), which this
+/// evaluation follows up.
+pub fn previous_items(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
-) -> Result<Vec<RectificationFacts>, ApiError> {
+) -> Result<Vec<RectificationRow>, ApiError> {
     let rows = store::of_station(conn, detail.row.station_id)?;
     let previous = rows
         .iter()
@@ -68,6 +69,16 @@ pub fn carried_into(
     Ok(rows
         .into_iter()
         .filter(|r| Some(r.evaluation_id) == previous)
+        .collect())
+}
+
+/// The previous evaluation's items, for this evaluation's report (整改情况).
+pub fn carried_into(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+) -> Result<Vec<RectificationFacts>, ApiError> {
+    Ok(previous_items(conn, detail)?
+        .into_iter()
         .map(|r| RectificationFacts {
             text: r.text,
             status: r.status,

@@ -4,7 +4,7 @@
 //! GET /reports/{id}, /reports/{id}.html (and .docx, .pdf where rendered).
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -119,14 +119,14 @@ pub fn issue(
     detail: &EvaluationDetail,
     user: &AuthenticatedUser,
     kind: &str,
-    now: NaiveDateTime,
+    (today, now): (NaiveDate, NaiveDateTime),
 ) -> Result<i64, ApiError> {
     let scheme = scheme_of(detail)?;
     let version = store::next_version(conn, detail.row.id)?;
     let approval = (kind == FINAL).then(|| Approval {
         organization: user.organization.name.clone(),
         by: user.display_name.clone(),
-        at: utc(now),
+        on: today,
     });
     let input = input_of(conn, detail, &scheme, version, approval)?;
     let report = build::build(&input);
@@ -266,6 +266,7 @@ pub async fn revise(
     let id = id.into_inner();
     let request_id = request_id(&req);
     let user = me.0.clone();
+    let today = super::evaluations::today(&state);
     let issued = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
@@ -282,7 +283,7 @@ pub async fn revise(
             }
             let now = db::now();
             evaluations::touch(conn, id, now)?;
-            let report_id = issue(conn, &detail, &user, DRAFT, now)?;
+            let report_id = issue(conn, &detail, &user, DRAFT, (today, now))?;
             let (row, files) = store::find(conn, report_id)?
                 .ok_or_else(|| anyhow::anyhow!("report {report_id} vanished"))?;
             let writing = Writing {

@@ -138,11 +138,11 @@ fn consequences(
 ) -> Result<(), ApiError> {
     match event {
         Event::IssueDraft => {
-            super::reports::issue(conn, moved, user, reports::DRAFT, now)?;
+            super::reports::issue(conn, moved, user, reports::DRAFT, (today, now))?;
         }
         Event::SubmitForReview => super::feedback::record_deemed(conn, moved, today, now)?,
         Event::Approve => {
-            super::reports::issue(conn, moved, user, reports::FINAL, now)?;
+            super::reports::issue(conn, moved, user, reports::FINAL, (today, now))?;
             super::rectifications::create_from_concerns(conn, moved, now)?;
         }
         _ => {}

@@ -32,17 +32,33 @@ pub struct NewItem {
     pub text: String,
 }
 
-/// Replaces the evaluation's items with `items` (a reopened evaluation is approved again).
-pub fn replace(
+/// Makes the evaluation's items those of `items`: a reopened evaluation approved again keeps
+/// the items it already had (and the station's answers to them), adds the new concerns, and drops
+/// only untouched items whose concern is gone.
+pub fn sync(
     conn: &mut DbConnection,
     station_id: i64,
     evaluation_id: i64,
     items: &[NewItem],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::delete(rectifications::table.filter(rectifications::evaluation_id.eq(evaluation_id)))
-        .execute(conn)?;
-    for item in items {
+    let existing: Vec<RectificationRow> = rectifications::table
+        .filter(rectifications::evaluation_id.eq(evaluation_id))
+        .select(RectificationRow::as_select())
+        .load(conn)?;
+    let same = |row: &RectificationRow, item: &NewItem| {
+        row.party_code == item.party_code && row.text == item.text
+    };
+    for row in &existing {
+        let untouched = row.status == OPEN && row.action_taken.is_none();
+        if untouched && !items.iter().any(|item| same(row, item)) {
+            diesel::delete(rectifications::table.find(row.id)).execute(conn)?;
+        }
+    }
+    for item in items
+        .iter()
+        .filter(|item| !existing.iter().any(|row| same(row, item)))
+    {
         diesel::insert_into(rectifications::table)
             .values((
                 rectifications::station_id.eq(station_id),

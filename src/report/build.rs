@@ -1,7 +1,7 @@
 //! Builds the report model from an evaluation's data, following the scheme's outline. Pure: the
 //! caller loads `ReportInput`; nothing here touches the database.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::model::{Block, Cell, CoverLine, Report, Section, Table, chinese_number};
 use crate::domain::components::{Concern, Strength};
@@ -95,7 +95,8 @@ pub struct RectificationFacts {
 pub struct Approval {
     pub organization: String,
     pub by: String,
-    pub at: DateTime<Utc>,
+    /// The day, where deadlines end (`server.timezone`).
+    pub on: NaiveDate,
 }
 
 /// "2025年5月13日"
@@ -160,7 +161,7 @@ pub fn build(input: &ReportInput) -> Report {
                 "{}（{}，{}）",
                 approval.organization,
                 approval.by,
-                chinese_date(approval.at.date_naive())
+                chinese_date(approval.on)
             ),
         ));
     }
@@ -726,7 +727,7 @@ fn results(input: &ReportInput) -> Vec<Block> {
                 "本报告经{}（{}）于{}审定。",
                 approval.organization,
                 approval.by,
-                chinese_date(approval.at.date_naive())
+                chinese_date(approval.on)
             ),
         });
     }

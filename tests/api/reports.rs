@@ -460,6 +460,24 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
 
+    // The station's next evaluation shows them with their status.
+    let mut next = crate::evaluations::evaluation_body(&s);
+    next["kind"] = json!("final_term");
+    let response = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &next)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let later = id_of(&response.json::<Value>().await.expect("json"));
+    let view = app
+        .get_json(&format!("/api/v1/evaluations/{later}"), Some(&who.station))
+        .await;
+    let carried = view["previous_rectifications"].as_array().expect("items");
+    assert_eq!(carried.len(), items["items"].as_array().map_or(0, Vec::len));
+    assert!(
+        carried
+            .iter()
+            .any(|i| i["status"] == "done" && i["action_taken"] == "已建立片区统筹例会。")
+    );
     // Reopen leads to a new final; the old one stays as it was.
     fire_ok(
         &app,
@@ -488,6 +506,24 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         ["draft", "draft", "final", "final"]
     );
     assert_eq!(download(&app, &who.station, &all[2], "html").await, first);
+    // The station's answers survive the second approval.
+    let again = app
+        .get_json(
+            &format!("/api/v1/stations/{}/rectifications", s.station),
+            Some(&who.station),
+        )
+        .await;
+    assert_eq!(
+        again["items"].as_array().map(Vec::len),
+        items["items"].as_array().map(Vec::len)
+    );
+    assert!(
+        again["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["status"] == "done")
+    );
 
     let timeline = app
         .get_json(
