@@ -306,6 +306,30 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
             assert_eq!(got, StatusCode::NOT_FOUND, "{who}: GET {path}");
             cells += 6;
 
+            // Reports and feedback: read by every party; a revised draft is the agency manager's,
+            // feedback the managers' of the bureau, street office and station (refused here for the
+            // state: no draft yet).
+            for path in [
+                format!("{base}/reports"),
+                format!("{base}/feedback"),
+                format!("/api/v1/stations/{}/rectifications", setup.station),
+            ] {
+                let got = status(&app, Method::GET, &path, token, None).await;
+                assert_eq!(got, read, "{who}: GET {path}");
+            }
+            let path = format!("{base}/reports");
+            let got = status(&app, Method::POST, &path, token, None).await;
+            let want = expected(sees, assigns, StatusCode::CONFLICT);
+            assert_eq!(got, want, "{who}: POST {path}");
+            let path = format!("{base}/feedback");
+            let feedback = json!({"report_id": 0, "no_objection": true});
+            let got = status(&app, Method::POST, &path, token, Some(&feedback)).await;
+            let answers = ["bureau", "street", "operator"]
+                .iter()
+                .any(|org| actor.is(d, org, "manager"));
+            assert_eq!(got, expected(sees, answers, stale), "{who}: POST {path}");
+            cells += 5;
+
             // An agreement whose period ends before it starts: refused after the permission check.
             let backwards = json!({"period_start": "2026-12-11", "period_end": "2026-01-10", "funding_yuan": "1.00",
                                    "required_staff": 20, "required_certified_staff": 13});
@@ -349,7 +373,7 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
             cells += 2;
         }
     }
-    assert_eq!(cells, actors.len() * (2 + 2 * 24));
+    assert_eq!(cells, actors.len() * (2 + 2 * 29));
 
     // Not one of those requests changed anything.
     assert_eq!(app.count(snapshot).await, audit_before);
@@ -371,6 +395,8 @@ async fn no_route_leaks_or_allows_anything_across_tenants(backend: Backend) {
         "targets",
         "components",
         "panel",
+        "reports",
+        "feedback",
         "agreements",
         "evaluations",
     ] {
