@@ -177,3 +177,39 @@ pub struct Writing<'a> {
     /// The audit action, e.g. "set_targets".
     pub action: &'a str,
 }
+
+/// What an evaluation's audit entry records beyond who, when and the action.
+pub struct Record {
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub summary: String,
+    pub reason: Option<String>,
+}
+
+/// Appends the write's entry to the evaluation's audit chain; answers its id. The caller has
+/// already serialized the write on the evaluation (its version bump), in the same transaction.
+pub fn audit_on_evaluation(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+    writing: Writing,
+    record: Record,
+    now: NaiveDateTime,
+) -> Result<i64, ApiError> {
+    let user = writing.user;
+    Ok(crate::db::audit::append(
+        conn,
+        &crate::db::audit::NewEntry {
+            entity: record.entity.into(),
+            entity_id: record.entity_id,
+            summary: record.summary,
+            reason: record.reason,
+            request_id: writing.request_id,
+            ..crate::db::audit::NewEntry::on_evaluation(
+                evaluation_id,
+                (user.id, user.organization.id),
+                writing.action,
+                now,
+            )
+        },
+    )?)
+}

@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{Writing, actor_of, request_id, scheme_of, state_of, visible};
+use super::access::{
+    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::audit::{self, NewEntry};
 use crate::db::components::{self as store, ComponentRow, Content, DRAFT, SUBMITTED};
 use crate::db::evaluations::{self as evaluations, EvaluationDetail};
 use crate::db::{self, DbConnection, stations};
@@ -196,24 +197,14 @@ fn record(
     reason: Option<String>,
 ) -> Result<(), ApiError> {
     let now = db::now();
-    let user = writing.user;
     evaluations::touch(conn, detail.row.id, now)?;
-    audit::append(
-        conn,
-        &NewEntry {
-            entity: "component".into(),
-            entity_id: party.to_owned(),
-            summary,
-            reason,
-            request_id: writing.request_id,
-            ..NewEntry::on_evaluation(
-                detail.row.id,
-                (user.id, user.organization.id),
-                writing.action,
-                now,
-            )
-        },
-    )?;
+    let record = Record {
+        entity: "component",
+        entity_id: party.to_owned(),
+        summary,
+        reason,
+    };
+    audit_on_evaluation(conn, detail.row.id, writing, record, now)?;
     Ok(())
 }
 

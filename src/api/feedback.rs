@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{actor_of, request_id, scheme_of, state_of, visible};
+use super::access::{
+    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::ValidJson;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::{self as evaluations, EvaluationDetail, STATION_PARTY};
 use crate::db::feedback::{self as store, NewFeedback};
 use crate::db::{self, DbConnection, outbox, reports};
@@ -170,25 +171,13 @@ fn feedback_party<'a>(
     }
 }
 
-fn audit_entry(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    evaluation_id: i64,
-    action: &str,
-    summary: String,
-    request_id: Option<String>,
-    now: NaiveDateTime,
-) -> Result<i64, ApiError> {
-    Ok(audit::append(
-        conn,
-        &NewEntry {
-            entity: "feedback".into(),
-            entity_id: evaluation_id.to_string(),
-            summary,
-            request_id,
-            ..NewEntry::on_evaluation(evaluation_id, (user.id, user.organization.id), action, now)
-        },
-    )?)
+fn feedback_record(evaluation_id: i64, summary: &str) -> Record {
+    Record {
+        entity: "feedback",
+        entity_id: evaluation_id.to_string(),
+        summary: summary.to_owned(),
+        reason: None,
+    }
 }
 
 /// Gives the caller's party's feedback on the latest draft, once per draft.
@@ -251,13 +240,14 @@ pub async fn give(
             if !problems.is_empty() {
                 return Err(ApiError::Validation(problems));
             }
+            // Serialize on the evaluation first: a concurrent second answer then sees the first.
+            evaluations::touch(conn, id, now)?;
             if store::exists(conn, body.report_id, party)? {
                 return Err(ApiError::Conflict(vec![FieldError::new(
                     "report_id",
                     "本单位已对这一稿报告反馈过意见",
                 )]));
             }
-            evaluations::touch(conn, id, now)?;
             let org_id = user.organization.id;
             let raised: Vec<(Option<String>, String)> = body
                 .objections
@@ -301,15 +291,13 @@ pub async fn give(
                     raised.len()
                 )
             };
-            let audit_id = audit_entry(
-                conn,
-                &user,
-                id,
-                "give_feedback",
-                summary.clone(),
+            let writing = Writing {
+                user: &user,
                 request_id,
-                now,
-            )?;
+                action: "give_feedback",
+            };
+            let audit_id =
+                audit_on_evaluation(conn, id, writing, feedback_record(id, &summary), now)?;
             let agency: Vec<i64> = scheme
                 .third_party()
                 .and_then(|t| detail.parties.iter().find(|(code, _)| *code == t.code))
@@ -429,15 +417,13 @@ pub async fn answer(
                 "不采纳"
             };
             let summary = format!("答复异议：{verdict}。{reply}");
-            let audit_id = audit_entry(
-                conn,
-                &user,
-                detail.row.id,
-                "answer_objection",
-                summary.clone(),
+            let writing = Writing {
+                user: &user,
                 request_id,
-                now,
-            )?;
+                action: "answer_objection",
+            };
+            let record = feedback_record(detail.row.id, &summary);
+            let audit_id = audit_on_evaluation(conn, detail.row.id, writing, record, now)?;
             let objector: Vec<i64> = store::list(conn, detail.row.id)?
                 .into_iter()
                 .find(|(f, _, _)| f.id == objection.feedback_id)

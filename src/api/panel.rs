@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::{Writing, actor_of, request_id, scheme_of, state_of, visible};
+use super::access::{
+    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::audit::{self, NewEntry};
 use crate::db::components::{self, SUBMITTED as COMPONENT_SUBMITTED};
 use crate::db::evaluations::{self as evaluations, EvaluationDetail, STATION_PARTY};
 use crate::db::panel::{self as store, OPEN, SUBMITTED};
@@ -321,6 +322,9 @@ pub async fn assign(
                 .into_iter()
                 .find(|(user_id, _)| *user_id == body.user_id)
                 .ok_or_else(|| ApiError::field("user_id", "须为本评估机构在用的评估专家"))?;
+            // Serialize on the evaluation first: a concurrent assignment then sees this one.
+            let now = db::now();
+            evaluations::touch(conn, id, now)?;
             if store::member(conn, id, body.user_id)?.is_some() {
                 return Err(ApiError::Conflict(vec![FieldError::new(
                     "user_id",
@@ -344,8 +348,6 @@ pub async fn assign(
                     ),
                 )]));
             }
-            let now = db::now();
-            evaluations::touch(conn, id, now)?;
             store::assign(
                 conn,
                 id,
@@ -358,22 +360,18 @@ pub async fn assign(
                 Some(_) => format!("指派专家 {}（与承办机构有关联，经说明理由指派）", expert.1),
                 None => format!("指派专家 {}", expert.1),
             };
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "panel".into(),
-                    entity_id: body.user_id.to_string(),
-                    summary,
-                    reason: reason.filter(|_| flagged).map(str::to_owned),
-                    request_id,
-                    ..NewEntry::on_evaluation(
-                        id,
-                        (user.id, user.organization.id),
-                        "assign_expert",
-                        now,
-                    )
-                },
-            )?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "assign_expert",
+            };
+            let record = Record {
+                entity: "panel",
+                entity_id: body.user_id.to_string(),
+                summary,
+                reason: reason.filter(|_| flagged).map(str::to_owned),
+            };
+            audit_on_evaluation(conn, id, writing, record, now)?;
             panel_of(conn, &detail, &scheme)
         })
     })
@@ -544,23 +542,14 @@ fn record(
     summary: String,
 ) -> Result<(), ApiError> {
     let now = db::now();
-    let user = writing.user;
     evaluations::touch(conn, detail.row.id, now)?;
-    audit::append(
-        conn,
-        &NewEntry {
-            entity: "expert_sheet".into(),
-            entity_id: user.id.to_string(),
-            summary,
-            request_id: writing.request_id,
-            ..NewEntry::on_evaluation(
-                detail.row.id,
-                (user.id, user.organization.id),
-                writing.action,
-                now,
-            )
-        },
-    )?;
+    let record = Record {
+        entity: "expert_sheet",
+        entity_id: writing.user.id.to_string(),
+        summary,
+        reason: None,
+    };
+    audit_on_evaluation(conn, detail.row.id, writing, record, now)?;
     Ok(())
 }
 

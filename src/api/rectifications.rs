@@ -8,13 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::access::request_id;
+use super::access::{Record, Writing, audit_on_evaluation, request_id};
 use super::error::{ApiError, Problem};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
 use crate::auth::permissions::can_view_station;
-use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::rectifications::{self as store, NewItem, RectificationRow};
 use crate::db::{self, DbConnection, components, stations};
@@ -230,22 +229,18 @@ pub async fn update(
                 let current = store::find(conn, id)?.map_or(0, |r| r.version);
                 return Err(ApiError::StaleVersion { current });
             }
-            audit::append(
-                conn,
-                &NewEntry {
-                    entity: "rectification".into(),
-                    entity_id: id.to_string(),
-                    summary: format!("更新整改情况：{}（{status}）", item.text),
-                    reason: action.map(str::to_owned),
-                    request_id,
-                    ..NewEntry::on_evaluation(
-                        item.evaluation_id,
-                        (user.id, user.organization.id),
-                        "update_rectification",
-                        now,
-                    )
-                },
-            )?;
+            let writing = Writing {
+                user: &user,
+                request_id,
+                action: "update_rectification",
+            };
+            let record = Record {
+                entity: "rectification",
+                entity_id: id.to_string(),
+                summary: format!("更新整改情况：{}（{status}）", item.text),
+                reason: action.map(str::to_owned),
+            };
+            audit_on_evaluation(conn, item.evaluation_id, writing, record, now)?;
             let row = store::find(conn, id)?.ok_or(ApiError::NotFound("整改事项"))?;
             Ok::<_, ApiError>(RectificationView::from(row))
         })

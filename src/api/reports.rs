@@ -9,13 +9,15 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::access::{Writing, actor_of, request_id, scheme_of, state_of, visible};
+use super::access::{
+    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+};
 use super::error::{ApiError, Problem};
+use super::feedback::FEEDBACK_PARTIES;
 use super::views::{attachment_disposition, utc};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::audit::{self, NewEntry};
-use crate::db::evaluations::{self as evaluations, EvaluationDetail, STATION_PARTY};
+use crate::db::evaluations::{self as evaluations, EvaluationDetail};
 use crate::db::reports::{self as store, DRAFT, FINAL, FileInfo, NewFile, NewReport, ReportRow};
 use crate::db::{self, DbConnection, components, outbox, stations};
 use crate::domain::components::{Concern, Strength};
@@ -292,27 +294,17 @@ pub async fn revise(
                 action: "revise_draft",
             };
             let summary = format!("出具评估报告修改稿（第 {} 稿）", row.version);
-            let audit_id = audit::append(
-                conn,
-                &NewEntry {
-                    entity: "report".into(),
-                    entity_id: report_id.to_string(),
-                    summary: summary.clone(),
-                    request_id: writing.request_id,
-                    ..NewEntry::on_evaluation(
-                        id,
-                        (user.id, user.organization.id),
-                        writing.action,
-                        now,
-                    )
-                },
-            )?;
+            let record = Record {
+                entity: "report",
+                entity_id: report_id.to_string(),
+                summary: summary.clone(),
+                reason: None,
+            };
+            let audit_id = audit_on_evaluation(conn, id, writing, record, now)?;
             let mut parties: Vec<i64> = detail
                 .parties
                 .iter()
-                .filter(|(code, _)| {
-                    code == STATION_PARTY || code == "supervisor" || code == "purchaser"
-                })
+                .filter(|(code, _)| FEEDBACK_PARTIES.contains(&code.as_str()))
                 .map(|(_, org)| org.id)
                 .collect();
             parties.sort_unstable();
