@@ -33,6 +33,7 @@ pub fn create_from_concerns(
     for component in components::list(conn, detail.row.id)? {
         let concerns: Vec<Concern> = serde_json::from_str(&component.concerns).unwrap_or_default();
         for concern in concerns {
+            let zone_id = concern.zones().first().copied();
             let text = match concern
                 .suggestion
                 .as_deref()
@@ -44,7 +45,7 @@ pub fn create_from_concerns(
             items.push(NewItem {
                 party_code: component.party_code.clone(),
                 section: concern.section,
-                zone_id: concern.zone_id,
+                zone_id,
                 text,
             });
         }

@@ -9,12 +9,15 @@ use super::indicators::Zone;
 use super::points::Points;
 use super::scheme::{Scheme, SchemeParty};
 
-/// 值得肯定的地方: tied to an outline section of the scheme and, for the third party, a zone.
+/// 值得肯定的地方: tied to an outline section of the scheme and, for the third party, a zone
+/// (`zone_id`) or several zones said together (`zone_ids`, as in “片区二、片区三社工点服务情况”).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Strength {
     pub section: Option<String>,
     pub zone_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zone_ids: Vec<i64>,
     #[validate(length(min = 1, max = 5000, message = "请填写内容（最多 5000 字）"))]
     pub text: String,
 }
@@ -25,10 +28,33 @@ pub struct Strength {
 pub struct Concern {
     pub section: Option<String>,
     pub zone_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zone_ids: Vec<i64>,
     #[validate(length(min = 1, max = 5000, message = "请填写内容（最多 5000 字）"))]
     pub text: String,
     #[validate(length(max = 5000, message = "建议最多 5000 字"))]
     pub suggestion: Option<String>,
+}
+
+/// The zones a comment speaks of: `zone_ids` when given, else `zone_id`.
+fn zone_set(zone_id: Option<i64>, zone_ids: &[i64]) -> Vec<i64> {
+    if zone_ids.is_empty() {
+        zone_id.into_iter().collect()
+    } else {
+        zone_ids.to_vec()
+    }
+}
+
+impl Strength {
+    pub fn zones(&self) -> Vec<i64> {
+        zone_set(self.zone_id, &self.zone_ids)
+    }
+}
+
+impl Concern {
+    pub fn zones(&self) -> Vec<i64> {
+        zone_set(self.zone_id, &self.zone_ids)
+    }
 }
 
 /// (field, reason) for each comment tied to a section or zone that does not exist, and for a
@@ -53,14 +79,14 @@ pub fn problems(
     }
     let places = strengths
         .iter()
-        .map(|s| ("strengths", s.section.as_deref(), s.zone_id))
+        .map(|s| ("strengths", s.section.as_deref(), s.zone_id, &s.zone_ids))
         .chain(
             concerns
                 .iter()
-                .map(|c| ("concerns", c.section.as_deref(), c.zone_id)),
+                .map(|c| ("concerns", c.section.as_deref(), c.zone_id, &c.zone_ids)),
         );
     let mut index = std::collections::HashMap::new();
-    for (list, section, zone) in places {
+    for (list, section, zone_id, zone_ids) in places {
         let i = index.entry(list).or_insert(0);
         if let Some(section) = section
             && !scheme.outline.iter().any(|o| o.code == section)
@@ -70,18 +96,35 @@ pub fn problems(
                 format!("评估方案的报告大纲中没有“{section}”"),
             ));
         }
-        match zone {
-            Some(_) if !third_party => found.push((
-                format!("{list}[{i}].zone_id"),
+        let field = if zone_ids.is_empty() {
+            "zone_id"
+        } else {
+            "zone_ids"
+        };
+        let named = zone_set(zone_id, zone_ids);
+        if zone_id.is_some() && !zone_ids.is_empty() {
+            found.push((
+                format!("{list}[{i}].zone_ids"),
+                "zone_id 与 zone_ids 只能填写其中一项".to_owned(),
+            ));
+        } else if !named.is_empty() && !third_party {
+            found.push((
+                format!("{list}[{i}].{field}"),
                 "只有第三方评估机构的意见可以按片区填写".to_owned(),
-            )),
-            Some(zone) if !zones.iter().any(|z| z.id == zone) => {
-                found.push((
-                    format!("{list}[{i}].zone_id"),
-                    "须为本社工站的片区".to_owned(),
-                ));
-            }
-            _ => {}
+            ));
+        } else if named
+            .iter()
+            .any(|zone| !zones.iter().any(|z| z.id == *zone))
+        {
+            found.push((
+                format!("{list}[{i}].{field}"),
+                "须为本社工站的片区".to_owned(),
+            ));
+        } else if (1..named.len()).any(|k| named[..k].contains(&named[k])) {
+            found.push((
+                format!("{list}[{i}].zone_ids"),
+                "同一片区不能重复填写".to_owned(),
+            ));
         }
         *i += 1;
     }
@@ -114,7 +157,15 @@ mod tests {
         Strength {
             section: section.map(str::to_owned),
             zone_id,
+            zone_ids: Vec::new(),
             text: "有亮点".into(),
+        }
+    }
+
+    fn joint(zone_ids: &[i64]) -> Strength {
+        Strength {
+            zone_ids: zone_ids.to_vec(),
+            ..strength(None, None)
         }
     }
 
@@ -159,6 +210,25 @@ mod tests {
             fields(party("third_party"), true, "0", zoned),
             ["strengths[1].zone_id"]
         );
+        let both = Strength {
+            zone_id: Some(1),
+            ..joint(&[2, 3])
+        };
+        let several = vec![joint(&[2, 3]), joint(&[2, 99]), joint(&[3, 3]), both];
+        assert_eq!(
+            fields(party("third_party"), true, "0", several),
+            [
+                "strengths[1].zone_ids",
+                "strengths[2].zone_ids",
+                "strengths[3].zone_ids"
+            ]
+        );
+        assert_eq!(
+            fields(party("center"), false, "0", vec![joint(&[2, 3])]),
+            ["strengths[0].zone_ids"]
+        );
+        assert_eq!(joint(&[2, 3]).zones(), [2, 3]);
+        assert_eq!(strength(None, Some(1)).zones(), [1]);
     }
 
     #[test]

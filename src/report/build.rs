@@ -273,7 +273,7 @@ fn blocks_of(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
         // nothing to say and no subsections.
         section => {
             let said = third
-                .map(|t| comments(input, t, |s, z| s == Some(section) && z.is_none()))
+                .map(|t| comments(input, t, |s, z| s == Some(section) && z.is_empty()))
                 .unwrap_or_default();
             let parent = input
                 .scheme
@@ -418,11 +418,11 @@ fn method(input: &ReportInput) -> Vec<Block> {
     blocks
 }
 
-/// Strengths and concerns of `party` chosen by (section, zone), under run-in labels.
+/// Strengths and concerns of `party` chosen by (section, zones), under run-in labels.
 fn comments(
     input: &ReportInput,
     party: &str,
-    keep: impl Fn(Option<&str>, Option<i64>) -> bool,
+    keep: impl Fn(Option<&str>, &[i64]) -> bool,
 ) -> Vec<Block> {
     let Some(found) = input.comments_of(party) else {
         return Vec::new();
@@ -430,13 +430,13 @@ fn comments(
     let strengths: Vec<String> = found
         .strengths
         .iter()
-        .filter(|s| keep(s.section.as_deref(), s.zone_id))
+        .filter(|s| keep(s.section.as_deref(), &s.zones()))
         .map(|s| s.text.clone())
         .collect();
     let concerns: Vec<String> = found
         .concerns
         .iter()
-        .filter(|c| keep(c.section.as_deref(), c.zone_id))
+        .filter(|c| keep(c.section.as_deref(), &c.zones()))
         .map(
             |c| match c.suggestion.as_deref().filter(|s| !s.trim().is_empty()) {
                 Some(suggestion) => format!("{}建议：{suggestion}", c.text),
@@ -495,7 +495,7 @@ fn party_section(input: &ReportInput, party: &str) -> Vec<Block> {
             ),
         }];
         blocks.extend(comments(input, party, |s, z| {
-            (s.is_none() || s == Some(party)) && z.is_none()
+            (s.is_none() || s == Some(party)) && z.is_empty()
         }));
         return blocks;
     }
@@ -602,15 +602,38 @@ fn zones(input: &ReportInput) -> Vec<Block> {
             listing.join("；")
         ),
     }];
-    for (index, zone) in input.zones.iter().enumerate() {
-        let said = comments(input, third, |_, z| z == Some(zone.id));
-        if said.is_empty() {
-            continue;
+    // Zones spoken of together (片区二、片区三) share one subsection, in the order of their
+    // first zone.
+    let order = |id: &i64| input.zones.iter().position(|z| z.id == *id);
+    let mut groups: Vec<Vec<i64>> = Vec::new();
+    if let Some(said) = input.comments_of(third) {
+        let sets = said
+            .strengths
+            .iter()
+            .map(|s| s.zones())
+            .chain(said.concerns.iter().map(|c| c.zones()));
+        for mut set in sets.filter(|set| !set.is_empty()) {
+            set.sort_by_key(order);
+            if !groups.contains(&set) {
+                groups.push(set);
+            }
         }
+    }
+    groups.sort_by_key(|set| set.first().and_then(order));
+    for (index, group) in groups.iter().enumerate() {
+        let names: Vec<&str> = group
+            .iter()
+            .filter_map(|id| input.zones.iter().find(|z| z.id == *id))
+            .map(|z| z.name.as_str())
+            .collect();
         blocks.push(Block::Label {
-            text: format!("{}.{}社工点服务情况", index + 1, zone.name),
+            text: format!("{}.{}社工点服务情况", index + 1, names.join("、")),
         });
-        blocks.extend(said);
+        blocks.extend(comments(input, third, |_, z| {
+            let mut z = z.to_vec();
+            z.sort_by_key(order);
+            z == *group
+        }));
     }
     blocks
 }

@@ -3,8 +3,10 @@
 //! new pages, page numbers in the footer. Opens in Word and LibreOffice.
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, Footer, NumPages, PageNum, Paragraph, Run, RunFonts, Style,
-    StyleType, Table as DocxTable, TableCell, TableRow, VMergeType, WidthType,
+    AlignmentType, BreakType, Docx, Footer, LineSpacing, NumPages, PageMargin, PageNum,
+    PageOrientationType, PageSize, Paragraph, Run, RunFonts, Section, Style, StyleType,
+    Table as DocxTable, TableCell, TableCellMargins, TableLayoutType, TableRow, VMergeType,
+    WidthType,
 };
 
 use super::model::{Block, Cell, Report, Table};
@@ -33,13 +35,15 @@ fn text(value: &str) -> Paragraph {
 }
 
 fn body(value: &str) -> Paragraph {
-    // Two characters of first-line indent, as Chinese reports set their paragraphs.
-    text(value).indent(
-        None,
-        Some(docx_rs::SpecialIndentType::FirstLine(480)),
-        None,
-        None,
-    )
+    // Two characters of first-line indent and 1.5 lines, as Chinese reports set their body text.
+    text(value)
+        .indent(
+            None,
+            Some(docx_rs::SpecialIndentType::FirstLine(480)),
+            None,
+            None,
+        )
+        .line_spacing(LineSpacing::new().line(360))
 }
 
 fn cell(source: &Cell, header: bool) -> TableCell {
@@ -56,8 +60,15 @@ fn cell(source: &Cell, header: bool) -> TableCell {
     cell
 }
 
-/// Word merges rows by continuing a cell in the rows below; the model says rowspan instead.
-fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
+/// A cell of a model row placed on the table's grid, or the continuation of a cell above that
+/// spans rows (Word merges rows by continuing a cell below; the model says rowspan instead).
+enum Placed<'a> {
+    Cell(&'a Cell),
+    Continued { span: u32 },
+}
+
+/// Each row's cells with their grid column.
+fn place(source: &[Vec<Cell>]) -> Vec<Vec<(usize, Placed<'_>)>> {
     // For each grid column, how many more rows a vertical merge still covers, and its width.
     let mut pending: Vec<(u32, u32)> = Vec::new();
     let mut out = Vec::new();
@@ -69,13 +80,7 @@ fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
             if let Some(&(left, span)) = pending.get(column)
                 && left > 0
             {
-                let mut continued = TableCell::new()
-                    .add_paragraph(Paragraph::new())
-                    .vertical_merge(VMergeType::Continue);
-                if span > 1 {
-                    continued = continued.grid_span(span as usize);
-                }
-                cells.push(continued);
+                cells.push((column, Placed::Continued { span }));
                 pending[column].0 -= 1;
                 column += span as usize;
                 continue;
@@ -85,22 +90,151 @@ fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
                 pending.resize(column + 1, (0, 1));
             }
             pending[column] = (next.rowspan.saturating_sub(1), next.colspan.max(1));
-            cells.push(cell(next, header));
+            cells.push((column, Placed::Cell(next)));
             column += next.colspan.max(1) as usize;
         }
-        out.push(TableRow::new(cells));
+        out.push(cells);
     }
     out
 }
 
-fn table(source: &Table) -> DocxTable {
-    let mut all = rows(&source.head, true);
-    all.extend(rows(&source.body, false));
-    DocxTable::new(all).width(5000, WidthType::Pct)
+fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
+    place(source)
+        .into_iter()
+        .map(|row| {
+            let cells = row
+                .into_iter()
+                .map(|(_, placed)| match placed {
+                    Placed::Cell(source) => cell(source, header),
+                    Placed::Continued { span } => {
+                        let continued = TableCell::new()
+                            .add_paragraph(Paragraph::new())
+                            .vertical_merge(VMergeType::Continue);
+                        if span > 1 {
+                            continued.grid_span(span as usize)
+                        } else {
+                            continued
+                        }
+                    }
+                })
+                .collect();
+            TableRow::new(cells)
+        })
+        .collect()
 }
 
-pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
-    let footer = Footer::new().add_paragraph(
+/// Twips a table character takes at TABLE_SIZE (8 pt): a CJK character is an em, a digit or a
+/// Latin letter about half; each cell adds its side margins and borders.
+const CJK_TWIPS: usize = 160;
+const LATIN_TWIPS: usize = 85;
+const CELL_MARGIN: usize = 45;
+const CELL_PADDING: usize = 2 * CELL_MARGIN + 30;
+/// Body texts longer than this many CJK characters wrap (备注); headers wrap after two.
+const BODY_CHARS: usize = 8;
+const HEADER_CHARS: usize = 2;
+
+fn text_twips(text: &str, cap_chars: usize) -> usize {
+    let width: usize = text
+        .chars()
+        .map(|c| if c.is_ascii() { LATIN_TWIPS } else { CJK_TWIPS })
+        .sum();
+    width.min(cap_chars * CJK_TWIPS) + CELL_PADDING
+}
+
+/// Column widths in twips that add up to `total`: each column as wide as its longest body text
+/// wants (long texts and headers wrap), the rest of the line shared in proportion, so that no
+/// column is squeezed to a character a line.
+fn grid(source: &Table, total: usize) -> Vec<usize> {
+    let mut wants: Vec<usize> = Vec::new();
+    for (rows, cap) in [(&source.head, HEADER_CHARS), (&source.body, BODY_CHARS)] {
+        for row in place(rows) {
+            for (column, placed) in row {
+                let Placed::Cell(cell) = placed else { continue };
+                let span = cell.colspan.max(1) as usize;
+                if wants.len() < column + span {
+                    wants.resize(column + span, CELL_PADDING + CJK_TWIPS);
+                }
+                if span == 1 {
+                    wants[column] = wants[column].max(text_twips(&cell.text, cap));
+                }
+            }
+        }
+    }
+    let sum: usize = wants.iter().sum::<usize>().max(1);
+    wants.iter().map(|w| total * w / sum).collect()
+}
+
+/// Twips: A4 is 11906 × 16838; the annexes are set landscape with these margins.
+const A4_SHORT: u32 = 11906;
+const A4_LONG: u32 = 16838;
+const MARGIN: i32 = 1134;
+
+fn table(source: &Table, width: usize) -> DocxTable {
+    let mut all = rows(&source.head, true);
+    all.extend(rows(&source.body, false));
+    DocxTable::new(all)
+        .set_grid(grid(source, width))
+        .layout(TableLayoutType::Fixed)
+        .margins(TableCellMargins::new().margin(0, CELL_MARGIN, 0, CELL_MARGIN))
+        .width(width, WidthType::Dxa)
+}
+
+fn margins() -> PageMargin {
+    PageMargin::new()
+        .top(MARGIN)
+        .bottom(MARGIN)
+        .left(MARGIN)
+        .right(MARGIN)
+}
+
+/// A paragraph or a table, before it is known whether it goes into the portrait body section or
+/// the landscape annexes.
+enum Content {
+    Paragraph(Paragraph),
+    Table(DocxTable),
+}
+
+fn contents(report: &Report, annex: bool, width: usize) -> Vec<Content> {
+    let mut out = Vec::new();
+    let mut first = true;
+    for section in report.sections.iter().filter(|s| s.annex == annex) {
+        let style = match section.level {
+            1 => "Heading1",
+            2 => "Heading2",
+            _ => "Heading3",
+        };
+        // The annexes' section starts on a new page; each later annex does too.
+        out.push(Content::Paragraph(
+            text(&section.heading())
+                .style(style)
+                .page_break_before(annex && !first),
+        ));
+        first = false;
+        for block in &section.blocks {
+            match block {
+                Block::Paragraph { text } => out.push(Content::Paragraph(body(text))),
+                Block::Label { text: label } => out.push(Content::Paragraph(
+                    Paragraph::new().add_run(Run::new().add_text(label).bold()),
+                )),
+                Block::Items { items } => {
+                    out.extend(items.iter().map(|item| Content::Paragraph(body(item))))
+                }
+                Block::Table(source) => {
+                    out.push(Content::Paragraph(
+                        Paragraph::new()
+                            .add_run(Run::new().add_text(&source.caption).bold())
+                            .align(AlignmentType::Center),
+                    ));
+                    out.push(Content::Table(table(source, width)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn footer() -> Footer {
+    Footer::new().add_paragraph(
         Paragraph::new()
             .add_run(Run::new().add_text("第 "))
             .add_page_num(PageNum::new())
@@ -108,48 +242,59 @@ pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
             .add_num_pages(NumPages::new())
             .add_run(Run::new().add_text(" 页"))
             .align(AlignmentType::Center),
-    );
-    let mut docx = styles(Docx::new())
-        .default_fonts(RunFonts::new().east_asia("宋体").ascii("Times New Roman"))
-        .default_size(BODY_SIZE)
-        .footer(footer);
-    docx = docx.add_paragraph(text(&report.title).style("Title"));
+    )
+}
+
+/// The cover and the report's body in a portrait A4 section; the annexes, whose tables are wide,
+/// in a landscape one (the document's last section).
+pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
+    let portrait = (A4_SHORT - 2 * MARGIN as u32) as usize;
+    let landscape = (A4_LONG - 2 * MARGIN as u32) as usize;
+    let mut front = Section::new()
+        .page_size(PageSize::new().size(A4_SHORT, A4_LONG))
+        .page_margin(margins())
+        .footer(footer())
+        .add_paragraph(text(&report.title).style("Title"));
     if let Some(subtitle) = &report.subtitle {
-        docx = docx.add_paragraph(text(subtitle).align(AlignmentType::Center));
+        front = front.add_paragraph(text(subtitle).align(AlignmentType::Center));
     }
     for line in &report.cover {
-        docx = docx.add_paragraph(
+        front = front.add_paragraph(
             text(&format!("{}：{}", line.label, line.value)).align(AlignmentType::Center),
         );
     }
-    docx = docx.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
-    for section in &report.sections {
-        let style = match section.level {
-            1 => "Heading1",
-            2 => "Heading2",
-            _ => "Heading3",
+    front = front.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
+    for content in contents(report, false, portrait) {
+        front = match content {
+            Content::Paragraph(p) => front.add_paragraph(p),
+            Content::Table(t) => front.add_table(t),
         };
-        docx = docx.add_paragraph(
-            text(&section.heading())
-                .style(style)
-                .page_break_before(section.annex),
-        );
-        for block in &section.blocks {
-            docx = match block {
-                Block::Paragraph { text } => docx.add_paragraph(body(text)),
-                Block::Label { text: label } => {
-                    docx.add_paragraph(Paragraph::new().add_run(Run::new().add_text(label).bold()))
-                }
-                Block::Items { items } => items
-                    .iter()
-                    .fold(docx, |docx, item| docx.add_paragraph(body(item))),
-                Block::Table(source) => docx
-                    .add_paragraph(
-                        Paragraph::new()
-                            .add_run(Run::new().add_text(&source.caption).bold())
-                            .align(AlignmentType::Center),
-                    )
-                    .add_table(table(source)),
+    }
+    let annexes = contents(report, true, landscape);
+    let mut docx = styles(Docx::new())
+        .default_fonts(RunFonts::new().east_asia("宋体").ascii("Times New Roman"))
+        .default_size(BODY_SIZE)
+        .footer(footer())
+        .page_margin(margins());
+    if annexes.is_empty() {
+        // One portrait section: the body is the document's last (and only) section.
+        docx = docx.page_size(A4_SHORT, A4_LONG);
+        for child in front.children().clone() {
+            docx = match child {
+                docx_rs::SectionChild::Paragraph(p) => docx.add_paragraph(*p),
+                docx_rs::SectionChild::Table(t) => docx.add_table(*t),
+                _ => docx,
+            };
+        }
+    } else {
+        docx = docx
+            .add_section(front)
+            .page_size(A4_LONG, A4_SHORT)
+            .page_orient(PageOrientationType::Landscape);
+        for content in annexes {
+            docx = match content {
+                Content::Paragraph(p) => docx.add_paragraph(p),
+                Content::Table(t) => docx.add_table(t),
             };
         }
     }

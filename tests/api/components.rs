@@ -140,6 +140,12 @@ async fn components_are_drafted_submitted_withdrawn_and_seen_as_section_3_says(b
             json!({"concerns": [{"section": "nowhere", "text": "问题"}]}),
             "concerns[0].section",
         ),
+        (
+            "third_party",
+            &who.agency,
+            json!({"concerns": [{"section": "zones", "zone_ids": [zones[1], zones[1]], "text": "问题"}]}),
+            "concerns[0].zone_ids",
+        ),
     ] {
         let problem = assert_problem(
             put(&app, token, id, party, &bad).await,

@@ -20,3 +20,4 @@ mod tenancy;
 mod users;
 mod workbooks;
 mod workflow;
+mod xicun;

@@ -20,7 +20,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-async fn versions(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
+pub async fn versions(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
     app.get_json(&format!("/api/v1/evaluations/{id}/reports"), Some(token))
         .await["items"]
         .as_array()
@@ -29,7 +29,7 @@ async fn versions(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
 }
 
 /// Downloads a version's file and checks it against the stored hash and size.
-async fn download(app: &TestApp, token: &str, version: &Value, format: &str) -> Vec<u8> {
+pub async fn download(app: &TestApp, token: &str, version: &Value, format: &str) -> Vec<u8> {
     let file = version["files"]
         .as_array()
         .expect("files")
@@ -48,13 +48,13 @@ async fn download(app: &TestApp, token: &str, version: &Value, format: &str) -> 
 
 /// A Word document read back with a parser: its heading texts in order, the text of every
 /// paragraph (tables included), and each table's (rows, cells of the first body row).
-struct WordText {
-    headings: Vec<String>,
-    text: String,
-    tables: Vec<(usize, usize)>,
+pub struct WordText {
+    pub headings: Vec<String>,
+    pub text: String,
+    pub tables: Vec<(usize, usize)>,
 }
 
-fn read_word(bytes: &[u8]) -> WordText {
+pub fn read_word(bytes: &[u8]) -> WordText {
     use docx_rs::{DocumentChild, TableCellContent, TableChild, TableRowChild};
     let docx = docx_rs::read_docx(bytes).expect("a Word document");
     let mut read = WordText {
@@ -99,7 +99,7 @@ fn read_word(bytes: &[u8]) -> WordText {
 }
 
 /// The text of each h2/h3/h4 heading of the HTML, in order.
-fn headings(html: &str) -> Vec<String> {
+pub fn headings(html: &str) -> Vec<String> {
     let mut found = Vec::new();
     for tag in html.split('<').skip(1) {
         let Some((name, rest)) = tag.split_once('>') else {
@@ -376,18 +376,6 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         "approval: {approved:?}"
     );
     assert!(!html.contains("征求意见稿"));
-    // `cargo bench --bench reports` renders this model; refresh its copy with
-    // PINGGU_REPORT_FIXTURE=benches/fixtures/xicun-report.json.
-    if let Ok(path) = std::env::var("PINGGU_REPORT_FIXTURE") {
-        let model = app
-            .get(
-                &format!("/api/v1/reports/{}.json", last["id"]),
-                Some(&who.station),
-            )
-            .await;
-        let model: Value = model.json().await.expect("json");
-        std::fs::write(path, serde_json::to_string_pretty(&model).expect("json")).expect("fixture");
-    }
     // The PDF, read back with a parser: the headings in order, the figures and the grade.
     let printed = download(&app, &who.station, last, "pdf").await;
     let text: String = pdf_extract::extract_text_from_mem(&printed)

@@ -114,6 +114,26 @@ pub async fn submit_component(app: &TestApp, token: &str, id: i64, party: &str, 
 /// Every component of a guangzhou-2023 evaluation in onsite_scoring, with 西村街's figures
 /// (20.00 / 8.30 / 13.80, and experts whose sheets mean 46.98), so that the draft can be issued.
 pub async fn score_all(app: &TestApp, s: &Setup, who: &Actors, id: i64, key: &str) {
+    let said = json!({"third_party": {"strengths": [{"section": "execution", "text": "服务指标总体完成"}]}});
+    score_all_saying(app, s, who, id, key, &said).await;
+}
+
+/// As `score_all`, each party saying what `said[party]` holds (strengths, concerns, conclusion).
+pub async fn score_all_saying(
+    app: &TestApp,
+    s: &Setup,
+    who: &Actors,
+    id: i64,
+    key: &str,
+    said: &Value,
+) {
+    let body = |party: &str, raw: Option<&str>| {
+        let mut body = said.get(party).cloned().unwrap_or_else(|| json!({}));
+        if let Some(raw) = raw {
+            body["raw_score"] = json!(raw);
+        }
+        body
+    };
     let (_, street) = user(app, s, &format!("{key}-street"), "street", "manager").await;
     let (_, center) = user(app, s, &format!("{key}-center"), "center", "manager").await;
     submit_component(
@@ -121,7 +141,7 @@ pub async fn score_all(app: &TestApp, s: &Setup, who: &Actors, id: i64, key: &st
         &street,
         id,
         "purchaser",
-        &json!({"raw_score": "20.00"}),
+        &body("purchaser", Some("20.00")),
     )
     .await;
     submit_component(
@@ -129,13 +149,19 @@ pub async fn score_all(app: &TestApp, s: &Setup, who: &Actors, id: i64, key: &st
         &s.bureau,
         id,
         "supervisor",
-        &json!({"raw_score": "8.30"}),
+        &body("supervisor", Some("8.30")),
     )
     .await;
-    submit_component(app, &center, id, "center", &json!({"raw_score": "13.80"})).await;
+    submit_component(app, &center, id, "center", &body("center", Some("13.80"))).await;
     panel(app, s, who, id, key, &["46.98", "46.98", "46.99"]).await;
-    let comments = json!({"strengths": [{"section": "execution", "text": "服务指标总体完成"}]});
-    submit_component(app, &who.agency, id, "third_party", &comments).await;
+    submit_component(
+        app,
+        &who.agency,
+        id,
+        "third_party",
+        &body("third_party", None),
+    )
+    .await;
 }
 
 fn line(score: &Value, party: &str) -> Value {

@@ -335,7 +335,13 @@ pub async fn opened(app: &TestApp) -> (Setup, Actors, i64, Vec<i64>) {
     let s = district(app, &admin, "荔湾", "liwan").await;
     let who = actors(app, &s, "liwan").await;
     let id = id_of(&create(app, &s).await);
-    let zones = zones(app, &s).await;
+    let zones = open(app, &s, &who, id).await;
+    (s, who, id, zones)
+}
+
+/// Sets annex 1's targets on evaluation `id` and opens its self-assessment; answers the zones.
+pub async fn open(app: &TestApp, s: &Setup, who: &Actors, id: i64) -> Vec<i64> {
+    let zones = zones(app, s).await;
     let targets = put(
         app,
         &who.agency,
@@ -345,7 +351,7 @@ pub async fn opened(app: &TestApp) -> (Setup, Actors, i64, Vec<i64>) {
     .await;
     assert_eq!(targets.status(), StatusCode::OK);
     fire_ok(app, &who.agency, id, "open", None, "self_assessment").await;
-    (s, who, id, zones)
+    zones
 }
 
 /// Fills the whole self-assessment of annex 1 and 2 and a narrative, as the station.

@@ -1,0 +1,350 @@
+//! The 西村街 fixture: every comment of the four parties from the reference report
+//! (demo/xicun-comments.json) with the worked example's figures gives a final report that says
+//! what the reference says, in HTML, Word and PDF; the station's next evaluation reports how its
+//! rectification items went.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::reports::{download, headings, read_word, versions};
+use crate::scoring::score_all_saying;
+use crate::self_assessment::{fill, open, opened};
+use crate::workflow::{Actors, fire_ok};
+
+both_backends!(the_xicun_fixture_reads_like_the_reference_report);
+
+const FIXTURE: &str = include_str!("../../demo/xicun-comments.json");
+const ZONE_NAMES: [&str; 3] = ["一片区", "二片区", "三片区"];
+
+/// The fixture's comments as component bodies: zones named in the fixture become the test
+/// station's zone ids (one zone as `zone_id`, several as `zone_ids`).
+fn components(zones: &[i64]) -> Value {
+    let mut fixture: Value = serde_json::from_str(FIXTURE).expect("the fixture is JSON");
+    let id_of_zone = |name: &Value| {
+        let at = ZONE_NAMES
+            .iter()
+            .position(|z| name == z)
+            .expect("zone name");
+        json!(zones[at])
+    };
+    let parties = fixture["components"].as_object_mut().expect("components");
+    for body in parties.values_mut() {
+        for list in ["strengths", "concerns"] {
+            for comment in body[list].as_array_mut().into_iter().flatten() {
+                let Some(named) = comment.as_object_mut().and_then(|c| c.remove("zones")) else {
+                    continue;
+                };
+                let ids: Vec<Value> = named
+                    .as_array()
+                    .expect("zones")
+                    .iter()
+                    .map(id_of_zone)
+                    .collect();
+                match ids.as_slice() {
+                    [one] => comment["zone_id"] = one.clone(),
+                    _ => comment["zone_ids"] = json!(ids),
+                }
+            }
+        }
+    }
+    fixture["components"].take()
+}
+
+/// Every comment text of the fixture, party by party.
+fn comment_texts(said: &Value) -> Vec<String> {
+    let mut texts = Vec::new();
+    for body in said.as_object().expect("parties").values() {
+        for list in ["strengths", "concerns"] {
+            for comment in body[list].as_array().into_iter().flatten() {
+                texts.push(comment["text"].as_str().expect("text").to_owned());
+            }
+        }
+    }
+    texts
+}
+
+fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The Word document converted to PDF by LibreOffice (soffice, headless, a profile of its own so
+/// that tests running at once do not share one), as `pdf_text`.
+async fn libreoffice_pdf_text(docx: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let source = dir.path().join("report.docx");
+    std::fs::write(&source, docx).expect("the Word report written");
+    let profile = format!(
+        "-env:UserInstallation=file://{}/profile",
+        dir.path().display()
+    );
+    let converted = tokio::process::Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&source)
+        .output()
+        .await
+        .expect("LibreOffice (soffice) is installed: apt-get install libreoffice-writer-nogui");
+    assert!(converted.status.success(), "{converted:?}");
+    let printed = std::fs::read(dir.path().join("report.pdf")).expect("LibreOffice's PDF");
+    pdf_text(&printed)
+}
+
+/// The PDF's text without whitespace and without the page footers (第 4 页, 第 4 页，共 11 页)
+/// that break a paragraph running over a page.
+fn pdf_text(bytes: &[u8]) -> String {
+    let text = squeezed(&pdf_extract::extract_text_from_mem(bytes).expect("a PDF"));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('第') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + '第'.len_utf8()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 && after[digits..].starts_with('页') {
+            rest = &after[digits + '页'.len_utf8()..];
+            if let Some(total) = rest.strip_prefix("，共") {
+                let digits =
+                    total.len() - total.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                if let Some(after) = total[digits..].strip_prefix('页') {
+                    rest = after;
+                }
+            }
+        } else {
+            out.push('第');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Walks evaluation `id` from its opened self-assessment to the issued draft.
+async fn to_draft(
+    app: &TestApp,
+    s: &crate::evaluations::Setup,
+    who: &Actors,
+    id: i64,
+    zones: &[i64],
+    key: &str,
+) {
+    fill(app, &who.station, id, zones).await;
+    fire_ok(
+        app,
+        &who.station,
+        id,
+        "submit_self_assessment",
+        None,
+        "onsite_scoring",
+    )
+    .await;
+    score_all_saying(app, s, who, id, key, &components(zones)).await;
+    fire_ok(app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
+}
+
+async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id, zones) = opened(&app).await;
+    to_draft(&app, &s, &who, id, &zones, "xc").await;
+    // The feedback deadline of the fixture's dates is past: silence counts as no objection.
+    fire_ok(
+        &app,
+        &who.agency,
+        id,
+        "submit_for_review",
+        None,
+        "bureau_review",
+    )
+    .await;
+    fire_ok(&app, &s.bureau, id, "approve", None, "final").await;
+    let all = versions(&app, &who.station, id).await;
+    let last = all.last().expect("the final version");
+    assert_eq!(last["kind"], "final");
+
+    let html = String::from_utf8(download(&app, &who.station, last, "html").await).expect("utf-8");
+    // `cargo bench --bench reports` renders this model; refresh its copy with
+    // PINGGU_REPORT_FIXTURE=benches/fixtures/xicun-report.json.
+    if let Ok(path) = std::env::var("PINGGU_REPORT_FIXTURE") {
+        let url = format!("/api/v1/reports/{}.json", last["id"]);
+        let model = app.get_json(&url, Some(&who.station)).await;
+        std::fs::write(path, serde_json::to_string_pretty(&model).expect("json")).expect("fixture");
+    }
+    let outline = [
+        "一、社工站基本情况",
+        "二、评估依据、评估原则及评估办法",
+        "三、监督方评估（荔湾区民政局）",
+        "四、购买方评估（荔湾街道办事处）",
+        "五、督导中心评估（荔湾督导中心）",
+        "六、第三方专业评估",
+        "（一）项目管理",
+        "（二）社工站总体服务开展情况",
+        "1.项目执行与服务成效",
+        "2.服务指标完成情况",
+        "（三）各社工点服务开展情况",
+        "七、评估反馈",
+        "八、评估结果",
+        "九、结语",
+        "附件1：指标完成情况统计表",
+        "附件2：社工到岗情况统计表",
+    ];
+    assert_eq!(headings(&html), outline);
+    let said = components(&zones);
+    let texts = comment_texts(&said);
+    assert_eq!(
+        texts.len(),
+        1 + 1 + 1 + 3 + 3 + 17 + 11,
+        "every comment of the reference"
+    );
+    let conclusion: Vec<&str> = said["third_party"]["conclusion"]
+        .as_str()
+        .expect("conclusion")
+        .lines()
+        .collect();
+    let figures = [
+        "（一）监督方（区民政局） 得分：8.30 分",
+        "（二）购买方（街道办事处） 得分：20.00 分",
+        "（三）督导中心（市社会工作督导中心） 得分：13.80 分",
+        "（四）第三方评估机构 得分：46.98 分",
+        "以上四项总得分：89.08分　等级：良好",
+        "社工站完成困难群众和特殊群体建档1533",
+        "持证社工应到岗65人次，实到岗77.5人次，超配12.5人次",
+        "本次评估购买方没有提出需要关注的地方。",
+        "1.一片区社工点服务情况",
+        "2.二片区、三片区社工点服务情况",
+    ];
+    for text in texts
+        .iter()
+        .map(String::as_str)
+        .chain(conclusion.iter().copied())
+        .chain(figures)
+    {
+        assert!(html.contains(text), "the HTML says {text}");
+    }
+
+    let word_bytes = download(&app, &who.station, last, "docx").await;
+    let word = read_word(&word_bytes);
+    assert_eq!(word.headings, outline);
+    for text in texts
+        .iter()
+        .map(String::as_str)
+        .chain(conclusion.iter().copied())
+        .chain(figures)
+    {
+        assert!(word.text.contains(text), "the Word report says {text}");
+    }
+    // Annex 1: two zone tables of seven indicators (3 header rows, 3 zones, 合计 → 1 + 7 × 3
+    // cells a row), the station-wide table; annex 2: 24 workers and three 小计 rows.
+    assert_eq!(word.tables[0], (7, 22));
+    assert_eq!(word.tables.len(), 4, "{:?}", word.tables);
+    assert_eq!(word.tables[3].0, 2 + 24 + 3);
+
+    // LibreOffice opens the Word report and prints what it says (and .ci/run installs it).
+    let text = libreoffice_pdf_text(&word_bytes).await;
+    let mut at = 0;
+    for heading in outline {
+        let found = text[at..].find(heading);
+        assert!(
+            found.is_some(),
+            "LibreOffice shows {heading} after what came before"
+        );
+        at += found.unwrap_or(0) + heading.len();
+    }
+    for said in figures
+        .into_iter()
+        .chain(texts.iter().map(String::as_str).take(3))
+    {
+        assert!(text.contains(&squeezed(said)), "LibreOffice shows {said}");
+    }
+
+    let printed = download(&app, &who.station, last, "pdf").await;
+    let text = pdf_text(&printed);
+    let mut at = 0;
+    for heading in outline {
+        let found = text[at..].find(heading);
+        assert!(
+            found.is_some(),
+            "the PDF has {heading} after what came before"
+        );
+        at += found.unwrap_or(0) + heading.len();
+    }
+    for said in texts.iter().map(String::as_str).chain(figures) {
+        assert!(text.contains(&squeezed(said)), "the PDF says {said}");
+    }
+
+    // The station answers two of its rectification items.
+    let path = format!("/api/v1/stations/{}/rectifications", s.station);
+    let items = app.get_json(&path, Some(&who.station)).await;
+    let items = items["items"].as_array().cloned().expect("items");
+    assert_eq!(
+        items.len(),
+        1 + 3 + 11,
+        "one item per concern of the final report"
+    );
+    let answers = [
+        ("done", "已建立意见反馈闭环记录。"),
+        ("in_progress", "正在组织伦理规范复训。"),
+    ];
+    let mut answered = Vec::new();
+    for (item, (status, action)) in items
+        .iter()
+        .filter(|i| i["party"] == "third_party")
+        .zip(answers)
+    {
+        let update = json!({"status": status, "action_taken": action, "version": item["version"]});
+        let response = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/rectifications/{}", id_of(item)),
+                Some(&who.station),
+                Some(&update),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        answered.push((
+            item["text"].as_str().expect("text").to_owned(),
+            status,
+            action,
+        ));
+    }
+
+    // The next evaluation of the station, walked to its draft, reports them in 上期评估整改情况.
+    let mut next = crate::evaluations::evaluation_body(&s);
+    next["kind"] = json!("final_term");
+    let response = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &next)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let later = id_of(&response.json::<Value>().await.expect("json"));
+    let zones = open(&app, &s, &who, later).await;
+    to_draft(&app, &s, &who, later, &zones, "xc2").await;
+    let draft = versions(&app, &who.station, later).await;
+    let html =
+        String::from_utf8(download(&app, &who.station, &draft[0], "html").await).expect("utf-8");
+    let sections = headings(&html);
+    let at = sections
+        .iter()
+        .position(|h| h.ends_with("上期评估整改情况"));
+    assert_eq!(
+        at,
+        Some(11),
+        "after the third party's sections: {sections:?}"
+    );
+    for (text, status, action) in &answered {
+        let status = if *status == "done" {
+            "已完成"
+        } else {
+            "整改中"
+        };
+        let line = format!("{text}（整改情况：{status}。{action}）");
+        assert!(html.contains(&line), "the next report says {line}");
+    }
+    let open_items = html.matches("（整改情况：未整改）").count();
+    assert_eq!(open_items, items.len() - answered.len());
+    let word = read_word(&download(&app, &who.station, &draft[0], "docx").await);
+    assert_eq!(word.headings, sections);
+}
