@@ -37,6 +37,18 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
     },
+    /// The outbox worker alone: sends queued e-mail and runs the reminder job.
+    Worker {
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// Run the reminder job once, send what is due, and exit.
+        #[arg(long)]
+        once: bool,
+        /// The day the reminder job takes as today (YYYY-MM-DD; default: today in
+        /// server.timezone).
+        #[arg(long, value_name = "DATE")]
+        today: Option<chrono::NaiveDate>,
+    },
     /// Administrators.
     Admin {
         #[command(subcommand)]
@@ -90,6 +102,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             override_database(&mut settings, database_url)?;
             serve(settings)
+        }
+        Command::Worker {
+            database_url,
+            once,
+            today,
+        } => {
+            override_database(&mut settings, database_url)?;
+            worker(settings, once, today)
         }
         Command::Migrate { database_url } => {
             override_database(&mut settings, database_url)?;
@@ -161,6 +181,32 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         app.run_until_stopped()
             .await
             .context("server stopped with an error")
+    })
+}
+
+fn worker(settings: Settings, once: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let pool = db::connect(settings.database.url.expose_secret(), 4)?;
+    db::migrate(&pool)?;
+    let today = today.unwrap_or_else(|| settings.today());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        // The SMTP connection pool lives on the runtime.
+        let worker = crate::notify::worker::Worker::new(pool, std::sync::Arc::new(settings))?;
+        if !once {
+            tracing::info!("outbox worker running");
+            worker.run().await;
+            return Ok(());
+        }
+        let reminded = worker.remind(today).await?;
+        let done = worker.drain().await?;
+        println!(
+            "提醒 {reminded} 封；发送成功 {}，待重试 {}，失败 {}",
+            done.sent, done.failed, done.dead
+        );
+        Ok(())
     })
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod excel;
+pub mod notify;
 pub mod report;
 pub mod schemes;
 pub mod settings;

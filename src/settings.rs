@@ -241,6 +241,23 @@ pub struct Sources {
 }
 
 impl Settings {
+    /// server.timezone (checked when loaded; UTC if it were ever unreadable).
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.server.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The day of a stored (UTC) time where deadlines end.
+    pub fn local_date(&self, at: chrono::NaiveDateTime, zone: chrono_tz::Tz) -> chrono::NaiveDate {
+        at.and_utc().with_timezone(&zone).date_naive()
+    }
+
+    /// Today where deadlines end.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone())
+            .date_naive()
+    }
+
     pub fn load(sources: &Sources) -> anyhow::Result<Settings> {
         let mut builder = config::Config::builder();
         for name in ["default.toml", "local.toml"] {

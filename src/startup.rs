@@ -25,6 +25,8 @@ use crate::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The outbox worker that runs beside the server (notify.worker).
+    worker: Option<crate::notify::worker::Worker>,
 }
 
 impl Application {
@@ -34,8 +36,20 @@ impl Application {
         let listener = TcpListener::bind(&state.settings.server.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.server.bind))?;
         let port = listener.local_addr()?.port();
+        let worker = if state.settings.notify.worker {
+            Some(crate::notify::worker::Worker::new(
+                state.pool.clone(),
+                state.settings.clone(),
+            )?)
+        } else {
+            None
+        };
         let server = serve(listener, state)?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            worker,
+        })
     }
 
     /// Stops the server (tests restart on the same database with it).
@@ -47,8 +61,14 @@ impl Application {
         self.port
     }
 
+    /// Serves (and runs the outbox worker) until the server stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = self.worker.map(|w| tokio::spawn(w.run()));
+        let served = self.server.await;
+        if let Some(worker) = worker {
+            worker.abort();
+        }
+        served
     }
 }
 

@@ -74,6 +74,8 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
         ("PINGGU__AUTH__JWT_SECRET", SECRET),
         ("PINGGU__LOG__LEVEL", "error"),
         ("PINGGU__STORAGE__DIR", files.to_str().unwrap_or("files")),
+        // Mail would only slow the server down: the mail benchmark runs its own workers.
+        ("PINGGU__NOTIFY__WORKER", "false"),
     ];
     let mut create = Command::new(binary)
         .args(["admin", "create", "--username", "admin", "--password-stdin"])

@@ -213,3 +213,32 @@ pub fn audit_on_evaluation(
         },
     )?)
 }
+
+/// Queues an event's notices to the users of `organizations`, the acting user named in them and
+/// their Reply-To; in the event's transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn notify(
+    conn: &mut DbConnection,
+    settings: &crate::settings::Settings,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    notice: crate::notify::catalog::Notice,
+    audit_id: i64,
+    organizations: Vec<i64>,
+    now: NaiveDateTime,
+) -> Result<usize, ApiError> {
+    let out = crate::notify::Outgoing {
+        notice,
+        detail,
+        scheme,
+        audit_id: Some(audit_id),
+        organizations,
+        actor: Some(crate::notify::Actor {
+            display_name: format!("{}（{}）", user.display_name, user.organization.name),
+            email: user.email.clone(),
+        }),
+        once_key: None,
+    };
+    Ok(crate::notify::queue(conn, settings, &out, now)?)
+}

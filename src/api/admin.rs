@@ -1,6 +1,7 @@
-//! Administration: GET /admin/login-attempts, the record of every login attempt (等保).
+//! Administration: GET /admin/login-attempts, the record of every login attempt (等保); the
+//! e-mail outbox (GET /admin/outbox, POST /admin/outbox/{id}/requeue).
 
-use actix_web::{get, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -73,4 +74,139 @@ pub async fn list_login_attempts(
         })
         .collect();
     Ok(web::Json(Paged::new(items, total, page)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxMessageView {
+    pub id: i64,
+    pub event: String,
+    pub evaluation_id: Option<i64>,
+    pub to: Option<String>,
+    pub subject: String,
+    /// queued, sending, sent, failed (to be retried) or dead.
+    pub status: String,
+    pub attempts: i64,
+    /// The mail server's last answer.
+    pub last_error: Option<String>,
+    pub message_id: String,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<db::outbox::MessageRow> for OutboxMessageView {
+    fn from(row: db::outbox::MessageRow) -> Self {
+        let waiting = matches!(row.status.as_str(), "queued" | "failed");
+        OutboxMessageView {
+            id: row.id,
+            event: row.event,
+            evaluation_id: row.evaluation_id,
+            to: row.to_address,
+            subject: row.subject,
+            status: row.status,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            message_id: row.message_id,
+            next_attempt_at: waiting.then(|| utc(row.next_attempt_at)),
+            created_at: utc(row.created_at),
+            sent_at: row.sent_at.map(utc),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutboxList {
+    pub items: Vec<OutboxMessageView>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// queued, sending, sent, failed or dead.
+    pub status: Option<String>,
+    /// The event code (open, issue_draft, reminder-3, …).
+    pub event: Option<String>,
+    pub evaluation_id: Option<i64>,
+    /// The recipient's address.
+    pub to: Option<String>,
+    /// At most this many, newest first (default 100, at most 1000).
+    #[validate(range(min = 1, max = 1000, message = "须在 1 到 1000 之间"))]
+    pub limit: Option<i64>,
+}
+
+/// The e-mail outbox, newest first, filtered (admins only).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(OutboxQuery),
+    responses((status = 200, body = OutboxList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem))
+)]
+#[get("/admin/outbox")]
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    query: ValidQuery<OutboxQuery>,
+) -> Result<web::Json<OutboxList>, ApiError> {
+    ensure_admin(&me)?;
+    let query = query.0;
+    const STATUSES: [&str; 5] = ["queued", "sending", "sent", "failed", "dead"];
+    if let Some(status) = &query.status
+        && !STATUSES.contains(&status.as_str())
+    {
+        return Err(ApiError::field(
+            "status",
+            "须为 queued、sending、sent、failed 或 dead",
+        ));
+    }
+    let filter = db::outbox::Filter {
+        status: query.status,
+        event: query.event,
+        evaluation_id: query.evaluation_id,
+        to: query.to,
+    };
+    let limit = query.limit.unwrap_or(100);
+    let rows = db::run(&state.pool, move |conn| {
+        db::outbox::list(conn, &filter, limit).map_err(ApiError::from)
+    })
+    .await?;
+    Ok(web::Json(OutboxList {
+        items: rows.into_iter().map(OutboxMessageView::from).collect(),
+    }))
+}
+
+/// Puts a dead (or failed) message back in the queue, due now (admins only).
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "outbox message id")),
+    responses((status = 200, body = OutboxMessageView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem))
+)]
+#[post("/admin/outbox/{id}/requeue")]
+pub async fn requeue_outbox(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<OutboxMessageView>, ApiError> {
+    ensure_admin(&me)?;
+    let id = id.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            if !db::outbox::requeue(conn, id, db::now())? {
+                return match db::outbox::find(conn, id)? {
+                    None => Err(ApiError::NotFound("邮件")),
+                    Some(row) => Err(ApiError::TransitionRefused {
+                        detail: format!(
+                            "只有发送失败的邮件可以重新排队（当前状态：{}）",
+                            row.status
+                        ),
+                        missing: vec![],
+                    }),
+                };
+            }
+            db::outbox::find(conn, id)?.ok_or(ApiError::NotFound("邮件"))
+        })
+    })
+    .await?;
+    Ok(web::Json(row.into()))
 }

@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::access::{
-    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+    Record, Writing, actor_of, audit_on_evaluation, notify, request_id, scheme_of, state_of,
+    visible,
 };
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::ValidJson;
@@ -18,12 +19,13 @@ use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::evaluations::{self as evaluations, EvaluationDetail, STATION_PARTY};
 use crate::db::feedback::{self as store, NewFeedback};
-use crate::db::{self, DbConnection, outbox, reports};
+use crate::db::{self, DbConnection, reports};
 use crate::domain::deadline;
 use crate::domain::evaluation::Stage;
 use crate::domain::scheme::Scheme;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
+use crate::notify::catalog::Notice;
 use crate::report::build::{FeedbackFacts, FeedbackRound, ObjectionFacts};
 use crate::state::AppState;
 
@@ -204,6 +206,7 @@ pub async fn give(
     let body = body.0;
     let request_id = request_id(&req);
     let user = me.0.clone();
+    let settings = state.settings.clone();
     let given = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
@@ -303,15 +306,12 @@ pub async fn give(
                 .and_then(|t| detail.parties.iter().find(|(code, _)| *code == t.code))
                 .map(|(_, org)| vec![org.id])
                 .unwrap_or_default();
-            let subject = format!("【{}】{}", detail.station_name, summary);
-            outbox::queue_for_organizations(
-                conn,
-                "give_feedback",
-                id,
-                audit_id,
-                &agency,
-                &subject,
-                now,
+            let notice = Notice::FeedbackReceived {
+                from: user.organization.name.clone(),
+                objections: raised.len(),
+            };
+            notify(
+                conn, &settings, &user, &detail, &scheme, notice, audit_id, agency, now,
             )?;
             list_of(conn, &detail)
         })
@@ -382,6 +382,7 @@ pub async fn answer(
     let body = body.0;
     let request_id = request_id(&req);
     let user = me.0.clone();
+    let settings = state.settings.clone();
     let answered = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
@@ -429,15 +430,12 @@ pub async fn answer(
                 .find(|(f, _, _)| f.id == objection.feedback_id)
                 .map(|(f, _, _)| vec![f.org_id])
                 .unwrap_or_default();
-            let subject = format!("【{}】评估机构已答复异议", detail.station_name);
-            outbox::queue_for_organizations(
-                conn,
-                "answer_objection",
-                detail.row.id,
-                audit_id,
-                &objector,
-                &subject,
-                now,
+            let notice = Notice::ObjectionAnswered {
+                accepted: decision == "accepted",
+            };
+            let scheme = scheme_of(&detail)?;
+            notify(
+                conn, &settings, &user, &detail, &scheme, notice, audit_id, objector, now,
             )?;
             Ok::<_, ApiError>(ObjectionView {
                 id,

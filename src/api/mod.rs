@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod health;
 pub mod indicators;
 pub mod me;
+pub mod notifications;
 pub mod organizations;
 pub mod panel;
 pub mod rectifications;
@@ -88,6 +89,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(users::get_one)
                 .service(users::update)
                 .service(admin::list_login_attempts)
+                .service(admin::list_outbox)
+                .service(admin::requeue_outbox)
+                .service(notifications::list)
+                .service(notifications::mark_read)
                 .service(schemes::list)
                 .service(schemes::get_one)
                 .service(schemes::create)

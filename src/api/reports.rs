@@ -10,22 +10,23 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::access::{
-    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
+    Record, Writing, actor_of, audit_on_evaluation, notify, request_id, scheme_of, state_of,
+    visible,
 };
 use super::error::{ApiError, Problem};
-use super::feedback::FEEDBACK_PARTIES;
 use super::views::{attachment_disposition, utc};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::evaluations::{self as evaluations, EvaluationDetail};
 use crate::db::reports::{self as store, DRAFT, FINAL, FileInfo, NewFile, NewReport, ReportRow};
-use crate::db::{self, DbConnection, components, outbox, stations};
+use crate::db::{self, DbConnection, components, stations};
 use crate::domain::components::{Concern, Strength};
 use crate::domain::evaluation::Kind;
 use crate::domain::scheme::Scheme;
 use crate::domain::staffing;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
+use crate::notify::catalog::Notice;
 use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
 use crate::report::compare::{self, SectionChange};
 use crate::report::{docx, html, model::Report, pdf};
@@ -269,6 +270,7 @@ pub async fn revise(
     let request_id = request_id(&req);
     let user = me.0.clone();
     let today = super::evaluations::today(&state);
+    let settings = state.settings.clone();
     let issued = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
@@ -301,23 +303,14 @@ pub async fn revise(
                 reason: None,
             };
             let audit_id = audit_on_evaluation(conn, id, writing, record, now)?;
-            let mut parties: Vec<i64> = detail
-                .parties
-                .iter()
-                .filter(|(code, _)| FEEDBACK_PARTIES.contains(&code.as_str()))
-                .map(|(_, org)| org.id)
-                .collect();
-            parties.sort_unstable();
-            parties.dedup();
-            let subject = format!("【{}】{}", detail.station_name, summary);
-            outbox::queue_for_organizations(
-                conn,
-                "revise_draft",
-                id,
-                audit_id,
-                &parties,
-                &subject,
-                now,
+            let scheme = scheme_of(&detail)?;
+            // The same readers as the first draft's.
+            let parties = super::workflow::draft_readers(&detail, &scheme);
+            let notice = Notice::DraftRevised {
+                version: row.version,
+            };
+            notify(
+                conn, &settings, &user, &detail, &scheme, notice, audit_id, parties, now,
             )?;
             Ok::<_, ApiError>(version_view(row, files))
         })

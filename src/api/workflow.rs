@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::access::{
-    actor_of, claim_version, organizer_write, request_id, scheme_of, state_of, visible,
+    actor_of, claim_version, notify, organizer_write, request_id, scheme_of, state_of, visible,
 };
 use super::error::{ApiError, Problem};
 use super::evaluations::{EvaluationView, today, view};
@@ -19,13 +19,14 @@ use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, AuditRow, NewEntry};
 use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
 use crate::db::feedback as feedback_store;
-use crate::db::{self, DbConnection, components, outbox, reports, self_assessments, targets};
+use crate::db::{self, DbConnection, components, reports, self_assessments, targets};
 use crate::domain::evaluation::Stage;
 use crate::domain::organization::OrgKind;
 use crate::domain::scheme::Scheme;
 use crate::domain::user::Role;
 use crate::domain::workflow::{self, Event, Facts, Party, Refusal, State};
 use crate::domain::{indicators, staffing};
+use crate::notify::catalog::Notice;
 use crate::state::AppState;
 
 /// The parties each event concerns: their users get the notice.
@@ -44,14 +45,40 @@ fn recipients(event: Event, detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i
             .collect()
     };
     let mut orgs = match event {
+        Event::Open | Event::ReturnSelfAssessment => by_kind(&[OrgKind::Operator]),
         Event::SubmitSelfAssessment => {
             by_kind(&[OrgKind::EvaluationAgency, OrgKind::CivilAffairsBureau])
         }
-        Event::ReturnSelfAssessment => by_kind(&[OrgKind::Operator]),
+        Event::IssueDraft => draft_readers(detail, scheme),
         Event::SubmitForReview => by_kind(&[OrgKind::CivilAffairsBureau]),
         Event::ReturnDraft => by_kind(&[OrgKind::EvaluationAgency]),
-        _ => detail.parties.iter().map(|(_, org)| org.id).collect(),
+        Event::Approve | Event::Cancel | Event::Reopen => {
+            detail.parties.iter().map(|(_, org)| org.id).collect()
+        }
     };
+    orgs.sort_unstable();
+    orgs.dedup();
+    orgs
+}
+
+/// Who is sent a draft (the first and every revised one): the bureau, the street office, the
+/// station and the supervision center.
+pub fn draft_readers(detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
+    let readers = [
+        OrgKind::CivilAffairsBureau,
+        OrgKind::StreetOffice,
+        OrgKind::Operator,
+        OrgKind::SupervisionCenter,
+    ];
+    let mut orgs: Vec<i64> = detail
+        .parties
+        .iter()
+        .filter(|(code, org)| {
+            (code == STATION_PARTY || scheme.parties.iter().any(|p| &p.code == code))
+                && OrgKind::from_code(&org.kind).is_some_and(|k| readers.contains(&k))
+        })
+        .map(|(_, org)| org.id)
+        .collect();
     orgs.sort_unstable();
     orgs.dedup();
     orgs
@@ -209,6 +236,7 @@ pub async fn transition(
     let request_id = request_id(&req);
     let user = me.0.clone();
     let today = today(&state);
+    let settings = state.settings.clone();
     let moved = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
@@ -282,16 +310,13 @@ pub async fn transition(
                     )
                 },
             )?;
-            let subject = format!("【{}】{}", detail.station_name, body.event.chinese_name());
-            let event_code = body.event.code();
-            outbox::queue_for_organizations(
-                conn,
-                event_code,
-                id,
-                audit_id,
-                &recipients(body.event, &detail, &scheme),
-                &subject,
-                now,
+            let notice = Notice::Transition {
+                event: body.event,
+                reason: reason.map(str::to_owned),
+            };
+            let to_whom = recipients(body.event, &detail, &scheme);
+            notify(
+                conn, &settings, &user, &detail, &scheme, notice, audit_id, to_whom, now,
             )?;
             let moved = detail.advanced(to.code(), now);
             consequences(conn, body.event, &moved, &user, today, now)?;
@@ -321,11 +346,28 @@ pub struct TimelineItem {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub reason: Option<String>,
+    /// The e-mails this entry caused, with their delivery status (evidence of notice).
+    pub messages: Vec<TimelineMessage>,
+}
+
+/// One e-mail of the outbox as the timeline shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineMessage {
+    pub event: String,
+    pub to: Option<String>,
+    pub subject: String,
+    /// queued, sending, sent, failed (to be retried) or dead.
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Timeline {
     pub items: Vec<TimelineItem>,
+    /// Reminders and overdue notices, which no audit entry caused.
+    pub reminders: Vec<TimelineMessage>,
 }
 
 /// The notice that replaces an entry's summary when the caller may not see its content (§3):
@@ -366,7 +408,7 @@ pub async fn timeline(
 ) -> Result<web::Json<Timeline>, ApiError> {
     let id = id.into_inner();
     let user = me.0.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let (rows, mail) = db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let mut rows = audit::timeline(conn, id)?;
         let hidden = hidden_contents(&user, &detail)?;
@@ -375,12 +417,31 @@ pub async fn timeline(
                 row.summary = notice.to_owned();
             }
         }
-        Ok::<_, ApiError>(rows)
+        let mail = crate::db::outbox::for_evaluation(conn, id)?;
+        Ok::<_, ApiError>((rows, mail))
     })
     .await?;
+    let mut by_entry: std::collections::HashMap<Option<i64>, Vec<TimelineMessage>> =
+        std::collections::HashMap::new();
+    for message in mail {
+        by_entry
+            .entry(message.audit_id)
+            .or_default()
+            .push(TimelineMessage {
+                event: message.event,
+                to: message.to_address,
+                subject: message.subject,
+                status: message.status,
+                attempts: message.attempts,
+                created_at: utc(message.created_at),
+                sent_at: message.sent_at.map(utc),
+            });
+    }
+    let reminders = by_entry.remove(&None).unwrap_or_default();
     let items = rows
         .into_iter()
         .map(|(row, actor, organization)| TimelineItem {
+            messages: by_entry.remove(&Some(row.id)).unwrap_or_default(),
             entity: row.entity,
             at: utc(row.at),
             actor: actor.map(|(id, display_name)| ActorView {
@@ -395,7 +456,7 @@ pub async fn timeline(
             reason: row.reason,
         })
         .collect();
-    Ok(web::Json(Timeline { items }))
+    Ok(web::Json(Timeline { items, reminders }))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -449,6 +510,7 @@ pub async fn extend(
     let expected = expected_version(&req, body.version)?;
     let request_id = request_id(&req);
     let user = me.0.clone();
+    let settings = state.settings.clone();
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = organizer_write(
@@ -511,7 +573,7 @@ pub async fn extend(
                 },
                 now,
             )?;
-            audit::append(
+            let audit_id = audit::append(
                 conn,
                 &NewEntry {
                     entity: "deadline".into(),
@@ -526,6 +588,27 @@ pub async fn extend(
                         now,
                     )
                 },
+            )?;
+            // The party concerned, or every party the stage waits for.
+            let concerned: Vec<String> = match party {
+                Some(party) => vec![party.to_owned()],
+                None => crate::domain::deadline::owing_parties(body.stage, &scheme),
+            };
+            let mut to_whom: Vec<i64> = detail
+                .parties
+                .iter()
+                .filter(|(code, _)| concerned.contains(code))
+                .map(|(_, org)| org.id)
+                .collect();
+            to_whom.sort_unstable();
+            to_whom.dedup();
+            let notice = Notice::DeadlineExtended {
+                stage: body.stage,
+                old: old_date,
+                new: body.new_deadline,
+            };
+            notify(
+                conn, &settings, &user, &detail, &scheme, notice, audit_id, to_whom, now,
             )?;
             Ok::<_, ApiError>(row)
         })

@@ -338,3 +338,18 @@ pub fn current_version(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
         .select(evaluations::version)
         .first(conn)
 }
+
+/// Waits for the evaluation's row lock without changing the row (PostgreSQL; SQLite's write
+/// transaction already holds the database): for jobs that must not run beside the evaluation's
+/// other writers but must not bump its version either.
+pub fn lock_row(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        evaluations::table
+            .find(id)
+            .select(evaluations::id)
+            .for_update()
+            .first::<i64>(pg)
+            .optional()?;
+    }
+    Ok(())
+}

@@ -61,3 +61,15 @@ pub fn insert(
         .select(ExtensionRow::as_select())
         .first(conn)
 }
+
+/// An evaluation's extensions, oldest first.
+pub fn for_evaluation(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+) -> QueryResult<Vec<ExtensionRow>> {
+    deadline_extensions::table
+        .filter(deadline_extensions::evaluation_id.eq(evaluation_id))
+        .order(deadline_extensions::id)
+        .select(ExtensionRow::as_select())
+        .load(conn)
+}

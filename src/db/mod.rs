@@ -8,6 +8,7 @@ pub mod evaluations;
 pub mod extensions;
 pub mod feedback;
 pub mod login_attempts;
+pub mod notifications;
 pub mod organizations;
 pub mod outbox;
 pub mod panel;

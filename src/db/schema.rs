@@ -209,11 +209,32 @@ diesel::table! {
         recipient_user_id -> BigInt,
         to_address -> Nullable<Text>,
         subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        reply_to -> Nullable<Text>,
+        message_id -> Text,
         status -> Text,
         attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        evaluation_id -> Nullable<BigInt>,
+        event -> Text,
+        title -> Text,
+        body -> Text,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
     }
 }
 
@@ -446,6 +467,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     audit_log,
     outbox,
+    notifications,
     deadline_extensions,
     audit_heads,
     completions,

@@ -161,3 +161,18 @@ pub fn experts_of(
         .select((users::id, users::display_name))
         .load(conn)
 }
+
+/// (user id, organization id, e-mail) of the enabled users of the organizations who take part in
+/// the workflow (experts only score), in id order: the recipients of the organizations' notices.
+pub fn notice_recipients(
+    conn: &mut DbConnection,
+    organization_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, Option<String>)>> {
+    users::table
+        .filter(users::organization_id.eq_any(organization_ids))
+        .filter(users::disabled.eq(false))
+        .filter(users::role.ne("expert"))
+        .order(users::id)
+        .select((users::id, users::organization_id, users::email))
+        .load(conn)
+}

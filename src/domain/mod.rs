@@ -9,6 +9,7 @@ pub mod organization;
 pub mod panel;
 pub mod password_policy;
 pub mod points;
+pub mod reminders;
 pub mod scheme;
 pub mod scoring;
 pub mod staffing;

@@ -190,8 +190,14 @@ fn margins() -> PageMargin {
 /// A paragraph or a table, before it is known whether it goes into the portrait body section or
 /// the landscape annexes.
 enum Content {
-    Paragraph(Paragraph),
-    Table(DocxTable),
+    Paragraph(Box<Paragraph>),
+    Table(Box<DocxTable>),
+}
+
+impl Content {
+    fn paragraph(p: Paragraph) -> Content {
+        Content::Paragraph(Box::new(p))
+    }
 }
 
 fn contents(report: &Report, annex: bool, width: usize) -> Vec<Content> {
@@ -204,7 +210,7 @@ fn contents(report: &Report, annex: bool, width: usize) -> Vec<Content> {
             _ => "Heading3",
         };
         // The annexes' section starts on a new page; each later annex does too.
-        out.push(Content::Paragraph(
+        out.push(Content::paragraph(
             text(&section.heading())
                 .style(style)
                 .page_break_before(annex && !first),
@@ -212,20 +218,20 @@ fn contents(report: &Report, annex: bool, width: usize) -> Vec<Content> {
         first = false;
         for block in &section.blocks {
             match block {
-                Block::Paragraph { text } => out.push(Content::Paragraph(body(text))),
-                Block::Label { text: label } => out.push(Content::Paragraph(
+                Block::Paragraph { text } => out.push(Content::paragraph(body(text))),
+                Block::Label { text: label } => out.push(Content::paragraph(
                     Paragraph::new().add_run(Run::new().add_text(label).bold()),
                 )),
                 Block::Items { items } => {
-                    out.extend(items.iter().map(|item| Content::Paragraph(body(item))))
+                    out.extend(items.iter().map(|item| Content::paragraph(body(item))))
                 }
                 Block::Table(source) => {
-                    out.push(Content::Paragraph(
+                    out.push(Content::paragraph(
                         Paragraph::new()
                             .add_run(Run::new().add_text(&source.caption).bold())
                             .align(AlignmentType::Center),
                     ));
-                    out.push(Content::Table(table(source, width)));
+                    out.push(Content::Table(Box::new(table(source, width))));
                 }
             }
         }
@@ -266,8 +272,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
     front = front.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
     for content in contents(report, false, portrait) {
         front = match content {
-            Content::Paragraph(p) => front.add_paragraph(p),
-            Content::Table(t) => front.add_table(t),
+            Content::Paragraph(p) => front.add_paragraph(*p),
+            Content::Table(t) => front.add_table(*t),
         };
     }
     let annexes = contents(report, true, landscape);
@@ -293,8 +299,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
             .page_orient(PageOrientationType::Landscape);
         for content in annexes {
             docx = match content {
-                Content::Paragraph(p) => docx.add_paragraph(p),
-                Content::Table(t) => docx.add_table(t),
+                Content::Paragraph(p) => docx.add_paragraph(*p),
+                Content::Table(t) => docx.add_table(*t),
             };
         }
     }

@@ -130,6 +130,8 @@ pub fn test_settings(url: &str, dir: &Path) -> Settings {
     settings.auth.jwt_secret = Some("test-secret-test-secret-test-secret-0123".to_owned().into());
     settings.mail.file_dir = dir.join("mail");
     settings.storage.dir = dir.join("files");
+    // Tests drain the outbox themselves (`pinggu worker --once`), or turn this on.
+    settings.notify.worker = false;
     settings
 }
 
@@ -322,6 +324,19 @@ impl TestApp {
         .expect("sql thread")
     }
 
+    /// Runs SQL that changes data (seeding what no API makes in bulk); answers the rows touched.
+    pub async fn execute(&self, statement: &str) -> usize {
+        let (url, statement) = (self.db.url.clone(), statement.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let pool = pinggu::db::connect(&url, 1).expect("connects");
+            let mut conn = pool.get().expect("connection");
+            diesel::RunQueryDsl::execute(diesel::sql_query(statement), &mut *conn)
+                .expect("statement runs")
+        })
+        .await
+        .expect("sql thread")
+    }
+
     /// Runs the `pinggu` binary against this test's database, in the test's directory, with
     /// nothing of the caller's environment.
     pub async fn cli(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
@@ -354,10 +369,22 @@ pub async fn run_cli(
     args: &[&str],
     stdin: Option<&str>,
 ) -> std::process::Output {
+    run_cli_with(database_url, dir, args, stdin, &[]).await
+}
+
+/// As `run_cli`, with configuration in `PINGGU__…` environment variables.
+pub async fn run_cli_with(
+    database_url: &str,
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(String, String)],
+) -> std::process::Output {
     let mut child = tokio::process::Command::new(binary())
         .args(args)
         .current_dir(dir)
         .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("DATABASE_URL", database_url)
         .env(
             "PINGGU__AUTH__JWT_SECRET",

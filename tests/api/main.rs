@@ -8,6 +8,7 @@ mod cli;
 mod components;
 mod errors;
 mod evaluations;
+mod mail;
 mod openapi;
 mod organizations;
 mod passwords;

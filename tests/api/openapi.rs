@@ -28,6 +28,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/users/{id}"),
     ("PATCH", "/api/v1/users/{id}"),
     ("GET", "/api/v1/admin/login-attempts"),
+    ("GET", "/api/v1/admin/outbox"),
+    ("POST", "/api/v1/admin/outbox/{id}/requeue"),
+    ("GET", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/{id}/read"),
     ("GET", "/api/v1/schemes"),
     ("POST", "/api/v1/schemes"),
     ("GET", "/api/v1/schemes/{code}"),
@@ -114,10 +118,17 @@ async fn openapi_lists_every_route_the_router_has(backend: Backend) {
                 "{method} {path} documents its answers"
             );
             // Actions without a body: logout, locking or unlocking a submission, issuing a
-            // revised draft.
-            let bodiless = ["/logout", "/submit", "/withdraw", "/reports"]
-                .iter()
-                .any(|a| path.ends_with(a));
+            // revised draft, re-queueing a message, marking a notification read.
+            let bodiless = [
+                "/logout",
+                "/submit",
+                "/withdraw",
+                "/reports",
+                "/requeue",
+                "/read",
+            ]
+            .iter()
+            .any(|a| path.ends_with(a));
             if matches!(method.as_str(), "POST" | "PUT" | "PATCH") && !bodiless {
                 let has_body = operation.get("requestBody").is_some();
                 assert!(has_body, "{method} {path} documents its request body");

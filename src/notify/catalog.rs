@@ -1,0 +1,307 @@
+//! What each notice says (zh-CN): its title, what happened, and — for a recipient who must act —
+//! what to do and by when. One place for the wording of e-mails and in-app notifications.
+
+use chrono::NaiveDate;
+
+use crate::domain::evaluation::Stage;
+use crate::domain::workflow::Event;
+
+/// An event that notifies parties of an evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Transition {
+        event: Event,
+        reason: Option<String>,
+    },
+    DraftRevised {
+        version: i64,
+    },
+    FeedbackReceived {
+        from: String,
+        objections: usize,
+    },
+    ObjectionAnswered {
+        accepted: bool,
+    },
+    DeadlineExtended {
+        stage: Stage,
+        old: NaiveDate,
+        new: NaiveDate,
+    },
+    Reminder {
+        stage: Stage,
+        due_on: NaiveDate,
+        days_left: u32,
+    },
+    Overdue {
+        stage: Stage,
+        due_on: NaiveDate,
+    },
+}
+
+/// The words of one notice for one recipient organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wording {
+    pub title: String,
+    pub happened: String,
+    pub todo: Option<String>,
+    pub due_on: Option<NaiveDate>,
+}
+
+pub fn chinese_date(date: NaiveDate) -> String {
+    date.format("%Y年%-m月%-d日").to_string()
+}
+
+pub fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::SelfAssessment => "自评",
+        Stage::OnsiteScoring => "现场评估评分",
+        Stage::DraftFeedback => "评估报告初稿反馈",
+        Stage::BureauReview => "评估报告审定",
+    }
+}
+
+fn stage_todo(stage: Stage) -> &'static str {
+    match stage {
+        Stage::SelfAssessment => {
+            "请填写并提交自评（服务指标完成情况、社工到岗情况、自评报告及佐证材料）。"
+        }
+        Stage::OnsiteScoring => "请录入并提交本方评分。",
+        Stage::DraftFeedback => {
+            "请阅读评估报告初稿并提交反馈意见（无异议、意见，或对具体章节的异议）。"
+        }
+        Stage::BureauReview => "请审定评估报告（审定通过或退回修改）。",
+    }
+}
+
+impl Notice {
+    /// The outbox's `event` column.
+    pub fn code(&self) -> String {
+        match self {
+            Notice::Transition { event, .. } => event.code().to_owned(),
+            Notice::DraftRevised { .. } => "revise_draft".into(),
+            Notice::FeedbackReceived { .. } => "give_feedback".into(),
+            Notice::ObjectionAnswered { .. } => "answer_objection".into(),
+            Notice::DeadlineExtended { .. } => "extend_deadline".into(),
+            Notice::Reminder { days_left, .. } => format!("reminder-{days_left}"),
+            Notice::Overdue { .. } => "overdue".into(),
+        }
+    }
+
+    /// The stage whose work a recipient may owe after this notice.
+    pub fn stage_owed(&self) -> Option<Stage> {
+        match self {
+            Notice::Transition { event, .. } => match event {
+                Event::Open | Event::ReturnSelfAssessment => Some(Stage::SelfAssessment),
+                Event::SubmitSelfAssessment => Some(Stage::OnsiteScoring),
+                Event::IssueDraft | Event::ReturnDraft | Event::Reopen => {
+                    Some(Stage::DraftFeedback)
+                }
+                Event::SubmitForReview => Some(Stage::BureauReview),
+                Event::Approve | Event::Cancel => None,
+            },
+            Notice::DraftRevised { .. } => Some(Stage::DraftFeedback),
+            Notice::DeadlineExtended { stage, .. }
+            | Notice::Reminder { stage, .. }
+            | Notice::Overdue { stage, .. } => Some(*stage),
+            Notice::FeedbackReceived { .. } | Notice::ObjectionAnswered { .. } => None,
+        }
+    }
+
+    /// The words for a recipient; `owes` says whether it owes `stage_owed()` (whose deadline
+    /// is `due_on`), `station` whether it is the station.
+    pub fn wording(&self, owes: bool, station: bool, due_on: Option<NaiveDate>) -> Wording {
+        let because = |reason: &Option<String>| {
+            reason
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| format!("原因：{r}"))
+                .unwrap_or_default()
+        };
+        let (title, happened, own_todo): (String, String, Option<String>) = match self {
+            Notice::Transition { event, reason } => match event {
+                Event::Open => (
+                    "自评已开启".into(),
+                    "评估已开启，社工站自评开始。".into(),
+                    None,
+                ),
+                Event::SubmitSelfAssessment => (
+                    "社工站已提交自评".into(),
+                    "社工站已提交自评，评估进入现场评估阶段。".into(),
+                    None,
+                ),
+                Event::ReturnSelfAssessment => (
+                    "自评被退回修改".into(),
+                    format!("评估机构退回了社工站的自评。{}", because(reason)),
+                    owes.then(|| "请按退回原因修改自评后重新提交。".to_owned()),
+                ),
+                Event::IssueDraft => (
+                    "评估报告初稿已发出".into(),
+                    "评估机构已发出评估报告初稿（征求意见稿）。".into(),
+                    None,
+                ),
+                Event::SubmitForReview => (
+                    "评估报告已提交审定".into(),
+                    "评估机构已将评估报告提交民政局审定。".into(),
+                    None,
+                ),
+                Event::ReturnDraft => (
+                    "评估报告被退回修改".into(),
+                    format!("民政局退回了评估报告。{}", because(reason)),
+                    None,
+                ),
+                Event::Approve => (
+                    "终审评估报告已出具".into(),
+                    "民政局已审定评估报告，终审评估报告已出具。".into(),
+                    station.then(|| "请按报告中“需要关注的地方”逐项填写整改情况。".to_owned()),
+                ),
+                Event::Reopen => (
+                    "评估已重新开启".into(),
+                    format!(
+                        "系统管理员重新开启了评估，回到评估报告初稿反馈阶段。{}",
+                        because(reason)
+                    ),
+                    None,
+                ),
+                Event::Cancel => (
+                    "评估已取消".into(),
+                    format!("评估已取消。{}", because(reason)),
+                    None,
+                ),
+            },
+            Notice::DraftRevised { version } => (
+                format!("评估报告修订稿（第 {version} 稿）已发出"),
+                format!("评估机构已发出评估报告修订稿（第 {version} 稿）。"),
+                None,
+            ),
+            Notice::FeedbackReceived { from, objections } => (
+                format!("{from}已提交反馈"),
+                match objections {
+                    0 => format!("{from}已对评估报告初稿提交反馈。"),
+                    n => format!("{from}已对评估报告初稿提交反馈，其中异议 {n} 条。"),
+                },
+                (*objections > 0)
+                    .then(|| "请逐条答复异议（采纳或不采纳，并写明答复）。".to_owned()),
+            ),
+            Notice::ObjectionAnswered { accepted } => (
+                "评估机构已答复异议".into(),
+                format!(
+                    "评估机构已答复贵方提出的异议（{}）。",
+                    if *accepted { "采纳" } else { "不采纳" }
+                ),
+                Some("请查看答复内容。".into()),
+            ),
+            Notice::DeadlineExtended { stage, old, new } => (
+                format!("{}截止日期已延期", stage_name(*stage)),
+                format!(
+                    "{}的截止日期由{}延至{}。",
+                    stage_name(*stage),
+                    chinese_date(*old),
+                    chinese_date(*new)
+                ),
+                None,
+            ),
+            Notice::Reminder {
+                stage,
+                due_on,
+                days_left,
+            } => (
+                format!("{}还有 {days_left} 天截止", stage_name(*stage)),
+                format!(
+                    "{}将于{}截止（还有 {days_left} 天），贵方尚未完成。",
+                    stage_name(*stage),
+                    chinese_date(*due_on)
+                ),
+                None,
+            ),
+            Notice::Overdue { stage, due_on } => (
+                format!("{}已逾期", stage_name(*stage)),
+                format!(
+                    "{}的截止日期{}已过，贵方尚未完成。逾期仍可办理，系统将标记为逾期。",
+                    stage_name(*stage),
+                    chinese_date(*due_on)
+                ),
+                None,
+            ),
+        };
+        let stage_todo = self
+            .stage_owed()
+            .filter(|_| owes)
+            .map(|stage| stage_todo(stage).to_owned());
+        let todo = own_todo.or(stage_todo);
+        // The evaluation as loaded may predate the extension: the notice knows the new date.
+        let due_on = match self {
+            Notice::DeadlineExtended { new, .. } => Some(*new),
+            Notice::Reminder { due_on, .. } | Notice::Overdue { due_on, .. } => Some(*due_on),
+            _ => due_on,
+        };
+        Wording {
+            due_on: todo.as_ref().and(due_on),
+            title,
+            happened,
+            todo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().expect("test date")
+    }
+
+    #[test]
+    fn a_party_that_owes_the_next_stage_is_told_what_to_do_and_by_when() {
+        let issued = Notice::Transition {
+            event: Event::IssueDraft,
+            reason: None,
+        };
+        let due = Some(date("2025-05-27"));
+        let owing = issued.wording(true, true, due);
+        assert_eq!(owing.title, "评估报告初稿已发出");
+        assert!(
+            owing
+                .todo
+                .as_deref()
+                .is_some_and(|t| t.contains("反馈意见"))
+        );
+        assert_eq!(owing.due_on, due);
+        // The center is told, and has nothing to do.
+        let informed = issued.wording(false, false, due);
+        assert_eq!((informed.todo, informed.due_on), (None, None));
+    }
+
+    #[test]
+    fn reasons_and_dates_are_in_the_words() {
+        let returned = Notice::Transition {
+            event: Event::ReturnSelfAssessment,
+            reason: Some("缺少三月份到岗记录".into()),
+        };
+        let words = returned.wording(true, true, Some(date("2025-05-06")));
+        assert_eq!(
+            words.happened,
+            "评估机构退回了社工站的自评。原因：缺少三月份到岗记录"
+        );
+        assert_eq!(
+            words.todo.as_deref(),
+            Some("请按退回原因修改自评后重新提交。")
+        );
+        let reminder = Notice::Reminder {
+            stage: Stage::SelfAssessment,
+            due_on: date("2025-05-06"),
+            days_left: 3,
+        };
+        assert_eq!(reminder.code(), "reminder-3");
+        let words = reminder.wording(true, true, Some(date("2025-05-06")));
+        assert_eq!(words.title, "自评还有 3 天截止");
+        assert!(words.happened.contains("2025年5月6日"));
+        let approved = Notice::Transition {
+            event: Event::Approve,
+            reason: None,
+        };
+        assert!(approved.wording(false, true, None).todo.is_some());
+        assert!(approved.wording(false, false, None).todo.is_none());
+    }
+}

@@ -1,0 +1,172 @@
+//! The reminder job: for every evaluation in a stage with a deadline, the parties that still owe
+//! it get a reminder `notify.reminder_days` before their deadline and one overdue notice after it,
+//! each at most once per user and deadline (an extension is a new deadline). `today` is given, so
+//! that tests and `pinggu worker --once --today` can set the clock.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::catalog::Notice;
+use super::{Outgoing, queue};
+use crate::db::evaluations::EvaluationDetail;
+use crate::db::schema::evaluations;
+use crate::db::{self, DbConnection, DbPool, components, extensions, feedback, reports};
+use crate::domain::deadline::{owing_parties, party_due};
+use crate::domain::evaluation::{STATION_PARTY, Stage};
+use crate::domain::reminders::{Owed, ReminderKind, due_reminder};
+use crate::domain::scheme::Scheme;
+use crate::settings::Settings;
+
+const ACTIVE: [&str; 4] = [
+    "self_assessment",
+    "onsite_scoring",
+    "draft_feedback",
+    "bureau_review",
+];
+
+/// Runs the job over every active evaluation; answers how many e-mails it queued.
+pub fn run(
+    pool: &DbPool,
+    settings: &Settings,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<usize> {
+    let mut conn = pool.get()?;
+    let ids: Vec<i64> = evaluations::table
+        .filter(evaluations::state.eq_any(ACTIVE))
+        .order(evaluations::id)
+        .select(evaluations::id)
+        .load(&mut conn)?;
+    let mut queued = 0;
+    for id in ids {
+        // One transaction per evaluation, serialized with its transitions by the row's lock.
+        queued += db::write_transaction(&mut conn, |conn| -> anyhow::Result<usize> {
+            db::evaluations::lock_row(conn, id)?;
+            let Some(detail) = db::evaluations::find(conn, id)? else {
+                return Ok(0);
+            };
+            remind(conn, settings, &detail, today, now)
+        })?;
+    }
+    Ok(queued)
+}
+
+fn remind(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    detail: &EvaluationDetail,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<usize> {
+    let Some(stage) = Stage::from_code(&detail.row.state) else {
+        return Ok(0);
+    };
+    let Some(stage_due) = detail.deadlines.get(stage.code()).copied() else {
+        return Ok(0);
+    };
+    let scheme: Scheme = serde_json::from_str(&detail.scheme_document)?;
+    let zone = settings.timezone();
+    let day_of = |at: NaiveDateTime| settings.local_date(at, zone);
+    // When each deadline of the stage was set: the evaluation's creation, or the latest
+    // extension that moved it (for the stage, or for one party).
+    let mut stage_set = day_of(detail.row.created_at);
+    let mut party_set: HashMap<String, NaiveDate> = HashMap::new();
+    for extension in extensions::for_evaluation(conn, detail.row.id)? {
+        if extension.stage != stage.code() {
+            continue;
+        }
+        match extension.party_code {
+            None => stage_set = stage_set.max(day_of(extension.created_at)),
+            Some(party) => {
+                party_set.insert(party, day_of(extension.created_at));
+            }
+        }
+    }
+    let mut queued = 0;
+    for party in still_owing(conn, detail, &scheme, stage)? {
+        let granted = detail
+            .party_extensions
+            .get(&(stage.code().to_owned(), party.clone()))
+            .copied();
+        let due_on = party_due(stage_due, granted);
+        let set_on = match granted {
+            Some(date) if date >= stage_due => party_set.get(&party).copied().unwrap_or(stage_set),
+            _ => stage_set,
+        };
+        let owed = Owed {
+            party: party.clone(),
+            due_on,
+            set_on,
+        };
+        let Some(kind) = due_reminder(&owed, today, &settings.notify.reminder_days) else {
+            continue;
+        };
+        let Some(organization) = detail
+            .parties
+            .iter()
+            .find(|(code, _)| *code == party)
+            .map(|(_, org)| org.id)
+        else {
+            continue;
+        };
+        let notice = match kind {
+            ReminderKind::Before(days_left) => Notice::Reminder {
+                stage,
+                due_on,
+                days_left,
+            },
+            ReminderKind::Overdue => Notice::Overdue { stage, due_on },
+        };
+        let out = Outgoing {
+            notice,
+            detail,
+            scheme: &scheme,
+            audit_id: None,
+            organizations: vec![organization],
+            actor: None,
+            once_key: Some(format!(
+                "{}:{}:{}:{party}:{due_on}",
+                kind.code(),
+                detail.row.id,
+                stage.code()
+            )),
+        };
+        queued += queue(conn, settings, &out, now)?;
+    }
+    Ok(queued)
+}
+
+/// The parties of the stage that have not yet done their part.
+fn still_owing(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    stage: Stage,
+) -> anyhow::Result<Vec<String>> {
+    let owing = owing_parties(stage, scheme);
+    Ok(match stage {
+        // The state itself says the work is not handed in.
+        Stage::SelfAssessment | Stage::BureauReview => owing,
+        Stage::OnsiteScoring => {
+            let done: Vec<String> = components::list(conn, detail.row.id)?
+                .into_iter()
+                .filter(|c| c.status == "submitted")
+                .map(|c| c.party_code)
+                .collect();
+            owing.into_iter().filter(|p| !done.contains(p)).collect()
+        }
+        Stage::DraftFeedback => {
+            let heard = match reports::latest(conn, detail.row.id)? {
+                Some(latest) => feedback::parties_heard(conn, latest.id)?,
+                None => Vec::new(),
+            };
+            owing
+                .into_iter()
+                .filter(|p| !heard.contains(p))
+                .filter(|p| p == STATION_PARTY || detail.parties.iter().any(|(c, _)| c == p))
+                .collect()
+        }
+    })
+}
