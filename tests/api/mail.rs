@@ -13,9 +13,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::evaluations::{Setup, district, evaluation_body};
 use crate::helpers::*;
-use crate::scoring::{score_all, user};
-use crate::self_assessment::{fill, open, opened};
-use crate::workflow::{Actors, actors, fire_ok};
+use crate::scoring::{onsite, score_all, user};
+use crate::self_assessment::{fill, open};
+use crate::workflow::{actors, fire_ok};
 
 both_backends!(
     a_workflow_walk_mails_exactly_the_expected_addresses,
@@ -484,25 +484,9 @@ async fn a_workflow_walk_mails_exactly_the_expected_addresses(backend: Backend) 
     let _ = sink.stop().await;
 }
 
-/// An evaluation in onsite_scoring with mail queued for open and submit_self_assessment.
-async fn some_mail(app: &TestApp) -> (Setup, Actors, i64) {
-    let (s, who, id, zones) = opened(app).await;
-    fill(app, &who.station, id, &zones).await;
-    fire_ok(
-        app,
-        &who.station,
-        id,
-        "submit_self_assessment",
-        None,
-        "onsite_scoring",
-    )
-    .await;
-    (s, who, id)
-}
-
 async fn messages_wait_for_a_stopped_server_and_arrive_once_it_is_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_s, _who, id) = some_mail(&app).await;
+    let (_s, _who, id) = onsite(&app).await;
     let queued = outbox(&app, &format!("evaluation_id={id}")).await;
     assert!(queued.len() >= 3, "{queued:?}");
     let dir = tempfile::tempdir().expect("sink dir");
@@ -575,7 +559,7 @@ async fn messages_wait_for_a_stopped_server_and_arrive_once_it_is_back(backend: 
 
 async fn three_workers_deliver_a_thousand_messages_exactly_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_s, who, id) = some_mail(&app).await;
+    let (_s, who, id) = onsite(&app).await;
     let me = app.get_json("/api/v1/me", Some(&who.station)).await;
     let recipient = id_of(&me);
     let numbers = match backend {
@@ -729,7 +713,7 @@ async fn the_server_runs_its_own_worker_and_writes_mail_files_by_default(backend
         s.notify.poll_interval_seconds = 1;
     })
     .await;
-    let (_s, _who, id) = some_mail(&app).await;
+    let (_s, _who, id) = onsite(&app).await;
     let queued = outbox(&app, &format!("evaluation_id={id}")).await.len();
     let dir = app.db.dir.path().join("mail");
     let mut files = 0;

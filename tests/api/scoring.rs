@@ -174,8 +174,9 @@ fn line(score: &Value, party: &str) -> Value {
         .expect("line")
 }
 
-/// An opened guangzhou-2023 evaluation with its self-assessment submitted.
-async fn onsite(app: &TestApp) -> (Setup, Actors, i64) {
+/// An opened guangzhou-2023 evaluation with its self-assessment submitted (so mail is queued
+/// for open and submit_self_assessment).
+pub async fn onsite(app: &TestApp) -> (Setup, Actors, i64) {
     let (s, who, id, zones) = opened(app).await;
     fill(app, &who.station, id, &zones).await;
     fire_ok(
