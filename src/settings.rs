@@ -67,6 +67,8 @@ pub struct AuthSettings {
     pub refresh_ttl_days: u64,
     pub throttle: ThrottleSettings,
     pub password_min_length: usize,
+    /// The pages' session ends after this many minutes without a request.
+    pub web_idle_minutes: u64,
 }
 
 impl Default for AuthSettings {
@@ -77,6 +79,7 @@ impl Default for AuthSettings {
             refresh_ttl_days: 14,
             throttle: ThrottleSettings::default(),
             password_min_length: 10,
+            web_idle_minutes: 30,
         }
     }
 }

@@ -99,6 +99,7 @@ async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     .context("start-up thread failed")??;
     Ok(AppState {
         files: crate::storage::open(&settings.storage.dir)?,
+        csrf: crate::web::session::CsrfKey::derive(secrecy::ExposeSecret::expose_secret(&secret)),
         jwt: JwtKeys::new(&secret, settings.auth.access_ttl_seconds),
         pool,
         settings,
@@ -114,6 +115,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .openapi(ApiDoc::openapi())
             .configure(api::routes)
             .split_for_parts();
+        let app = app.configure(crate::web::routes);
         let doc_json = doc.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(state.clone())
             .app_data(web::Data::new(OpenApiJson(doc_json)))

@@ -14,4 +14,6 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Evidence files.
     pub files: crate::storage::FileStore,
+    /// The pages' CSRF tokens.
+    pub csrf: crate::web::session::CsrfKey,
 }

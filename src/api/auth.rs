@@ -72,9 +72,36 @@ pub async fn login(
     body: ValidJson<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.0;
-    let ip = attempts::client_ip(&req, &state);
-    let username = Username::normalize_attempt(&username);
-    let claimed = attempts::claim(&state, username, ip.clone()).await?;
+    let signed = sign_in(&state, &req, &username, password).await?;
+    token_response(
+        &state,
+        &signed.user,
+        &signed.organization,
+        &signed.session_id,
+        signed.refresh_token,
+    )
+    .map(web::Json)
+}
+
+/// A new session of a user who gave the right password.
+pub struct SignedIn {
+    pub user: UserRow,
+    pub organization: OrganizationRow,
+    pub session_id: String,
+    pub refresh_token: String,
+}
+
+/// Checks a username and password (throttled, recorded in the login attempts) and opens a
+/// session: the one way in, for the API and the pages.
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    username: &str,
+    password: String,
+) -> Result<SignedIn, ApiError> {
+    let ip = attempts::client_ip(req, state);
+    let username = Username::normalize_attempt(username);
+    let claimed = attempts::claim(state, username, ip.clone()).await?;
 
     let stored_hash = claimed
         .user
@@ -86,7 +113,7 @@ pub async fn login(
         .await?;
     let refresh_token = random_token(32);
     let session_id = uuid::Uuid::new_v4().to_string();
-    let refresh_ttl = refresh_ttl(&state);
+    let refresh_ttl = refresh_ttl(state);
     let user_id = claimed.user.as_ref().map(|(user, _)| user.id);
     let (outcome, found) = db::run(&state.pool, {
         let (refresh_hash, session_id) = (sha256_hex(&refresh_token), session_id.clone());
@@ -124,9 +151,14 @@ pub async fn login(
     .await?;
 
     match (outcome, found) {
-        (Outcome::Success, Some((user, org))) => {
+        (Outcome::Success, Some((user, organization))) => {
             tracing::info!(user_id = user.id, "login");
-            token_response(&state, &user, &org, &session_id, refresh_token).map(web::Json)
+            Ok(SignedIn {
+                user,
+                organization,
+                session_id,
+                refresh_token,
+            })
         }
         (Outcome::Disabled, _) => Err(ApiError::Unauthorized(ACCOUNT_DISABLED)),
         _ => Err(ApiError::Unauthorized(BAD_CREDENTIALS)),

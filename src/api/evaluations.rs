@@ -381,8 +381,18 @@ pub async fn list(
     query: ValidQuery<PageQuery>,
 ) -> Result<web::Json<Paged<EvaluationView>>, ApiError> {
     let page = query.0.page();
-    let scope = evaluation_scope(&me);
-    let user = me.0.clone();
+    let (items, total) = list_for(&state, &me, page).await?;
+    Ok(web::Json(Paged::new(items, total, page)))
+}
+
+/// A page of the evaluations `me` may see, as views (for the API and the pages).
+pub async fn list_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    page: super::extract::Page,
+) -> Result<(Vec<EvaluationView>, i64), ApiError> {
+    let scope = evaluation_scope(me);
+    let user = me.clone();
     let (details, total) = db::run(&state.pool, move |conn| {
         let (details, total) = store::list(conn, scope, page)?;
         let summaries = super::score::summaries(conn, &user, &details)?;
@@ -392,12 +402,12 @@ pub async fn list(
         ))
     })
     .await?;
-    let today = today(&state);
+    let today = today(state);
     let items = details
         .into_iter()
         .map(|(d, summary)| view(d, today, summary))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(web::Json(Paged::new(items, total, page)))
+    Ok((items, total))
 }
 
 /// One evaluation (404 when the caller may not see it).
@@ -413,8 +423,16 @@ pub async fn get_one(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<EvaluationView>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    find_for(&state, &me, id.into_inner()).await.map(web::Json)
+}
+
+/// One evaluation as `me` may see it (404 otherwise): for the API and the pages.
+pub async fn find_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<EvaluationView, ApiError> {
+    let user = me.clone();
     let (detail, summary, previous) = db::run(&state.pool, move |conn| {
         let detail = store::find(conn, id)?
             .filter(|d| can_view_evaluation(&user, d))
@@ -424,7 +442,7 @@ pub async fn get_one(
         Ok::<_, ApiError>((detail, summary, previous))
     })
     .await?;
-    let mut found = view(detail, today(&state), summary)?;
+    let mut found = view(detail, today(state), summary)?;
     found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
-    Ok(web::Json(found))
+    Ok(found)
 }

@@ -67,14 +67,38 @@ pub async fn change_password(
         version,
     } = body.0;
     let expected = expected_version(&req, version)?;
+    change_own_password(
+        &state,
+        &me,
+        &req,
+        request.to_string(),
+        current_password,
+        new_password,
+        expected,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the caller's own password after checking the current one (a throttled, recorded
+/// password guess); ends the user's other sessions. For the API and the pages.
+pub async fn change_own_password(
+    state: &AppState,
+    me: &crate::auth::extractor::AuthenticatedUser,
+    req: &HttpRequest,
+    request_id: String,
+    current_password: String,
+    new_password: String,
+    expected: Option<i64>,
+) -> Result<(), ApiError> {
     password_policy::check(&new_password, state.settings.auth.password_min_length)
         .map_err(|message| ApiError::field("new_password", message))?;
     if new_password == current_password {
         return Err(ApiError::field("new_password", "新密码不能与当前密码相同"));
     }
     // The current password is a password guess like a login's: throttled and recorded.
-    let ip = attempts::client_ip(&req, &state);
-    let claimed = attempts::claim(&state, me.username.clone(), ip).await?;
+    let ip = attempts::client_ip(req, state);
+    let claimed = attempts::claim(state, me.username.clone(), ip).await?;
     let (user, _) = claimed
         .user
         .clone()
@@ -135,7 +159,7 @@ pub async fn change_password(
                     id,
                     format!("用户 {username} 修改了自己的密码"),
                     now,
-                    Some(request.to_string()),
+                    Some(request_id),
                 ),
             )?;
             Ok::<_, ApiError>(())
@@ -143,5 +167,5 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(user_id = id, "password changed");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

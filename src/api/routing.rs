@@ -82,19 +82,29 @@ pub async fn unmatched(req: HttpRequest, table: actix_web::web::Data<RouteTable>
             }
             response
         }
+        // A browser asking for a page that does not exist gets the pages' own 404.
+        None if !req.path().starts_with("/api/") && wants_html(&req) => crate::web::not_found(),
         None => problem_response(&problem_for_status(StatusCode::NOT_FOUND)),
     }
+}
+
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// Replaces any error answer that is not already problem+json (actix's own extractor and
 /// routing errors) with one that is.
 pub fn problem_for_error<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
+    // Problems stay as they are, and so do the pages' own error pages (HTML).
+    let answered = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if is_problem {
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with("text/html"));
+    if answered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -406,8 +406,18 @@ pub async fn timeline(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Timeline>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    timeline_for(&state, &me, id.into_inner())
+        .await
+        .map(web::Json)
+}
+
+/// The evaluation's timeline as `me` may see it (404 otherwise): for the API and the pages.
+pub async fn timeline_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<Timeline, ApiError> {
+    let user = me.clone();
     let (rows, mail) = db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let mut rows = audit::timeline(conn, id)?;
@@ -456,7 +466,7 @@ pub async fn timeline(
             reason: row.reason,
         })
         .collect();
-    Ok(web::Json(Timeline { items, reminders }))
+    Ok(Timeline { items, reminders })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

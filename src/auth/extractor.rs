@@ -109,7 +109,9 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 const NOT_LOGGED_IN: &str = "请先登录";
 const SESSION_ENDED: &str = "登录已失效，请重新登录";
 
-async fn authenticate(
+/// The user behind an access token (header or the pages' cookie): its session must be live and
+/// the user enabled. The one check behind the API and the pages.
+pub async fn authenticate(
     state: &AppState,
     token: Option<String>,
 ) -> Result<AuthenticatedUser, ApiError> {

@@ -41,11 +41,21 @@ impl JwtKeys {
     }
 
     pub fn issue(&self, user_id: i64, session_id: &str) -> anyhow::Result<String> {
+        self.issue_for(user_id, session_id, self.access_ttl_seconds)
+    }
+
+    /// A token that lives `ttl_seconds` (the pages' session cookie: the idle timeout).
+    pub fn issue_for(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        ttl_seconds: i64,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             iat: now,
-            exp: now + self.access_ttl_seconds,
+            exp: now + ttl_seconds,
             iss: ISSUER.into(),
             sid: session_id.into(),
         };

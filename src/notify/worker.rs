@@ -56,6 +56,41 @@ pub fn next_attempt(
     Some(now + TimeDelta::milliseconds(delay))
 }
 
+/// Marks each sent message sent, and each failed one failed (with its next attempt) or dead.
+fn mark_all(
+    conn: &mut crate::db::DbConnection,
+    settings: &Settings,
+    results: Vec<(i64, i64, Result<(), SendError>)>,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<Drained> {
+    let mut pass = Drained::default();
+    for (id, attempts, result) in results {
+        match result {
+            Ok(()) => {
+                outbox::mark_sent(conn, id, now)?;
+                pass.sent += 1;
+            }
+            Err(error) => {
+                let retry_at = match &error {
+                    SendError::Transient(_) => {
+                        let jitter = rand::random_range(750..=1250);
+                        next_attempt(settings, attempts, now, jitter)
+                    }
+                    SendError::Permanent(_) => None,
+                };
+                tracing::warn!(outbox = id, attempts, %error, "e-mail not sent");
+                outbox::mark_failed(conn, id, &error.to_string(), retry_at)?;
+                if retry_at.is_some() {
+                    pass.failed += 1;
+                } else {
+                    pass.dead += 1;
+                }
+            }
+        }
+    }
+    Ok(pass)
+}
+
 impl Worker {
     pub fn new(pool: DbPool, settings: Arc<Settings>) -> anyhow::Result<Worker> {
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
@@ -101,32 +136,10 @@ impl Worker {
             let pass = tokio::task::spawn_blocking(move || -> anyhow::Result<Drained> {
                 let mut conn = pool.get()?;
                 let now = db::now();
-                let mut pass = Drained::default();
-                for (id, attempts, result) in results {
-                    match result {
-                        Ok(()) => {
-                            outbox::mark_sent(&mut conn, id, now)?;
-                            pass.sent += 1;
-                        }
-                        Err(error) => {
-                            let retry_at = match &error {
-                                SendError::Transient(_) => {
-                                    let jitter = rand::random_range(750..=1250);
-                                    next_attempt(&settings, attempts, now, jitter)
-                                }
-                                SendError::Permanent(_) => None,
-                            };
-                            tracing::warn!(outbox = id, attempts, %error, "e-mail not sent");
-                            outbox::mark_failed(&mut conn, id, &error.to_string(), retry_at)?;
-                            if retry_at.is_some() {
-                                pass.failed += 1;
-                            } else {
-                                pass.dead += 1;
-                            }
-                        }
-                    }
-                }
-                Ok(pass)
+                // One transaction for the batch's marks: one commit, not one per message.
+                Ok(db::write_transaction(&mut conn, |conn| {
+                    mark_all(conn, &settings, results, now)
+                })?)
             })
             .await??;
             total.sent += pass.sent;

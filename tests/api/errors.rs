@@ -193,11 +193,21 @@ async fn unknown_routes_and_methods_answer_problems(backend: Backend) {
     )
     .await;
     assert_problem(
-        app.get("/", None).await,
+        app.get("/no-such-page", None).await,
         StatusCode::NOT_FOUND,
         "route-not-found",
     )
     .await;
+    // A browser gets the pages' 404 instead.
+    let page = app
+        .client
+        .get(app.url("/no-such-page"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page.text().await.expect("html").contains("页面不存在"));
     let response = app
         .request(Method::DELETE, "/api/v1/users", None, None)
         .await;

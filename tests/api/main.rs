@@ -11,6 +11,7 @@ mod evaluations;
 mod mail;
 mod openapi;
 mod organizations;
+mod pages;
 mod passwords;
 mod reports;
 mod schemes;

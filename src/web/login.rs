@@ -1,0 +1,282 @@
+//! Login, logout, and the forced password change.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::session::{AnyWebUser, LOGIN_CSRF_COOKIE, login_nonce_cookie, removal, session_cookie};
+use super::{Chrome, forbidden, page};
+use crate::api::error::ApiError;
+use crate::auth::tokens::random_token;
+use crate::db;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a path of this site: never an address elsewhere (open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+        .to_owned()
+}
+
+fn login_page(
+    state: &AppState,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> HttpResponse {
+    let nonce = random_token(24);
+    let mut response = page(
+        None,
+        &LoginPage {
+            chrome: None,
+            csrf: state.csrf.token(&format!("login:{nonce}")),
+            next,
+            username,
+            error,
+        },
+    );
+    let _ = response.add_cookie(&login_nonce_cookie(state, &nonce));
+    response
+}
+
+#[get("/login")]
+pub async fn show_login(state: web::Data<AppState>, query: web::Query<NextQuery>) -> HttpResponse {
+    login_page(
+        &state,
+        safe_next(query.next.as_deref()),
+        String::new(),
+        None,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    next: Option<String>,
+}
+
+#[post("/login")]
+pub async fn do_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let nonce = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    let genuine = nonce
+        .as_deref()
+        .is_some_and(|n| state.csrf.verify(&format!("login:{n}"), &form.csrf));
+    if !genuine {
+        return forbidden();
+    }
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim().to_owned();
+    if username.is_empty() || form.password.is_empty() {
+        return login_page(&state, next, username, Some("请输入用户名和密码".into()));
+    }
+    match crate::api::auth::sign_in(&state, &req, &username, form.password).await {
+        Ok(signed) => {
+            let Ok(cookie) = session_cookie(&state, signed.user.id, &signed.session_id) else {
+                return login_page(&state, next, username, Some("登录失败，请重试".into()));
+            };
+            let target = if signed.user.must_change_password {
+                "/password".to_owned()
+            } else {
+                next
+            };
+            HttpResponse::SeeOther()
+                .cookie(cookie)
+                .cookie(removal(&state, LOGIN_CSRF_COOKIE))
+                .insert_header((header::LOCATION, target))
+                .finish()
+        }
+        Err(ApiError::Unauthorized(reason)) => {
+            login_page(&state, next, username, Some(reason.to_owned()))
+        }
+        Err(ApiError::TooManyLogins { .. }) => login_page(
+            &state,
+            next,
+            username,
+            Some("登录失败次数过多，请稍后再试".into()),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "login page");
+            login_page(&state, next, username, Some("登录失败，请稍后再试".into()))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    me: AnyWebUser,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let me = me.0;
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
+        return refused;
+    }
+    let session_id = me.session_id.clone();
+    let revoked = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            db::sessions::revoke(conn, &session_id, "logout", db::now())
+        })
+        .map_err(ApiError::from)
+    })
+    .await;
+    if let Err(error) = revoked {
+        tracing::error!(%error, "logout");
+    }
+    HttpResponse::SeeOther()
+        .cookie(removal(&state, super::session::SESSION_COOKIE))
+        .insert_header((header::LOCATION, "/login"))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Option<Chrome>,
+    forced: bool,
+    min_length: usize,
+    errors: Vec<(String, String)>,
+}
+
+impl PasswordPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+#[get("/password")]
+pub async fn show_password(state: web::Data<AppState>, me: AnyWebUser) -> HttpResponse {
+    let me = me.0;
+    page(
+        Some(&me),
+        &PasswordPage {
+            chrome: Some(Chrome::of(&me)),
+            forced: me.must_change_password,
+            min_length: state.settings.auth.password_min_length,
+            errors: Vec::new(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+#[post("/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    me: AnyWebUser,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let me = me.0;
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
+        return refused;
+    }
+    let form = form.into_inner();
+    let again = |errors: Vec<(String, String)>| {
+        page(
+            Some(&me),
+            &PasswordPage {
+                chrome: Some(Chrome::of(&me)),
+                forced: me.must_change_password,
+                min_length: state.settings.auth.password_min_length,
+                errors,
+            },
+        )
+    };
+    if form.new_password != form.confirm_password {
+        return again(vec![(
+            "confirm_password".into(),
+            "两次输入的新密码不一致".into(),
+        )]);
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let changed = crate::api::me::change_own_password(
+        &state,
+        &me,
+        &req,
+        request_id,
+        form.current_password,
+        form.new_password,
+        None,
+    )
+    .await;
+    match changed {
+        Ok(()) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .finish(),
+        Err(ApiError::Validation(errors)) => again(
+            errors
+                .into_iter()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect(),
+        ),
+        Err(ApiError::Unauthorized(reason)) => {
+            again(vec![("current_password".into(), reason.into())])
+        }
+        Err(error) => {
+            tracing::error!(%error, "password page");
+            again(vec![("new_password".into(), "修改失败，请稍后再试".into())])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn after_login_only_paths_of_this_site_are_followed() {
+        assert_eq!(
+            safe_next(Some("/evaluations/7?tab=timeline")),
+            "/evaluations/7?tab=timeline"
+        );
+        assert_eq!(safe_next(None), "/");
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), "/", "{elsewhere}");
+        }
+    }
+}

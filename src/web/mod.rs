@@ -1,0 +1,124 @@
+//! The pages (zh-CN), server-rendered with askama over the same handlers' data functions and the
+//! same authorization checks as the API; htmx and the stylesheet are embedded in the binary.
+
+pub mod evaluation;
+pub mod home;
+pub mod login;
+pub mod session;
+
+use actix_web::http::header;
+use actix_web::web::ServiceConfig;
+use actix_web::{HttpResponse, get};
+use askama::Template;
+
+use session::WebUser;
+
+const STYLE: &str = include_str!("assets/style.css");
+/// htmx 2.0.11 (npm htmx.org@2), vendored.
+const HTMX: &str = include_str!("assets/htmx.min.js");
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(style)
+        .service(htmx)
+        .service(login::show_login)
+        .service(login::do_login)
+        .service(login::logout)
+        .service(login::show_password)
+        .service(login::change_password)
+        .service(home::home)
+        .service(evaluation::page_of);
+}
+
+#[get("/assets/style.css")]
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE)
+}
+
+#[get("/assets/htmx.min.js")]
+async fn htmx() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(HTMX)
+}
+
+/// What every page's frame shows of the logged-in user.
+pub struct Chrome {
+    pub display_name: String,
+    pub organization: String,
+    pub csrf: String,
+    pub admin: bool,
+}
+
+impl Chrome {
+    pub fn of(user: &WebUser) -> Chrome {
+        Chrome {
+            display_name: user.display_name.clone(),
+            organization: user.organization.name.clone(),
+            csrf: user.csrf.clone(),
+            admin: user.is_admin(),
+        }
+    }
+}
+
+/// A rendered page with the renewed session cookie, if any.
+pub fn page(user: Option<&WebUser>, template: &impl Template) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(cookie) = user.and_then(|u| u.renewed.clone()) {
+        response.cookie(cookie);
+    }
+    match template.render() {
+        Ok(html) => response.body(html),
+        Err(error) => {
+            tracing::error!(%error, "page did not render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("页面出错，请稍后再试")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    chrome: Option<Chrome>,
+    title: &'a str,
+    message: &'a str,
+}
+
+fn message(status: actix_web::http::StatusCode, title: &str, text: &str) -> HttpResponse {
+    let html = MessagePage {
+        chrome: None,
+        title,
+        message: text,
+    }
+    .render()
+    .unwrap_or_else(|_| text.to_owned());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+/// 403: a form without its CSRF token, or an action the user may not take.
+pub fn forbidden() -> HttpResponse {
+    message(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "操作被拒绝",
+        "表单已过期或来源不明，请返回上一页刷新后重试。",
+    )
+}
+
+/// 404: also what a user gets for an evaluation they may not see.
+pub fn not_found() -> HttpResponse {
+    message(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "页面不存在",
+        "您要找的页面不存在，或您没有查看权限。",
+    )
+}

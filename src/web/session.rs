@@ -1,0 +1,227 @@
+//! The pages' session: an HttpOnly cookie holding an access token of a server-side session (the
+//! API's token model: revoking the session ends it), renewed while the user is active and ending
+//! after `auth.web_idle_minutes` without a request; CSRF tokens for every form.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::auth::extractor::{AuthenticatedUser, authenticate};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "pinggu_session";
+pub const LOGIN_CSRF_COOKIE: &str = "pinggu_login_csrf";
+/// A cookie older than this is renewed on the next page.
+const RENEW_AFTER_SECONDS: i64 = 60;
+
+/// The key of the CSRF tokens, derived from the JWT secret.
+#[derive(Clone)]
+pub struct CsrfKey(Vec<u8>);
+
+impl CsrfKey {
+    pub fn derive(secret: &str) -> CsrfKey {
+        CsrfKey(format!("pinggu-csrf:{secret}").into_bytes())
+    }
+
+    /// The token of a session (or of a login form's nonce): HMAC-SHA256, hex.
+    pub fn token(&self, subject: &str) -> String {
+        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0) else {
+            return String::new();
+        };
+        mac.update(subject.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Does `given` match the token of `subject`? (Constant time.)
+    pub fn verify(&self, subject: &str, given: &str) -> bool {
+        let expected = self.token(subject);
+        !expected.is_empty()
+            && expected.len() == given.len()
+            && expected
+                .bytes()
+                .zip(given.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.server.public_url.starts_with("https://")
+}
+
+/// The session cookie for a session, living for the idle timeout.
+pub fn session_cookie(
+    state: &AppState,
+    user_id: i64,
+    session_id: &str,
+) -> anyhow::Result<Cookie<'static>> {
+    let idle = i64::try_from(state.settings.auth.web_idle_minutes.max(1)).unwrap_or(30) * 60;
+    let token = state.jwt.issue_for(user_id, session_id, idle)?;
+    Ok(Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::seconds(idle))
+        .finish())
+}
+
+/// A cookie that removes `name`.
+pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
+        .path("/")
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(SameSite::Lax)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The login form's CSRF nonce, in its own short-lived cookie (double submit).
+pub fn login_nonce_cookie(state: &AppState, nonce: &str) -> Cookie<'static> {
+    Cookie::build(LOGIN_CSRF_COOKIE, nonce.to_owned())
+        .path("/login")
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::hours(2))
+        .finish()
+}
+
+/// A logged-in user of the pages.
+pub struct WebUser {
+    pub user: AuthenticatedUser,
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+    /// A renewed session cookie to send back (the idle timeout slides).
+    pub renewed: Option<Cookie<'static>>,
+}
+
+impl std::ops::Deref for WebUser {
+    type Target = AuthenticatedUser;
+    fn deref(&self) -> &AuthenticatedUser {
+        &self.user
+    }
+}
+
+/// Not logged in (or the session ended): to the login page, coming back here afterwards.
+pub fn to_login(req: &HttpRequest) -> HttpResponse {
+    let next = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login?{query}")))
+        .finish()
+}
+
+/// The way out of a page that needs a login: a redirect, never an error page.
+#[derive(Debug)]
+pub struct Redirect(HttpResponse);
+
+impl std::fmt::Display for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect")
+    }
+}
+
+impl actix_web::ResponseError for Redirect {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        self.0.status()
+    }
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.0.status());
+        if let Some(location) = self.0.headers().get(header::LOCATION) {
+            response.insert_header((header::LOCATION, location.clone()));
+        }
+        response.finish()
+    }
+}
+
+/// A logged-in user who may still have to change their password (the password page).
+pub struct AnyWebUser(pub WebUser);
+
+impl FromRequest for AnyWebUser {
+    type Error = Redirect;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Redirect>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| Redirect(to_login(&req)))?;
+            let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+            let Some(token) = token else {
+                return Err(Redirect(to_login(&req)));
+            };
+            let claims = state.jwt.decode(&token);
+            let user = authenticate(&state, Some(token))
+                .await
+                .map_err(|_| Redirect(to_login(&req)))?;
+            let renewed = claims
+                .filter(|c| chrono::Utc::now().timestamp() - c.iat > RENEW_AFTER_SECONDS)
+                .and_then(|_| session_cookie(&state, user.id, &user.session_id).ok());
+            Ok(AnyWebUser(WebUser {
+                csrf: state.csrf.token(&user.session_id),
+                user,
+                renewed,
+            }))
+        })
+    }
+}
+
+impl FromRequest for WebUser {
+    type Error = Redirect;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Redirect>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let any = AnyWebUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = any.await?.0;
+            if user.must_change_password {
+                return Err(Redirect(
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, "/password"))
+                        .finish(),
+                ));
+            }
+            Ok(user)
+        })
+    }
+}
+
+/// A form post's CSRF token checked against the session's: the 403 page to answer otherwise.
+pub fn refuse_without_csrf(state: &AppState, user: &WebUser, given: &str) -> Option<HttpResponse> {
+    (!state.csrf.verify(&user.session_id, given)).then(super::forbidden)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_belong_to_their_session_and_key() {
+        let key = CsrfKey::derive("secret-one");
+        let token = key.token("session-a");
+        assert_eq!(token.len(), 64);
+        assert!(key.verify("session-a", &token));
+        assert!(!key.verify("session-b", &token));
+        assert!(!key.verify("session-a", ""));
+        assert!(!CsrfKey::derive("secret-two").verify("session-a", &token));
+    }
+}

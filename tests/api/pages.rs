@@ -1,0 +1,535 @@
+//! The pages: login with a session cookie and CSRF tokens, 我的待办, the evaluation page (the
+//! target of every e-mail link), in a real headless Chromium driven over WebDriver (Debian's
+//! chromium and chromium-driver; .ci/run installs them), plus the cookie and CSRF rules over HTTP.
+//! Screenshots go to target/screenshots/.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::scoring::user;
+use crate::self_assessment::opened;
+
+both_backends!(
+    a_user_follows_a_link_logs_in_and_lands_on_the_evaluation,
+    forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404,
+    a_generated_password_must_be_changed_first,
+);
+
+/// chromedriver on a free port, ended with the test.
+struct Driver {
+    child: tokio::process::Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = tokio::process::Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver runs (apt-get install chromium chromium-driver)");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/status")).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    /// A new browser session (its own cookies) with a window of this size.
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        // The viewport is emulated: a headless window is never narrower than about 500 px.
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": "/usr/bin/chromium",
+                   "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                            "--disable-gpu", "--lang=zh-CN"],
+                   "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1}}}),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a browser session")
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot saved");
+}
+
+async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn log_in(browser: &Client, username: &str) {
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .expect("username field")
+        .send_keys(username)
+        .await
+        .expect("typed");
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("typed");
+    browser
+        .find(Locator::Css("button.primary"))
+        .await
+        .expect("login button")
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// Waits (up to 10 s) until the browser is on a page whose path starts with `path`.
+async fn wait_for_path(browser: &Client, path: &str) -> String {
+    let mut current = String::new();
+    for _ in 0..100 {
+        current = browser
+            .current_url()
+            .await
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default();
+        let ready = browser
+            .execute("return document.readyState;", vec![])
+            .await
+            .is_ok_and(|s| s == "complete");
+        if current.starts_with(path) && ready {
+            return current;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("still on {current}, waiting for {path}");
+}
+
+/// Whether the page scrolls sideways at the window's width.
+async fn scrolls_sideways(browser: &Client) -> bool {
+    let widths = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let (document, viewport) = (widths[0].as_i64(), widths[1].as_i64());
+    assert_eq!(viewport, Some(360), "a phone's viewport: {widths}");
+    document > viewport
+}
+
+async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, _who, id, _) = opened(&app).await;
+    let driver = Driver::start().await;
+    let name = format!("{backend:?}").to_lowercase();
+
+    // The link of an e-mail, not logged in: the login page, then the evaluation.
+    let browser = driver.browser(1280, 900).await;
+    browser
+        .goto(&app.url(&format!("/evaluations/{id}")))
+        .await
+        .expect("page");
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .starts_with("/login")
+    );
+    assert_eq!(text_of(&browser, "h1").await, "登录");
+    let lang = browser
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .expect("lang");
+    assert_eq!(lang, "zh-CN");
+    screenshot(&browser, &format!("{name}-01-login")).await;
+    log_in(&browser, "liwan-station").await;
+    wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+    assert_eq!(
+        text_of(&browser, "h1").await,
+        "荔湾社工服务站 中期评估（2024）"
+    );
+    assert_eq!(
+        text_of(&browser, ".steps li[aria-current=step]").await,
+        "自评阶段"
+    );
+    let deadline = text_of(&browser, ".deadline").await;
+    assert!(
+        deadline.contains("自评 · 2025年5月6日截止 · 社工站"),
+        "{deadline}"
+    );
+    assert!(deadline.contains("已逾期"), "{deadline}");
+    screenshot(&browser, &format!("{name}-02-evaluation")).await;
+    browser
+        .find(Locator::LinkText("时间线"))
+        .await
+        .expect("timeline tab")
+        .click()
+        .await
+        .expect("clicked");
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".timeline"))
+        .await
+        .expect("the timeline tab");
+    let timeline = text_of(&browser, ".timeline").await;
+    assert!(timeline.contains("启动评估"), "{timeline}");
+    assert!(
+        timeline.contains("邮件"),
+        "the opening's e-mail is shown: {timeline}"
+    );
+    screenshot(&browser, &format!("{name}-03-timeline")).await;
+
+    // 我的待办: the evaluation, waiting on the station, overdue in red.
+    browser.goto(&app.url("/")).await.expect("home");
+    let item = text_of(&browser, ".item.mine.overdue").await;
+    assert!(item.contains("荔湾社工服务站 中期评估"), "{item}");
+    assert!(item.contains("待本单位办理"), "{item}");
+    screenshot(&browser, &format!("{name}-04-home")).await;
+    browser.close().await.expect("closed");
+
+    // On a phone: no sideways scrolling on the home page or the evaluation page.
+    let phone = driver.browser(360, 740).await;
+    phone
+        .goto(&app.url(&format!("/evaluations/{id}")))
+        .await
+        .expect("page");
+    log_in(&phone, "liwan-station").await;
+    wait_for_path(&phone, &format!("/evaluations/{id}")).await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the evaluation page at 360 px"
+    );
+    screenshot(&phone, &format!("{name}-05-phone-evaluation")).await;
+    phone.goto(&app.url("/")).await.expect("home");
+    assert!(!scrolls_sideways(&phone).await, "the home page at 360 px");
+    screenshot(&phone, &format!("{name}-06-phone-home")).await;
+    // Logging out ends the session: the page asks for a login again.
+    phone
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("clicked");
+    wait_for_path(&phone, "/login").await;
+    phone.goto(&app.url("/")).await.expect("home");
+    wait_for_path(&phone, "/login").await;
+    phone.close().await.expect("closed");
+    driver.stop().await;
+}
+
+/// A client that shows redirects instead of following them.
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(header: &str) -> String {
+    header
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+/// The hidden CSRF field of a form in `html`.
+fn csrf_in(html: &str) -> String {
+    html.split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Logs in through the form as `username`; answers the session cookie's Set-Cookie header and
+/// where the login sends the browser.
+async fn form_login(app: &TestApp, username: &str) -> (String, String) {
+    let client = plain_client();
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let nonce = set_cookie(&page, "pinggu_login_csrf").expect("the login form's cookie");
+    let csrf = csrf_in(&page.text().await.expect("html"));
+    let response = client
+        .post(app.url("/login"))
+        .header(
+            COOKIE,
+            format!("pinggu_login_csrf={}", cookie_value(&nonce)),
+        )
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", csrf.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        set_cookie(&response, "pinggu_session").expect("the session cookie"),
+        location,
+    )
+}
+
+async fn forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, _who, id, _) = opened(&app).await;
+    let client = plain_client();
+
+    // The login form without its token (or with another form's) is refused.
+    let bare = client
+        .post(app.url("/login"))
+        .form(&[("username", "liwan-station"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    let forged = client
+        .post(app.url("/login"))
+        .header(COOKIE, "pinggu_login_csrf=made-up")
+        .form(&[
+            ("username", "liwan-station"),
+            ("password", PASSWORD),
+            ("csrf", "0".repeat(64).as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // The session cookie: HttpOnly, SameSite=Lax, not Secure on http.
+    let (cookie, location) = form_login(&app, "liwan-station").await;
+    assert_eq!(location, "/");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    let session = format!("pinggu_session={}", cookie_value(&cookie));
+    let page = client
+        .get(app.url(&format!("/evaluations/{id}")))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains(r#"<html lang="zh-CN">"#));
+    let csrf = csrf_in(&html);
+    assert_eq!(csrf.len(), 64);
+
+    // Logout without the token: refused, the session lives on; with it: ended.
+    let refused = client
+        .post(app.url("/logout"))
+        .header(COOKIE, &session)
+        .form(&[("csrf", "")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let still = client
+        .get(app.url("/"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(still.status(), StatusCode::OK);
+    let out = client
+        .post(app.url("/logout"))
+        .header(COOKIE, &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = client
+        .get(app.url("/"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session ended");
+    assert!(
+        after
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .is_some_and(|l| l.starts_with("/login?next="))
+    );
+
+    // Another district's station user: 404 on this evaluation's page, as in the API.
+    let admin = app.admin_token().await;
+    let other = crate::evaluations::district(&app, &admin, "海珠", "haizhu").await;
+    user(&app, &other, "haizhu-station-user", "operator", "manager").await;
+    let (cookie, _) = form_login(&app, "haizhu-station-user").await;
+    let stranger = client
+        .get(app.url(&format!("/evaluations/{id}")))
+        .header(COOKIE, format!("pinggu_session={}", cookie_value(&cookie)))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(stranger.status(), StatusCode::NOT_FOUND);
+    assert!(stranger.text().await.expect("html").contains("页面不存在"));
+    let _ = s;
+    // Only paths of this site are followed after login.
+    let nonce_page = client
+        .get(app.url("/login?next=//evil.example/x"))
+        .send()
+        .await
+        .expect("login page");
+    let html = nonce_page.text().await.expect("html");
+    assert!(
+        html.contains(r#"name="next" value="/""#),
+        "open redirect refused"
+    );
+}
+
+async fn a_generated_password_must_be_changed_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, _who, _id, _) = opened(&app).await;
+    let admin = app.admin_token().await;
+    let org = s
+        .orgs
+        .iter()
+        .find(|(label, _)| label == "operator")
+        .map(|(_, id)| *id)
+        .expect("operator");
+    let created = app
+        .post(
+            "/api/v1/users",
+            Some(&admin),
+            &json!({"username": "new-worker", "display_name": "新社工", "email": "new@example.cn",
+                    "password": PASSWORD, "organization_id": org, "role": "member"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (cookie, location) = form_login(&app, "new-worker").await;
+    assert_eq!(location, "/password");
+    let session = format!("pinggu_session={}", cookie_value(&cookie));
+    let client = plain_client();
+    let home = client
+        .get(app.url("/"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(home.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        home.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
+        Some("/password")
+    );
+    let form = client
+        .get(app.url("/password"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("password page")
+        .text()
+        .await
+        .expect("html");
+    assert!(form.contains("请先设置自己的新密码"));
+    let csrf = csrf_in(&form);
+    // A mismatch keeps the user on the form, the error beside its field.
+    let mismatch = client
+        .post(app.url("/password"))
+        .header(COOKIE, &session)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", "Brand-new-pass-1"),
+            ("confirm_password", "Brand-new-pass-2"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(mismatch.status(), StatusCode::OK);
+    assert!(
+        mismatch
+            .text()
+            .await
+            .expect("html")
+            .contains("两次输入的新密码不一致")
+    );
+    let changed = client
+        .post(app.url("/password"))
+        .header(COOKIE, &session)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", "Brand-new-pass-1"),
+            ("confirm_password", "Brand-new-pass-1"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    let home = client
+        .get(app.url("/"))
+        .header(COOKIE, &session)
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(home.status(), StatusCode::OK);
+    assert!(home.text().await.expect("html").contains("我的待办"));
+}
