@@ -232,19 +232,27 @@ pub async fn list(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<ReportVersions>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    versions_for(&state, &me, id.into_inner())
+        .await
+        .map(|items| web::Json(ReportVersions { items }))
+}
+
+/// The evaluation's report versions as `me` may see them (404 otherwise): API and pages.
+pub async fn versions_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<Vec<ReportVersion>, ApiError> {
+    let user = me.clone();
     let items = db::run(&state.pool, move |conn| {
         visible(conn, &user, id)?;
         Ok::<_, ApiError>(store::list(conn, id)?)
     })
     .await?;
-    Ok(web::Json(ReportVersions {
-        items: items
-            .into_iter()
-            .map(|(row, files)| version_view(row, files))
-            .collect(),
-    }))
+    Ok(items
+        .into_iter()
+        .map(|(row, files)| version_view(row, files))
+        .collect())
 }
 
 /// Issues a revised draft (v2, …) from the data as it stands: the agency's manager (or an admin)
@@ -355,13 +363,14 @@ pub fn model_of(row: &ReportRow) -> Result<Report, ApiError> {
         .map_err(|e| anyhow::anyhow!("model of report {} does not parse: {e}", row.id))?)
 }
 
-async fn download(
-    state: web::Data<AppState>,
-    me: CurrentUser,
+/// A version's stored file as `me` may see it (404 otherwise): for the API and the pages.
+pub async fn download_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
     id: i64,
     format: &'static str,
 ) -> Result<HttpResponse, ApiError> {
-    let user = me.0.clone();
+    let user = me.clone();
     let (row, evaluation, content) = db::run(&state.pool, move |conn| {
         let (row, _) = visible_report(conn, &user, id)?;
         let content =
@@ -406,7 +415,7 @@ pub async fn get_html(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    download(state, me, id.into_inner(), "html").await
+    download_for(&state, &me, id.into_inner(), "html").await
 }
 
 /// The version's Word document, exactly as stored.
@@ -422,7 +431,7 @@ pub async fn get_docx(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    download(state, me, id.into_inner(), "docx").await
+    download_for(&state, &me, id.into_inner(), "docx").await
 }
 
 /// The final report's PDF, exactly as stored.
@@ -438,7 +447,7 @@ pub async fn get_pdf(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    download(state, me, id.into_inner(), "pdf").await
+    download_for(&state, &me, id.into_inner(), "pdf").await
 }
 
 #[derive(Debug, Serialize, ToSchema)]

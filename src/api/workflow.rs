@@ -29,6 +29,22 @@ use crate::domain::{indicators, staffing};
 use crate::notify::catalog::Notice;
 use crate::state::AppState;
 
+/// The events `me` may fire on the evaluation now (with whether each needs a reason), for the
+/// pages' buttons; the guards on data are checked when one is fired.
+pub async fn available_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<Vec<(Event, bool)>, ApiError> {
+    let user = me.clone();
+    db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let actor = actor_of(&user, &detail);
+        Ok(workflow::available(state_of(&detail)?, actor))
+    })
+    .await
+}
+
 /// The parties each event concerns: their users get the notice.
 fn recipients(event: Event, detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
     let by_kind = |kinds: &[OrgKind]| -> Vec<i64> {
@@ -230,12 +246,31 @@ pub async fn transition(
     id: web::Path<i64>,
     body: ValidJson<TransitionRequest>,
 ) -> Result<web::Json<EvaluationView>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let today = today(&state);
+    transition_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body,
+        expected,
+        request_id(&req),
+    )
+    .await
+    .map(web::Json)
+}
+
+/// Fires an event as `me` (the checks and effects of DESIGN.md §3): for the API and the pages.
+pub async fn transition_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: TransitionRequest,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<EvaluationView, ApiError> {
+    let user = me.clone();
+    let today = today(state);
     let settings = state.settings.clone();
     let moved = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
@@ -325,7 +360,7 @@ pub async fn transition(
         })
     })
     .await?;
-    Ok(web::Json(view(moved.0, today, moved.1)?))
+    view(moved.0, today, moved.1)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -291,6 +291,15 @@ pub fn decide(
     Ok(row.to)
 }
 
+/// The events an actor may fire from a state, each with whether it needs a reason.
+pub fn available(state: State, actor: Actor) -> Vec<(Event, bool)> {
+    Event::ALL
+        .into_iter()
+        .filter(|event| decide(state, *event, actor, Some("-")).is_ok())
+        .map(|event| (event, transition(event).needs_reason))
+        .collect()
+}
+
 /// What the caller knows about an evaluation when a guard is checked. Fields that later parts of
 /// the product fill are `None` until then, which counts as satisfied.
 #[derive(Debug, Clone, Default)]
@@ -357,6 +366,32 @@ pub fn missing(event: Event, facts: &Facts) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_buttons_are_the_events_the_actor_may_fire_from_the_state() {
+        let manager = |party| Actor {
+            party,
+            role: Role::Manager,
+        };
+        assert_eq!(
+            available(State::BureauReview, manager(Party::Bureau)),
+            [
+                (Event::ReturnDraft, true),
+                (Event::Approve, false),
+                (Event::Cancel, true)
+            ]
+        );
+        assert_eq!(
+            available(State::SelfAssessment, manager(Party::Station)),
+            [(Event::SubmitSelfAssessment, false)]
+        );
+        let member = Actor {
+            party: Party::Station,
+            role: Role::Member,
+        };
+        assert!(available(State::SelfAssessment, member).is_empty());
+        assert!(available(State::Final, manager(Party::Agency)).is_empty());
+    }
 
     /// The table of DESIGN.md §3, written out independently: (event, from, to, manager parties).
     fn expected(event: Event) -> (Vec<State>, State, Vec<Party>) {

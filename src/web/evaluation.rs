@@ -1,7 +1,8 @@
 //! The evaluation page, the target of every e-mail's link: the stage bar (步骤条), the next
 //! deadline and who owes it, and tabs.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -10,8 +11,11 @@ use super::session::WebUser;
 use super::{Chrome, not_found, page};
 use crate::api::error::ApiError;
 use crate::api::evaluations::{EvaluationView, find_for};
-use crate::api::workflow::{Timeline, timeline_for};
-use crate::domain::workflow::State;
+use crate::api::reports::{ReportVersion, download_for, versions_for};
+use crate::api::workflow::{
+    Timeline, TransitionRequest, available_for, timeline_for, transition_for,
+};
+use crate::domain::workflow::{Event, State};
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;
 
@@ -36,10 +40,25 @@ pub struct Fact {
     pub value: String,
 }
 
+/// A button for an event the user may fire now.
+pub struct Action {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub needs_reason: bool,
+}
+
+/// Why the last action did not go through, shown above the buttons.
+pub struct Refused {
+    pub message: String,
+    pub missing: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "evaluation.html")]
 struct EvaluationPage {
     chrome: Option<Chrome>,
+    id: i64,
+    version: i64,
     summary: Row,
     steps: Vec<Step>,
     cancelled: bool,
@@ -47,6 +66,19 @@ struct EvaluationPage {
     facts: Vec<Fact>,
     deadlines: Vec<Fact>,
     timeline: Option<Timeline>,
+    reports: Vec<ReportVersion>,
+    actions: Vec<Action>,
+    refused: Option<Refused>,
+}
+
+impl EvaluationPage {
+    fn kind_of(&self, kind: &str) -> &'static str {
+        if kind == "final" {
+            "终审报告"
+        } else {
+            "征求意见稿"
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,8 +154,17 @@ pub async fn page_of(
     id: web::Path<i64>,
     query: web::Query<TabQuery>,
 ) -> HttpResponse {
-    let id = id.into_inner();
-    let view = match find_for(&state, &me, id).await {
+    render(&state, &me, id.into_inner(), query.tab.as_deref(), None).await
+}
+
+async fn render(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    tab: Option<&str>,
+    refused: Option<Refused>,
+) -> HttpResponse {
+    let view = match find_for(state, me, id).await {
         Ok(view) => view,
         Err(ApiError::NotFound(_)) => return not_found(),
         Err(error) => {
@@ -131,15 +172,31 @@ pub async fn page_of(
             return not_found();
         }
     };
-    let tab = match query.tab.as_deref() {
+    let tab = match tab {
         Some("timeline") => "timeline",
+        Some("reports") => "reports",
         _ => "info",
     };
     let timeline = if tab == "timeline" {
-        timeline_for(&state, &me, id).await.ok()
+        timeline_for(state, me, id).await.ok()
     } else {
         None
     };
+    let reports = if tab == "reports" {
+        versions_for(state, me, id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let actions = available_for(state, me, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(event, needs_reason)| Action {
+            code: event.code(),
+            name: event.chinese_name(),
+            needs_reason,
+        })
+        .collect();
     let deadlines = crate::domain::evaluation::Stage::ALL
         .iter()
         .filter_map(|stage| {
@@ -150,9 +207,11 @@ pub async fn page_of(
         })
         .collect();
     page(
-        Some(&me),
+        Some(me),
         &EvaluationPage {
-            chrome: Some(Chrome::of(&me)),
+            chrome: Some(Chrome::of(me)),
+            id,
+            version: view.version,
             summary: row(&view, me.organization.id),
             steps: steps(view.state),
             cancelled: view.state == State::Cancelled,
@@ -160,6 +219,106 @@ pub async fn page_of(
             facts: facts(&view),
             deadlines,
             timeline,
+            reports,
+            actions,
+            refused,
         },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    event: String,
+    version: i64,
+    reason: Option<String>,
+}
+
+/// A button of the page: fires the event as the API would; back to the page, or the page again
+/// with what stopped it (the reason typed is kept in the log of the refusal, not lost silently).
+#[post("/evaluations/{id}/transitions")]
+pub async fn act(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<ActionForm>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
+        return refused;
+    }
+    let form = form.into_inner();
+    let Some(event) = Event::ALL.into_iter().find(|e| e.code() == form.event) else {
+        return super::forbidden();
+    };
+    let body = TransitionRequest {
+        event,
+        reason: form.reason.filter(|r| !r.trim().is_empty()),
+        version: Some(form.version),
+    };
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let refused = match transition_for(&state, &me, id, body, Some(form.version), request_id).await
+    {
+        Ok(_) => {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/evaluations/{id}")))
+                .finish();
+        }
+        Err(ApiError::NotFound(_)) => return not_found(),
+        Err(ApiError::Forbidden(reason)) => Refused {
+            message: reason,
+            missing: Vec::new(),
+        },
+        // The detail repeats the list: a headline is enough above it.
+        Err(ApiError::TransitionRefused { detail, missing }) => Refused {
+            message: if missing.is_empty() {
+                detail
+            } else {
+                format!("还不能{}，尚缺以下 {} 项：", event.chinese_name(), missing.len())
+            },
+            missing,
+        },
+        Err(ApiError::StaleVersion { .. }) => Refused {
+            message: "评估已被他人更新，页面已刷新为最新内容，请确认后再操作。".into(),
+            missing: Vec::new(),
+        },
+        Err(ApiError::Validation(errors)) => Refused {
+            message: format!("{}：请填写原因", event.chinese_name()),
+            missing: errors.into_iter().map(|e| e.message).collect(),
+        },
+        Err(error) => {
+            tracing::error!(%error, "action on the evaluation page");
+            Refused {
+                message: "操作失败，请稍后再试".into(),
+                missing: Vec::new(),
+            }
+        }
+    };
+    render(&state, &me, id, None, Some(refused)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FileRoute {
+    id: i64,
+    format: String,
+}
+
+/// A report version's stored file, for the logged-in user who may see it (404 otherwise).
+#[get("/reports/{id}/{format}")]
+pub async fn report_file(
+    state: web::Data<AppState>,
+    me: WebUser,
+    route: web::Path<FileRoute>,
+) -> HttpResponse {
+    let format = match route.format.as_str() {
+        "html" => "html",
+        "docx" => "docx",
+        "pdf" => "pdf",
+        _ => return not_found(),
+    };
+    match download_for(&state, &me, route.id, format).await {
+        Ok(response) => response,
+        Err(_) => not_found(),
+    }
 }

@@ -26,7 +26,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(login::show_password)
         .service(login::change_password)
         .service(home::home)
-        .service(evaluation::page_of);
+        .service(evaluation::page_of)
+        .service(evaluation::act)
+        .service(evaluation::report_file);
 }
 
 #[get("/assets/style.css")]

@@ -157,7 +157,7 @@ async fn scrolls_sideways(browser: &Client) -> bool {
 
 async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_s, _who, id, _) = opened(&app).await;
+    let (_s, who, id, zones) = opened(&app).await;
     let driver = Driver::start().await;
     let name = format!("{backend:?}").to_lowercase();
 
@@ -220,12 +220,74 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
     );
     screenshot(&browser, &format!("{name}-03-timeline")).await;
 
+    // The station's button: refused while the self-assessment is empty, with what is missing;
+    // once it is filled, the evaluation moves on.
+    async fn press(browser: &Client, event: &str) {
+        browser
+            .find(Locator::Css(&format!("button[data-event='{event}']")))
+            .await
+            .expect("the button")
+            .click()
+            .await
+            .expect("clicked");
+        browser.accept_alert().await.expect("confirmed");
+    }
+    browser
+        .find(Locator::LinkText("基本信息"))
+        .await
+        .expect("info tab")
+        .click()
+        .await
+        .expect("clicked");
+    press(&browser, "submit_self_assessment").await;
+    let refused = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("div.error"))
+        .await
+        .expect("the refusal")
+        .text()
+        .await
+        .expect("text");
+    assert!(refused.contains("自评报告尚未填写"), "{refused}");
+    screenshot(&browser, &format!("{name}-04-refused")).await;
+    // Filled meanwhile (through the API): the page's version is stale, and it says so, showing
+    // the evaluation as it now is; pressing again goes through.
+    crate::self_assessment::fill(&app, &who.station, id, &zones).await;
+    press(&browser, "submit_self_assessment").await;
+    let stale = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("div.error"))
+        .await
+        .expect("the stale notice")
+        .text()
+        .await
+        .expect("text");
+    assert!(stale.contains("已被他人更新"), "{stale}");
+    press(&browser, "submit_self_assessment").await;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//ol[@class='steps']/li[@aria-current='step' and text()='现场评估阶段']",
+        ))
+        .await
+        .expect("the evaluation moved on");
+    assert!(
+        browser
+            .find(Locator::Css("button[data-event='submit_self_assessment']"))
+            .await
+            .is_err(),
+        "no button the station may not press"
+    );
+
     // 我的待办: the evaluation, waiting on the station, overdue in red.
     browser.goto(&app.url("/")).await.expect("home");
-    let item = text_of(&browser, ".item.mine.overdue").await;
+    let item = text_of(&browser, ".item.overdue").await;
     assert!(item.contains("荔湾社工服务站 中期评估"), "{item}");
-    assert!(item.contains("待本单位办理"), "{item}");
-    screenshot(&browser, &format!("{name}-04-home")).await;
+    assert!(item.contains("现场评估评分"), "{item}");
+    screenshot(&browser, &format!("{name}-05-home")).await;
     browser.close().await.expect("closed");
 
     // On a phone: no sideways scrolling on the home page or the evaluation page.
@@ -240,10 +302,10 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
         !scrolls_sideways(&phone).await,
         "the evaluation page at 360 px"
     );
-    screenshot(&phone, &format!("{name}-05-phone-evaluation")).await;
+    screenshot(&phone, &format!("{name}-06-phone-evaluation")).await;
     phone.goto(&app.url("/")).await.expect("home");
     assert!(!scrolls_sideways(&phone).await, "the home page at 360 px");
-    screenshot(&phone, &format!("{name}-06-phone-home")).await;
+    screenshot(&phone, &format!("{name}-07-phone-home")).await;
     // Logging out ends the session: the page asks for a login again.
     phone
         .find(Locator::Css("form[action='/logout'] button"))
@@ -260,7 +322,7 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
 }
 
 /// A client that shows redirects instead of following them.
-fn plain_client() -> reqwest::Client {
+pub fn plain_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -277,7 +339,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn cookie_value(header: &str) -> String {
+pub fn cookie_value(header: &str) -> String {
     header
         .split(';')
         .next()
@@ -297,7 +359,7 @@ fn csrf_in(html: &str) -> String {
 
 /// Logs in through the form as `username`; answers the session cookie's Set-Cookie header and
 /// where the login sends the browser.
-async fn form_login(app: &TestApp, username: &str) -> (String, String) {
+pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
     let client = plain_client();
     let page = client
         .get(app.url("/login"))

@@ -262,6 +262,29 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     }
 
     let printed = download(&app, &who.station, last, "pdf").await;
+    // The same bytes from the page's 报告 tab, for the logged-in station.
+    let (cookie, _) = crate::pages::form_login(&app, "liwan-station").await;
+    let session = format!("pinggu_session={}", crate::pages::cookie_value(&cookie));
+    let client = crate::pages::plain_client();
+    let tab = client
+        .get(app.url(&format!("/evaluations/{id}?tab=reports")))
+        .header(reqwest::header::COOKIE, &session)
+        .send()
+        .await
+        .expect("reports tab")
+        .text()
+        .await
+        .expect("html");
+    let link = format!("/reports/{}/pdf", last["id"]);
+    assert!(tab.contains(&link) && tab.contains("终审报告"), "{tab}");
+    let from_page = client
+        .get(app.url(&link))
+        .header(reqwest::header::COOKIE, &session)
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(from_page.status(), StatusCode::OK);
+    assert_eq!(from_page.bytes().await.expect("bytes").to_vec(), printed);
     let text = pdf_text(&printed);
     let mut at = 0;
     for heading in outline {
