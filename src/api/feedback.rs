@@ -202,12 +202,21 @@ pub async fn give(
     id: web::Path<i64>,
     body: ValidJson<GiveFeedback>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let body = body.0;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
+    let given = give_for(&state, &me, id.into_inner(), body.0, request_id(&req)).await?;
+    Ok(HttpResponse::Created().json(given))
+}
+
+/// Records a party's feedback on the latest draft, as `me`: for the API and the pages.
+pub async fn give_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: GiveFeedback,
+    request_id: Option<String>,
+) -> Result<FeedbackList, ApiError> {
+    let user = me.clone();
     let settings = state.settings.clone();
-    let given = db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let detail = visible(conn, &user, id)?;
@@ -316,8 +325,7 @@ pub async fn give(
             list_of(conn, &detail)
         })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(given))
+    .await
 }
 
 /// All feedback on the evaluation's drafts, with the agency's answers.
@@ -333,14 +341,23 @@ pub async fn list(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<FeedbackList>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
+    feedback_for(&state, &me, id.into_inner())
+        .await
+        .map(web::Json)
+}
+
+/// All feedback on the evaluation's drafts as `me` may see it: for the API and the pages.
+pub async fn feedback_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<FeedbackList, ApiError> {
+    let user = me.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         list_of(conn, &detail)
     })
-    .await?;
-    Ok(web::Json(found))
+    .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -378,10 +395,20 @@ pub async fn answer(
     id: web::Path<i64>,
     body: ValidJson<Answer>,
 ) -> Result<web::Json<ObjectionView>, ApiError> {
-    let id = id.into_inner();
-    let body = body.0;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
+    answer_for(&state, &me, id.into_inner(), body.0, request_id(&req))
+        .await
+        .map(web::Json)
+}
+
+/// The agency's answer to an objection, as `me`: for the API and the pages.
+pub async fn answer_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: Answer,
+    request_id: Option<String>,
+) -> Result<ObjectionView, ApiError> {
+    let user = me.clone();
     let settings = state.settings.clone();
     let answered = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
@@ -447,7 +474,7 @@ pub async fn answer(
         })
     })
     .await?;
-    Ok(web::Json(answered))
+    Ok(answered)
 }
 
 /// The feedback parties whose feedback on the latest draft is missing: (party, due date).

@@ -11,6 +11,7 @@ use super::session::WebUser;
 use super::{Chrome, not_found, page};
 use crate::api::error::ApiError;
 use crate::api::evaluations::{EvaluationView, find_for};
+use crate::api::feedback::{FEEDBACK_PARTIES, FeedbackList, feedback_for};
 use crate::api::reports::{ReportVersion, download_for, versions_for};
 use crate::api::workflow::{
     Timeline, TransitionRequest, available_for, timeline_for, transition_for,
@@ -69,9 +70,31 @@ struct EvaluationPage {
     reports: Vec<ReportVersion>,
     actions: Vec<Action>,
     refused: Option<Refused>,
+    feedback: Option<FeedbackList>,
+    /// The latest draft the user's party may still answer, with the outline to object to.
+    feedback_form: Option<FeedbackFormView>,
+    /// The agency's manager answers objections.
+    answers: bool,
+    /// (code, title) of the report outline, to name the sections objected to.
+    sections: Vec<(String, String)>,
+}
+
+pub struct FeedbackFormView {
+    pub report_id: i64,
+    pub version: i64,
 }
 
 impl EvaluationPage {
+    fn section_title(&self, code: &Option<String>) -> String {
+        let Some(code) = code else {
+            return "全文".into();
+        };
+        self.sections
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.clone(), |(_, title)| title.clone())
+    }
+
     fn kind_of(&self, kind: &str) -> &'static str {
         if kind == "final" {
             "终审报告"
@@ -157,7 +180,7 @@ pub async fn page_of(
     render(&state, &me, id.into_inner(), query.tab.as_deref(), None).await
 }
 
-async fn render(
+pub async fn render(
     state: &AppState,
     me: &WebUser,
     id: i64,
@@ -175,7 +198,22 @@ async fn render(
     let tab = match tab {
         Some("timeline") => "timeline",
         Some("reports") => "reports",
+        Some("feedback") => "feedback",
         _ => "info",
+    };
+    let feedback = if tab == "feedback" {
+        feedback_for(state, me, id).await.ok()
+    } else {
+        None
+    };
+    let (feedback_form, answers) = match &feedback {
+        Some(list) => feedback_forms(state, me, &view, list).await,
+        None => (None, false),
+    };
+    let sections = if feedback.is_some() {
+        outline_of(state, me, id).await
+    } else {
+        Vec::new()
     };
     let timeline = if tab == "timeline" {
         timeline_for(state, me, id).await.ok()
@@ -222,8 +260,89 @@ async fn render(
             reports,
             actions,
             refused,
+            feedback,
+            feedback_form,
+            answers,
+            sections,
         },
     )
+}
+
+/// Which feedback forms the user sees: the party's own on the latest draft while it has not
+/// answered it (managers of the bureau, the street office and the station), and the agency
+/// manager's answers.
+async fn feedback_forms(
+    state: &AppState,
+    me: &WebUser,
+    view: &EvaluationView,
+    list: &FeedbackList,
+) -> (Option<FeedbackFormView>, bool) {
+    use crate::domain::user::Role;
+    if view.state != State::DraftFeedback {
+        return (None, false);
+    }
+    let manager = me.role == Role::Manager || me.is_admin();
+    let mine: Vec<String> = view
+        .parties
+        .iter()
+        .filter(|p| {
+            p.organization
+                .as_ref()
+                .is_some_and(|o| o.id == me.organization.id)
+        })
+        .map(|p| p.code.clone())
+        .chain(
+            view.station_operator
+                .as_ref()
+                .filter(|o| o.id == me.organization.id)
+                .map(|_| crate::domain::evaluation::STATION_PARTY.to_owned()),
+        )
+        .collect();
+    let answers = manager && mine.iter().any(|p| p == "third_party");
+    let asked = mine
+        .iter()
+        .find(|p| FEEDBACK_PARTIES.contains(&p.as_str()))
+        .cloned();
+    let latest = versions_for(state, me, view.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .find(|v| v.kind == "draft");
+    let form = match (manager, asked, latest) {
+        (true, Some(party), Some(latest))
+            if !list
+                .items
+                .iter()
+                .any(|f| f.party == party && f.report_id == latest.id) =>
+        {
+            Some(FeedbackFormView {
+                report_id: latest.id,
+                version: latest.version,
+            })
+        }
+        _ => None,
+    };
+    (form, answers)
+}
+
+/// (code, title) of the report outline of the evaluation's scheme.
+async fn outline_of(state: &AppState, me: &WebUser, id: i64) -> Vec<(String, String)> {
+    let user = me.user.clone();
+    crate::db::run(&state.pool, move |conn| {
+        let detail = crate::api::access::visible(conn, &user, id)?;
+        let scheme = crate::api::access::scheme_of(&detail)?;
+        Ok::<_, ApiError>(
+            scheme
+                .outline
+                .into_iter()
+                .filter(|s| !s.code.starts_with("annex"))
+                .map(|s| (s.code, s.title))
+                .collect(),
+        )
+    })
+    .await
+    .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,7 +394,11 @@ pub async fn act(
             message: if missing.is_empty() {
                 detail
             } else {
-                format!("还不能{}，尚缺以下 {} 项：", event.chinese_name(), missing.len())
+                format!(
+                    "还不能{}，尚缺以下 {} 项：",
+                    event.chinese_name(),
+                    missing.len()
+                )
             },
             missing,
         },

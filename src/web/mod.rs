@@ -2,6 +2,7 @@
 //! same authorization checks as the API; htmx and the stylesheet are embedded in the binary.
 
 pub mod evaluation;
+pub mod feedback;
 pub mod home;
 pub mod login;
 pub mod session;
@@ -28,7 +29,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(home::home)
         .service(evaluation::page_of)
         .service(evaluation::act)
-        .service(evaluation::report_file);
+        .service(evaluation::report_file)
+        .service(feedback::give)
+        .service(feedback::answer);
 }
 
 #[get("/assets/style.css")]

@@ -20,6 +20,7 @@ both_backends!(
     a_user_follows_a_link_logs_in_and_lands_on_the_evaluation,
     forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404,
     a_generated_password_must_be_changed_first,
+    feedback_and_answers_go_through_the_feedback_tab,
 );
 
 /// chromedriver on a free port, ended with the test.
@@ -594,4 +595,122 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
         .expect("home");
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.text().await.expect("html").contains("我的待办"));
+}
+
+/// GETs a page with the session cookie; answers its HTML.
+async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
+    let response = plain_client()
+        .get(app.url(path))
+        .header(COOKIE, session)
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.expect("html")
+}
+
+async fn session_of(app: &TestApp, username: &str) -> String {
+    let (cookie, _) = form_login(app, username).await;
+    format!("pinggu_session={}", cookie_value(&cookie))
+}
+
+async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, id, "fb").await;
+    crate::workflow::fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
+    let tab = format!("/evaluations/{id}?tab=feedback");
+    let station = session_of(&app, "liwan-station").await;
+    let html = page_html(&app, &station, &tab).await;
+    assert!(
+        html.contains("对征求意见稿（第 1 稿）的反馈"),
+        "the station may answer the draft"
+    );
+    let csrf = csrf_in(&html);
+    let report_id = html
+        .split(r#"name="report_id" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let post = |session: String, path: String, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            plain_client()
+                .post(app.url(&path))
+                .header(COOKIE, session)
+                .form(&form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    // An objection without its text stays on the page with the reason.
+    let empty = post(
+        station.clone(),
+        format!("/evaluations/{id}/feedback"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("report_id", report_id.clone()),
+            ("opinion", "objection".into()),
+            ("section", "zones".into()),
+            ("objection", " ".into()),
+        ],
+    )
+    .await;
+    assert_eq!(empty.status(), StatusCode::OK);
+    assert!(empty.text().await.expect("html").contains("请填写异议内容"));
+    let given = post(
+        station.clone(),
+        format!("/evaluations/{id}/feedback"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("report_id", report_id.clone()),
+            ("opinion", "objection".into()),
+            ("section", "zones".into()),
+            ("objection", "片区一的服务并不零散，请核实。".into()),
+        ],
+    )
+    .await;
+    assert_eq!(given.status(), StatusCode::SEE_OTHER);
+    let html = page_html(&app, &station, &tab).await;
+    assert!(
+        html.contains("对“各社工点服务开展情况”的异议：片区一的服务并不零散，请核实。"),
+        "{html}"
+    );
+    assert!(html.contains("等待评估机构答复"));
+    assert!(!html.contains("feedback-form"), "answered once");
+
+    // The agency's manager answers it on the same tab.
+    let agency = session_of(&app, "liwan-agency").await;
+    let html = page_html(&app, &agency, &tab).await;
+    let objection = html
+        .split(r#"action="/objections/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!objection.is_empty(), "the answer form");
+    let answered = post(
+        agency.clone(),
+        format!("/objections/{objection}/answer"),
+        vec![
+            ("csrf", csrf_in(&html)),
+            ("evaluation_id", id.to_string()),
+            ("decision", "rejected".into()),
+            ("reply", "经现场核实，各社工点服务未形成统筹。".into()),
+        ],
+    )
+    .await;
+    assert_eq!(answered.status(), StatusCode::SEE_OTHER);
+    let html = page_html(&app, &station, &tab).await;
+    assert!(html.contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。"));
+    // The API sees the same record.
+    let listed = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/feedback"),
+            Some(&who.station),
+        )
+        .await;
+    assert_eq!(listed["items"][0]["objections"][0]["decision"], "rejected");
 }

@@ -1,0 +1,151 @@
+//! The 反馈 tab's forms: a party's feedback on the latest draft (no objection, remarks, an
+//! objection to a section) and the agency's answer to an objection. The API's own functions do
+//! the work; a refusal is shown on the page.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+
+use super::evaluation::{Refused, render};
+use super::session::WebUser;
+use crate::api::error::ApiError;
+use crate::api::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    csrf: String,
+    report_id: i64,
+    /// "none" (无异议) or "objection"
+    opinion: String,
+    remarks: Option<String>,
+    section: Option<String>,
+    objection: Option<String>,
+}
+
+fn refusal(error: ApiError) -> Refused {
+    match error {
+        ApiError::Validation(errors) | ApiError::Conflict(errors) => Refused {
+            message: "提交的内容有误：".into(),
+            missing: errors.into_iter().map(|e| e.message).collect(),
+        },
+        ApiError::Forbidden(reason) => Refused {
+            message: reason,
+            missing: Vec::new(),
+        },
+        ApiError::TransitionRefused { detail, missing } => Refused {
+            message: detail,
+            missing,
+        },
+        other => {
+            tracing::error!(error = %other, "feedback page");
+            Refused {
+                message: "提交失败，请稍后再试".into(),
+                missing: Vec::new(),
+            }
+        }
+    }
+}
+
+fn back_to(id: i64) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=feedback")))
+        .finish()
+}
+
+#[post("/evaluations/{id}/feedback")]
+pub async fn give(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<FeedbackForm>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
+        return refused;
+    }
+    let form = form.into_inner();
+    let text = form.objection.as_deref().map(str::trim).unwrap_or_default();
+    let objecting = form.opinion == "objection";
+    if objecting && text.is_empty() {
+        let refused = Refused {
+            message: "提交的内容有误：".into(),
+            missing: vec!["请填写异议内容".into()],
+        };
+        return render(&state, &me, id, Some("feedback"), Some(refused)).await;
+    }
+    let body = GiveFeedback {
+        report_id: form.report_id,
+        no_objection: !objecting,
+        remarks: form.remarks.filter(|r| !r.trim().is_empty()),
+        objections: if objecting {
+            vec![RaiseObjection {
+                section: form.section.filter(|s| !s.is_empty()),
+                text: text.to_owned(),
+            }]
+        } else {
+            Vec::new()
+        },
+    };
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    match give_for(&state, &me, id, body, request_id).await {
+        Ok(_) => back_to(id),
+        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(error) => render(&state, &me, id, Some("feedback"), Some(refusal(error))).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    evaluation_id: i64,
+    /// "accepted" or "rejected"
+    decision: String,
+    reply: String,
+}
+
+#[post("/objections/{id}/answer")]
+pub async fn answer(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<AnswerForm>,
+) -> HttpResponse {
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
+        return refused;
+    }
+    let form = form.into_inner();
+    let evaluation = form.evaluation_id;
+    if form.reply.trim().is_empty() {
+        let refused = Refused {
+            message: "提交的内容有误：".into(),
+            missing: vec!["请填写答复".into()],
+        };
+        return render(&state, &me, evaluation, Some("feedback"), Some(refused)).await;
+    }
+    let body = Answer {
+        decision: if form.decision == "accepted" {
+            Decision::Accepted
+        } else {
+            Decision::Rejected
+        },
+        reply: form.reply.trim().to_owned(),
+    };
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    match answer_for(&state, &me, id.into_inner(), body, request_id).await {
+        Ok(_) => back_to(evaluation),
+        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(error) => {
+            render(
+                &state,
+                &me,
+                evaluation,
+                Some("feedback"),
+                Some(refusal(error)),
+            )
+            .await
+        }
+    }
+}
