@@ -340,6 +340,43 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// GETs a path with a session cookie, not following redirects.
+async fn get_with(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
+    plain_client()
+        .get(app.url(path))
+        .header(COOKIE, session)
+        .send()
+        .await
+        .expect("page")
+}
+
+/// Posts a form with a session cookie, not following redirects.
+async fn post_with(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    plain_client()
+        .post(app.url(path))
+        .header(COOKIE, session)
+        .form(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// As `post_with`, with owned values.
+async fn post_fields(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    fields: &[(&str, String)],
+) -> reqwest::Response {
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post_with(app, session, path, &form).await
+}
+
 pub fn cookie_value(header: &str) -> String {
     header
         .split(';')
@@ -410,17 +447,17 @@ async fn forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404(ba
         .await
         .expect("login");
     assert_eq!(bare.status(), StatusCode::FORBIDDEN);
-    let forged = client
-        .post(app.url("/login"))
-        .header(COOKIE, "pinggu_login_csrf=made-up")
-        .form(&[
+    let forged = post_with(
+        &app,
+        "pinggu_login_csrf=made-up",
+        "/login",
+        &[
             ("username", "liwan-station"),
             ("password", PASSWORD),
             ("csrf", "0".repeat(64).as_str()),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
     // The session cookie: HttpOnly, SameSite=Lax, not Secure on http.
@@ -430,12 +467,7 @@ async fn forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404(ba
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
     let session = format!("pinggu_session={}", cookie_value(&cookie));
-    let page = client
-        .get(app.url(&format!("/evaluations/{id}")))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .expect("page");
+    let page = get_with(&app, &session, &format!("/evaluations/{id}")).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(html.contains(r#"<html lang="zh-CN">"#));
@@ -443,35 +475,13 @@ async fn forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404(ba
     assert_eq!(csrf.len(), 64);
 
     // Logout without the token: refused, the session lives on; with it: ended.
-    let refused = client
-        .post(app.url("/logout"))
-        .header(COOKIE, &session)
-        .form(&[("csrf", "")])
-        .send()
-        .await
-        .expect("logout");
+    let refused = post_with(&app, &session, "/logout", &[("csrf", "")]).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let still = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .expect("home");
+    let still = get_with(&app, &session, "/").await;
     assert_eq!(still.status(), StatusCode::OK);
-    let out = client
-        .post(app.url("/logout"))
-        .header(COOKIE, &session)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("logout");
+    let out = post_with(&app, &session, "/logout", &[("csrf", csrf.as_str())]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    let after = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .expect("home");
+    let after = get_with(&app, &session, "/").await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session ended");
     assert!(
         after
@@ -530,42 +540,32 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
     let (cookie, location) = form_login(&app, "new-worker").await;
     assert_eq!(location, "/password");
     let session = format!("pinggu_session={}", cookie_value(&cookie));
-    let client = plain_client();
-    let home = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .expect("home");
+    let home = get_with(&app, &session, "/").await;
     assert_eq!(home.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         home.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
         Some("/password")
     );
-    let form = client
-        .get(app.url("/password"))
-        .header(COOKIE, &session)
-        .send()
+    let form = get_with(&app, &session, "/password")
         .await
-        .expect("password page")
         .text()
         .await
         .expect("html");
     assert!(form.contains("请先设置自己的新密码"));
     let csrf = csrf_in(&form);
     // A mismatch keeps the user on the form, the error beside its field.
-    let mismatch = client
-        .post(app.url("/password"))
-        .header(COOKIE, &session)
-        .form(&[
+    let mismatch = post_with(
+        &app,
+        &session,
+        "/password",
+        &[
             ("csrf", csrf.as_str()),
             ("current_password", PASSWORD),
             ("new_password", "Brand-new-pass-1"),
             ("confirm_password", "Brand-new-pass-2"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(mismatch.status(), StatusCode::OK);
     assert!(
         mismatch
@@ -574,37 +574,27 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
             .expect("html")
             .contains("两次输入的新密码不一致")
     );
-    let changed = client
-        .post(app.url("/password"))
-        .header(COOKIE, &session)
-        .form(&[
+    let changed = post_with(
+        &app,
+        &session,
+        "/password",
+        &[
             ("csrf", csrf.as_str()),
             ("current_password", PASSWORD),
             ("new_password", "Brand-new-pass-1"),
             ("confirm_password", "Brand-new-pass-1"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
-    let home = client
-        .get(app.url("/"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .expect("home");
+    let home = get_with(&app, &session, "/").await;
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.text().await.expect("html").contains("我的待办"));
 }
 
 /// GETs a page with the session cookie; answers its HTML.
 async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
-    let response = plain_client()
-        .get(app.url(path))
-        .header(COOKIE, session)
-        .send()
-        .await
-        .expect("page");
+    let response = get_with(app, session, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     response.text().await.expect("html")
 }
@@ -633,43 +623,25 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default()
         .to_owned();
-    let post = |session: String, path: String, form: Vec<(&'static str, String)>| {
-        let app = &app;
-        async move {
-            plain_client()
-                .post(app.url(&path))
-                .header(COOKIE, session)
-                .form(&form)
-                .send()
-                .await
-                .expect("post")
-        }
-    };
+    let feedback = format!("/evaluations/{id}/feedback");
     // An objection without its text stays on the page with the reason.
-    let empty = post(
-        station.clone(),
-        format!("/evaluations/{id}/feedback"),
-        vec![
+    let objecting = |text: &'static str| {
+        [
             ("csrf", csrf.clone()),
             ("report_id", report_id.clone()),
-            ("opinion", "objection".into()),
-            ("section", "zones".into()),
-            ("objection", " ".into()),
-        ],
-    )
-    .await;
+            ("opinion", "objection".to_owned()),
+            ("section", "zones".to_owned()),
+            ("objection", text.to_owned()),
+        ]
+    };
+    let empty = post_fields(&app, &station, &feedback, &objecting(" ")).await;
     assert_eq!(empty.status(), StatusCode::OK);
     assert!(empty.text().await.expect("html").contains("请填写异议内容"));
-    let given = post(
-        station.clone(),
-        format!("/evaluations/{id}/feedback"),
-        vec![
-            ("csrf", csrf.clone()),
-            ("report_id", report_id.clone()),
-            ("opinion", "objection".into()),
-            ("section", "zones".into()),
-            ("objection", "片区一的服务并不零散，请核实。".into()),
-        ],
+    let given = post_fields(
+        &app,
+        &station,
+        &feedback,
+        &objecting("片区一的服务并不零散，请核实。"),
     )
     .await;
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
@@ -691,17 +663,14 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
         .unwrap_or_default()
         .to_owned();
     assert!(!objection.is_empty(), "the answer form");
-    let answered = post(
-        agency.clone(),
-        format!("/objections/{objection}/answer"),
-        vec![
-            ("csrf", csrf_in(&html)),
-            ("evaluation_id", id.to_string()),
-            ("decision", "rejected".into()),
-            ("reply", "经现场核实，各社工点服务未形成统筹。".into()),
-        ],
-    )
-    .await;
+    let answer = [
+        ("csrf", csrf_in(&html)),
+        ("evaluation_id", id.to_string()),
+        ("decision", "rejected".to_owned()),
+        ("reply", "经现场核实，各社工点服务未形成统筹。".to_owned()),
+    ];
+    let path = format!("/objections/{objection}/answer");
+    let answered = post_fields(&app, &agency, &path, &answer).await;
     assert_eq!(answered.status(), StatusCode::SEE_OTHER);
     let html = page_html(&app, &station, &tab).await;
     assert!(html.contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。"));
