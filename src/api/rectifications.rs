@@ -13,6 +13,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::can_view_station;
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::rectifications::{self as store, NewItem, RectificationRow};
@@ -87,7 +88,7 @@ pub fn carried_into(
         .collect())
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RectificationView {
     pub id: i64,
     pub evaluation_id: i64,
@@ -138,18 +139,27 @@ pub async fn list(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Rectifications>, ApiError> {
-    let id = id.into_inner();
+    station_items_for(&state, &me, id.into_inner())
+        .await
+        .map(|items| web::Json(Rectifications { items }))
+}
+
+/// The station's rectification items as `me` may see them (404 otherwise): API and pages.
+pub async fn station_items_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<Vec<RectificationView>, ApiError> {
+    let user = me.clone();
     let rows = db::run(&state.pool, move |conn| {
         let station = stations::find_row(conn, id)?.ok_or(ApiError::NotFound("社工站"))?;
-        if !can_view_station(conn, &me, &station)? {
+        if !can_view_station(conn, &user, &station)? {
             return Err(ApiError::NotFound("社工站"));
         }
         Ok(store::of_station(conn, id)?)
     })
     .await?;
-    Ok(web::Json(Rectifications {
-        items: rows.into_iter().map(RectificationView::from).collect(),
-    }))
+    Ok(rows.into_iter().map(RectificationView::from).collect())
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -190,12 +200,31 @@ pub async fn update(
     id: web::Path<i64>,
     body: ValidJson<UpdateRectification>,
 ) -> Result<web::Json<RectificationView>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let updated = db::run(&state.pool, move |conn| {
+    update_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body,
+        expected,
+        request_id(&req),
+    )
+    .await
+    .map(web::Json)
+}
+
+/// The station's answer to an item, as `me`: for the API and the pages.
+pub async fn update_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: UpdateRectification,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<RectificationView, ApiError> {
+    let user = me.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let item = store::find(conn, id)?.ok_or(ApiError::NotFound("整改事项"))?;
@@ -246,6 +275,5 @@ pub async fn update(
             Ok::<_, ApiError>(RectificationView::from(row))
         })
     })
-    .await?;
-    Ok(web::Json(updated))
+    .await
 }

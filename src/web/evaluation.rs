@@ -12,6 +12,7 @@ use super::{Chrome, not_found, page};
 use crate::api::error::ApiError;
 use crate::api::evaluations::{EvaluationView, find_for};
 use crate::api::feedback::{FEEDBACK_PARTIES, FeedbackList, feedback_for};
+use crate::api::rectifications::{RectificationView, station_items_for};
 use crate::api::reports::{ReportVersion, download_for, versions_for};
 use crate::api::workflow::{
     Timeline, TransitionRequest, available_for, timeline_for, transition_for,
@@ -77,6 +78,11 @@ struct EvaluationPage {
     answers: bool,
     /// (code, title) of the report outline, to name the sections objected to.
     sections: Vec<(String, String)>,
+    /// The items of this evaluation's final report, and those of the previous one.
+    items: Vec<RectificationView>,
+    previous: Vec<RectificationView>,
+    /// The station's users answer the items.
+    answers_items: bool,
 }
 
 pub struct FeedbackFormView {
@@ -93,6 +99,14 @@ impl EvaluationPage {
             .iter()
             .find(|(c, _)| c == code)
             .map_or_else(|| code.clone(), |(_, title)| title.clone())
+    }
+
+    fn status_name(&self, status: &str) -> &'static str {
+        match status {
+            "done" => "已完成",
+            "in_progress" => "整改中",
+            _ => "未整改",
+        }
     }
 
     fn kind_of(&self, kind: &str) -> &'static str {
@@ -199,7 +213,24 @@ pub async fn render(
         Some("timeline") => "timeline",
         Some("reports") => "reports",
         Some("feedback") => "feedback",
+        Some("rectification") => "rectification",
         _ => "info",
+    };
+    let (items, previous, answers_items) = if tab == "rectification" {
+        let items = station_items_for(state, me, view.station.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|item| item.evaluation_id == id)
+            .collect();
+        let station_user = view
+            .station_operator
+            .as_ref()
+            .is_some_and(|o| o.id == me.organization.id)
+            || me.is_admin();
+        (items, view.previous_rectifications.clone(), station_user)
+    } else {
+        (Vec::new(), Vec::new(), false)
     };
     let feedback = if tab == "feedback" {
         feedback_for(state, me, id).await.ok()
@@ -264,6 +295,9 @@ pub async fn render(
             feedback_form,
             answers,
             sections,
+            items,
+            previous,
+            answers_items,
         },
     )
 }

@@ -5,6 +5,7 @@ pub mod evaluation;
 pub mod feedback;
 pub mod home;
 pub mod login;
+pub mod rectifications;
 pub mod session;
 
 use actix_web::http::header;
@@ -31,7 +32,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(evaluation::act)
         .service(evaluation::report_file)
         .service(feedback::give)
-        .service(feedback::answer);
+        .service(feedback::answer)
+        .service(rectifications::answer);
 }
 
 #[get("/assets/style.css")]

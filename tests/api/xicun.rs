@@ -308,6 +308,57 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         1 + 3 + 11,
         "one item per concern of the final report"
     );
+    // The 整改 tab: the station answers the center's first item on the page; a second save from
+    // the same (now stale) form is refused and shows the item as it now is.
+    let center = items
+        .iter()
+        .find(|i| i["party"] == "center")
+        .cloned()
+        .expect("a center item");
+    let tab = client
+        .get(app.url(&format!("/evaluations/{id}?tab=rectification")))
+        .header(reqwest::header::COOKIE, &session)
+        .send()
+        .await
+        .expect("tab")
+        .text()
+        .await
+        .expect("html");
+    let action = format!("/rectifications/{}/answer", center["id"]);
+    assert!(tab.contains(&action), "the station's form");
+    let csrf = tab
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let version = center["version"].to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("evaluation_id", &id.to_string()),
+        ("version", version.as_str()),
+        ("status", "in_progress"),
+        ("action_taken", "制定社工成长支持计划。"),
+    ];
+    let saved = client
+        .post(app.url(&action))
+        .header(reqwest::header::COOKIE, &session)
+        .form(&form)
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let again = client
+        .post(app.url(&action))
+        .header(reqwest::header::COOKIE, &session)
+        .form(&form)
+        .send()
+        .await
+        .expect("stale");
+    assert_eq!(again.status(), StatusCode::OK);
+    let html = again.text().await.expect("html");
+    assert!(html.contains("已被他人更新"), "the stale save is refused");
+    assert!(html.contains("整改情况：整改中。制定社工成长支持计划。"));
     let answers = [
         ("done", "已建立意见反馈闭环记录。"),
         ("in_progress", "正在组织伦理规范复训。"),
@@ -366,8 +417,12 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         let line = format!("{text}（整改情况：{status}。{action}）");
         assert!(html.contains(&line), "the next report says {line}");
     }
+    assert!(
+        html.contains("（整改情况：整改中。制定社工成长支持计划。）"),
+        "the page's answer"
+    );
     let open_items = html.matches("（整改情况：未整改）").count();
-    assert_eq!(open_items, items.len() - answered.len());
+    assert_eq!(open_items, items.len() - answered.len() - 1);
     let word = read_word(&download(&app, &who.station, &draft[0], "docx").await);
     assert_eq!(word.headings, sections);
 }
