@@ -250,8 +250,8 @@ impl Settings {
     }
 
     /// The day of a stored (UTC) time where deadlines end.
-    pub fn local_date(&self, at: chrono::NaiveDateTime, zone: chrono_tz::Tz) -> chrono::NaiveDate {
-        at.and_utc().with_timezone(&zone).date_naive()
+    pub fn local_date(&self, at: chrono::NaiveDateTime) -> chrono::NaiveDate {
+        at.and_utc().with_timezone(&self.timezone()).date_naive()
     }
 
     /// Today where deadlines end.

@@ -191,11 +191,7 @@ pub fn view(
 
 /// Today where deadlines end (`server.timezone`).
 pub fn today(state: &AppState) -> NaiveDate {
-    let now = chrono::Utc::now();
-    match state.settings.server.timezone.parse::<chrono_tz::Tz>() {
-        Ok(zone) => now.with_timezone(&zone).date_naive(),
-        Err(_) => now.date_naive(),
-    }
+    state.settings.today()
 }
 
 /// Creates an evaluation of an agreement (admins, or the manager of the supervising bureau).

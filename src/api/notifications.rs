@@ -12,6 +12,7 @@ use super::extract::ValidQuery;
 use super::views::utc;
 use crate::auth::CurrentUser;
 use crate::db::{self, notifications as store};
+use crate::settings::Settings;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,12 +46,12 @@ pub struct NotificationQuery {
     pub limit: Option<i64>,
 }
 
-fn view(row: store::NotificationRow, public_url: &str) -> NotificationView {
+fn view(row: store::NotificationRow, settings: &Settings) -> NotificationView {
     NotificationView {
         id: row.id,
         link: row
             .evaluation_id
-            .map(|id| format!("{}/evaluations/{id}", public_url.trim_end_matches('/'))),
+            .map(|id| crate::notify::evaluation_link(settings, id)),
         evaluation_id: row.evaluation_id,
         event: row.event,
         title: row.title,
@@ -81,9 +82,8 @@ pub async fn list(
         Ok::<_, ApiError>((rows, store::unread_count(conn, user_id)?))
     })
     .await?;
-    let public_url = &state.settings.server.public_url;
     Ok(web::Json(NotificationList {
-        items: rows.into_iter().map(|r| view(r, public_url)).collect(),
+        items: rows.into_iter().map(|r| view(r, &state.settings)).collect(),
         unread,
     }))
 }
@@ -109,5 +109,5 @@ pub async fn mark_read(
         })
     })
     .await?;
-    Ok(web::Json(view(row, &state.settings.server.public_url)))
+    Ok(web::Json(view(row, &state.settings)))
 }

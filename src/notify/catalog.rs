@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::evaluation::Stage;
 use crate::domain::workflow::Event;
+pub use crate::report::build::chinese_date;
 
 /// An event that notifies parties of an evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +47,6 @@ pub struct Wording {
     pub happened: String,
     pub todo: Option<String>,
     pub due_on: Option<NaiveDate>,
-}
-
-pub fn chinese_date(date: NaiveDate) -> String {
-    date.format("%Y年%-m月%-d日").to_string()
 }
 
 pub fn stage_name(stage: Stage) -> &'static str {

@@ -67,8 +67,7 @@ fn remind(
         return Ok(0);
     };
     let scheme: Scheme = serde_json::from_str(&detail.scheme_document)?;
-    let zone = settings.timezone();
-    let day_of = |at: NaiveDateTime| settings.local_date(at, zone);
+    let day_of = |at: NaiveDateTime| settings.local_date(at);
     // When each deadline of the stage was set: the evaluation's creation, or the latest
     // extension that moved it (for the stage, or for one party).
     let mut stage_set = day_of(detail.row.created_at);

@@ -115,39 +115,35 @@ impl std::ops::Deref for WebUser {
     }
 }
 
-/// Not logged in (or the session ended): to the login page, coming back here afterwards.
-pub fn to_login(req: &HttpRequest) -> HttpResponse {
+/// Not logged in (or the session ended): the login page, coming back here afterwards.
+fn login_location(req: &HttpRequest) -> String {
     let next = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
     let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/login?{query}")))
-        .finish()
+    format!("/login?{query}")
 }
 
-/// The way out of a page that needs a login: a redirect, never an error page.
+/// The way out of a page that needs a login: a redirect (303) to this location, never an error page.
 #[derive(Debug)]
-pub struct Redirect(HttpResponse);
+pub struct Redirect(String);
 
 impl std::fmt::Display for Redirect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "redirect")
+        write!(f, "redirect to {}", self.0)
     }
 }
 
 impl actix_web::ResponseError for Redirect {
     fn status_code(&self) -> actix_web::http::StatusCode {
-        self.0.status()
+        actix_web::http::StatusCode::SEE_OTHER
     }
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.0.status());
-        if let Some(location) = self.0.headers().get(header::LOCATION) {
-            response.insert_header((header::LOCATION, location.clone()));
-        }
-        response.finish()
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, self.0.clone()))
+            .finish()
     }
 }
 
@@ -164,15 +160,15 @@ impl FromRequest for AnyWebUser {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
-                .ok_or_else(|| Redirect(to_login(&req)))?;
+                .ok_or_else(|| Redirect(login_location(&req)))?;
             let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
             let Some(token) = token else {
-                return Err(Redirect(to_login(&req)));
+                return Err(Redirect(login_location(&req)));
             };
             let claims = state.jwt.decode(&token);
             let user = authenticate(&state, Some(token))
                 .await
-                .map_err(|_| Redirect(to_login(&req)))?;
+                .map_err(|_| Redirect(login_location(&req)))?;
             let renewed = claims
                 .filter(|c| chrono::Utc::now().timestamp() - c.iat > RENEW_AFTER_SECONDS)
                 .and_then(|_| session_cookie(&state, user.id, &user.session_id).ok());
@@ -194,11 +190,7 @@ impl FromRequest for WebUser {
         Box::pin(async move {
             let user = any.await?.0;
             if user.must_change_password {
-                return Err(Redirect(
-                    HttpResponse::SeeOther()
-                        .insert_header((header::LOCATION, "/password"))
-                        .finish(),
-                ));
+                return Err(Redirect("/password".into()));
             }
             Ok(user)
         })
