@@ -254,6 +254,11 @@ impl Settings {
         at.and_utc().with_timezone(&self.timezone()).date_naive()
     }
 
+    /// A stored instant as the users' clocks show it (pages, e-mails).
+    pub fn local_time(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono_tz::Tz> {
+        at.with_timezone(&self.timezone())
+    }
+
     /// Today where deadlines end.
     pub fn today(&self) -> chrono::NaiveDate {
         chrono::Utc::now()

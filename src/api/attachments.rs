@@ -18,6 +18,7 @@ use super::access::{request_id, station_write, visible};
 use super::error::{ApiError, Problem};
 use super::views::{attachment_disposition, utc};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::db::attachments::{self, AttachmentRow, NewAttachment};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{self, evaluations as store};
@@ -118,6 +119,8 @@ async fn stream_to_store(
 ) -> Result<Stored, Refused> {
     let mut head: Vec<u8> = Vec::new();
     let mut first_rest: Vec<web::Bytes> = Vec::new();
+    // A field must not be polled again once it has ended (a file smaller than its head).
+    let mut ended = false;
     while head.len() < evidence::HEAD_BYTES {
         match field
             .try_next()
@@ -131,7 +134,10 @@ async fn stream_to_store(
                     first_rest.push(chunk.slice(take..));
                 }
             }
-            None => break,
+            None => {
+                ended = true;
+                break;
+            }
         }
     }
     let content_type = evidence::accepted_type(&head)
@@ -158,6 +164,9 @@ async fn stream_to_store(
                 return Err(Refused::Problem(store_error(e)));
             }
             writer.put(chunk);
+        }
+        if ended {
+            break;
         }
         match field.try_next().await {
             Ok(Some(chunk)) => pending.push(chunk),
@@ -200,11 +209,32 @@ pub async fn upload(
     me: CurrentUser,
     req: HttpRequest,
     id: web::Path<i64>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let request_id = request_id(&req);
-    let user = me.0.clone();
+    let saved = upload_for(
+        &state,
+        &me,
+        id.into_inner(),
+        payload,
+        request_id(&req),
+        |_| Ok(()),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(saved))
+}
+
+/// Stores the multipart field `file` as `user`'s evidence (the API and the 自评 tab). The text
+/// fields before it go to `check_fields` before a byte of the file is stored (the pages' CSRF
+/// token); fields after it are skipped.
+pub async fn upload_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    mut payload: Multipart,
+    request_id: Option<String>,
+    check_fields: impl FnOnce(&[(String, String)]) -> Result<(), ApiError>,
+) -> Result<AttachmentView, ApiError> {
+    let user = user.clone();
     // Who may upload is settled before a byte of the file is read.
     let checker = user.clone();
     db::run(&state.pool, move |conn| {
@@ -214,17 +244,35 @@ pub async fn upload(
     let limit = state.settings.storage.max_upload_mb * 1024 * 1024;
     let mut stored = None;
     let mut filename = String::new();
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut check_fields = Some(check_fields);
     while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
         if field.name() != Some("file") || stored.is_some() {
-            while field.try_next().await.map_err(multipart_error)?.is_some() {}
+            let name = field.name().unwrap_or_default().to_owned();
+            let mut text = Vec::new();
+            while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+                if stored.is_none() && text.len() < 4096 {
+                    text.extend_from_slice(&chunk);
+                }
+            }
+            if stored.is_none() {
+                fields.push((name, String::from_utf8_lossy(&text).into_owned()));
+            }
             continue;
+        }
+        if let Some(check) = check_fields.take()
+            && let Err(refused) = check(&fields)
+        {
+            drop(field);
+            drain(payload).await;
+            return Err(refused);
         }
         filename = clean_filename(field.content_disposition().and_then(|d| d.get_filename()));
         let key = StorePath::from(format!(
             "evaluations/{id}/{}",
             uuid::Uuid::new_v4().simple()
         ));
-        match stream_to_store(&state, &mut field, key, limit).await {
+        match stream_to_store(state, &mut field, key, limit).await {
             Ok(file) => stored = Some(file),
             Err(Refused::TooLarge) => {
                 drop(field);
@@ -285,7 +333,7 @@ pub async fn upload(
     })
     .await;
     match saved {
-        Ok(row) => Ok(HttpResponse::Created().json(AttachmentView::from(row))),
+        Ok(row) => Ok(AttachmentView::from(row)),
         Err(e) => {
             // Nothing refers to the stored file: remove it.
             let _ = files.delete(&key).await;
@@ -307,16 +355,26 @@ pub async fn list(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Attachments>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    Ok(web::Json(
+        attachments_for(&state, &me, id.into_inner()).await?,
+    ))
+}
+
+/// The evidence files for any party of the evaluation.
+pub async fn attachments_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Attachments, ApiError> {
+    let user = user.clone();
     let rows = db::run(&state.pool, move |conn| {
         visible(conn, &user, id)?;
         Ok::<_, ApiError>(attachments::list(conn, id)?)
     })
     .await?;
-    Ok(web::Json(Attachments {
+    Ok(Attachments {
         items: rows.into_iter().map(AttachmentView::from).collect(),
-    }))
+    })
 }
 
 /// Downloads an evidence file (parties of its evaluation only; others get 404).
@@ -335,8 +393,16 @@ pub async fn download(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    download_for(&state, &me, id.into_inner()).await
+}
+
+/// An evidence file streamed to any party of its evaluation; others get 404.
+pub async fn download_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.clone();
     let row = db::run(&state.pool, move |conn| {
         let row = attachments::find(conn, id)?.ok_or(ApiError::NotFound("佐证材料"))?;
         visible(conn, &user, row.evaluation_id).map_err(|_| ApiError::NotFound("佐证材料"))?;

@@ -232,9 +232,31 @@ pub async fn put_component(
     let (id, party_code) = path.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let saved = db::run(&state.pool, move |conn| {
+    let saved = put_component_for(
+        &state,
+        &me,
+        id,
+        party_code,
+        body,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(saved))
+}
+
+/// Saves a party's component as `user` (the API and the 评分 tab).
+pub async fn put_component_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    party_code: String,
+    body: PutComponent,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<ComponentView, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
             let scheme = scheme_of(&detail)?;
@@ -315,8 +337,7 @@ pub async fn put_component(
             view_with_panel(conn, &scheme, party, id)
         })
     })
-    .await?;
-    Ok(web::Json(saved))
+    .await
 }
 
 /// A party's component: its own party always; others as §3 allows (403 otherwise).
@@ -333,8 +354,18 @@ pub async fn get_component(
     path: web::Path<(i64, String)>,
 ) -> Result<web::Json<ComponentView>, ApiError> {
     let (id, party_code) = path.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
+    Ok(web::Json(component_for(&state, &me, id, party_code).await?))
+}
+
+/// A party's component as `user` may see it (the API and the 评分 tab).
+pub async fn component_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    party_code: String,
+) -> Result<ComponentView, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let scheme = scheme_of(&detail)?;
         let party = party_of(&scheme, &party_code)?;
@@ -349,8 +380,27 @@ pub async fn get_component(
         }
         view_with_panel(conn, &scheme, party, id)
     })
-    .await?;
-    Ok(web::Json(found))
+    .await
+}
+
+/// Submits (`submitting`) or withdraws the party's component as `user` (the API and the 评分
+/// tab).
+pub async fn submit_component_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    party: String,
+    expected: Option<i64>,
+    submitting: bool,
+    request_id: Option<String>,
+) -> Result<ComponentView, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            change_status(conn, &user, id, &party, expected, submitting, request_id)
+        })
+    })
+    .await
 }
 
 /// Submits (locks) or withdraws (撤回) the party's component: its manager, or an admin, in
@@ -456,14 +506,8 @@ pub async fn submit(
 ) -> Result<web::Json<ComponentView>, ApiError> {
     let (id, party) = path.into_inner();
     let expected = expected_version(&req, None)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let changed = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            change_status(conn, &user, id, &party, expected, true, request_id)
-        })
-    })
-    .await?;
+    let changed =
+        submit_component_for(&state, &me, id, party, expected, true, request_id(&req)).await?;
     Ok(web::Json(changed))
 }
 
@@ -486,13 +530,7 @@ pub async fn withdraw(
 ) -> Result<web::Json<ComponentView>, ApiError> {
     let (id, party) = path.into_inner();
     let expected = expected_version(&req, None)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let changed = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            change_status(conn, &user, id, &party, expected, false, request_id)
-        })
-    })
-    .await?;
+    let changed =
+        submit_component_for(&state, &me, id, party, expected, false, request_id(&req)).await?;
     Ok(web::Json(changed))
 }

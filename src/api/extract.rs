@@ -75,7 +75,7 @@ where
 pub struct WorkbookBody(pub Vec<u8>);
 
 /// 20 MiB: a 60-worker, 12-month roster is about 30 KiB.
-const WORKBOOK_LIMIT_BYTES: usize = 20 * 1024 * 1024;
+pub const WORKBOOK_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 impl FromRequest for WorkbookBody {
     type Error = ApiError;

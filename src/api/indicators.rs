@@ -15,6 +15,7 @@ use super::access::{
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::targets::{self, Figure};
@@ -275,17 +276,35 @@ pub async fn put_indicators(
     id: web::Path<i64>,
     body: ValidJson<PutIndicators>,
 ) -> Result<web::Json<IndicatorTable>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
+    let table = put_completions_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.rows,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(table))
+}
+
+/// Writes completions as `user` (the API and the 自评 tab); answers the whole table.
+pub async fn put_completions_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    rows: Vec<CompletionRow>,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<IndicatorTable, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
-            let rows: Vec<_> = body
-                .rows
+            let rows: Vec<_> = rows
                 .iter()
                 .map(|r| (r.indicator.clone(), r.zone_id, r.completed))
                 .collect();
@@ -298,8 +317,7 @@ pub async fn put_indicators(
             table_of(conn, &detail, &scheme)
         })
     })
-    .await?;
-    Ok(web::Json(written))
+    .await
 }
 
 /// Targets, completions and percentages per zone, with totals per indicator.
@@ -315,12 +333,21 @@ pub async fn get_indicators(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<IndicatorTable>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
+    Ok(web::Json(
+        indicators_for(&state, &me, id.into_inner()).await?,
+    ))
+}
+
+/// The indicator table for any party of the evaluation.
+pub async fn indicators_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<IndicatorTable, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         table_of(conn, &detail, &scheme_of(&detail)?)
     })
-    .await?;
-    Ok(web::Json(found))
+    .await
 }

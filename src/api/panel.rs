@@ -302,8 +302,20 @@ pub async fn assign(
     let id = id.into_inner();
     let body = body.0;
     let request_id = request_id(&req);
-    let user = me.0.clone();
-    let panel = db::run(&state.pool, move |conn| {
+    let panel = assign_for(&state, &me, id, body, request_id).await?;
+    Ok(HttpResponse::Created().json(panel))
+}
+
+/// Assigns an expert as `user` (the API and the 评分 tab).
+pub async fn assign_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    body: AssignExpert,
+    request_id: Option<String>,
+) -> Result<Panel, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
             ensure_agency(&user, &detail, true)?;
@@ -375,8 +387,7 @@ pub async fn assign(
             panel_of(conn, &detail, &scheme)
         })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(panel))
+    .await
 }
 
 /// The panel: who is on it, who has declared and submitted, and the agency's other experts.
@@ -393,14 +404,23 @@ pub async fn list(
     id: web::Path<i64>,
 ) -> Result<web::Json<Panel>, ApiError> {
     let id = id.into_inner();
-    let user = me.0.clone();
-    let panel = db::run(&state.pool, move |conn| {
+    let panel = panel_for(&state, &me, id).await?;
+    Ok(web::Json(panel))
+}
+
+/// The panel for the agency (the API and the 评分 tab).
+pub async fn panel_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Panel, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         ensure_agency(&user, &detail, false)?;
         panel_of(conn, &detail, &scheme_of(&detail)?)
     })
-    .await?;
-    Ok(web::Json(panel))
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -487,13 +507,22 @@ pub async fn get_sheet(
     id: web::Path<i64>,
 ) -> Result<web::Json<Sheet>, ApiError> {
     let id = id.into_inner();
-    let user = me.0.clone();
-    let sheet = db::run(&state.pool, move |conn| {
+    let sheet = sheet_for(&state, &me, id).await?;
+    Ok(web::Json(sheet))
+}
+
+/// The user's own sheet (the API and the 评分 tab).
+pub async fn sheet_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Sheet, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         sheet_of(conn, &detail, &scheme_of(&detail)?, user.id)
     })
-    .await?;
-    Ok(web::Json(sheet))
+    .await
 }
 
 /// The start of a write of one's own sheet: on the panel (404), during onsite_scoring, not yet
@@ -576,8 +605,21 @@ pub async fn put_sheet(
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
     let request_id = request_id(&req);
-    let user = me.0.clone();
-    let sheet = db::run(&state.pool, move |conn| {
+    let sheet = put_sheet_for(&state, &me, id, body, expected, request_id).await?;
+    Ok(web::Json(sheet))
+}
+
+/// Saves the user's own sheet (the API and the 评分 tab).
+pub async fn put_sheet_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    body: PutSheet,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<Sheet, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
@@ -638,8 +680,7 @@ pub async fn put_sheet(
             sheet_of(conn, &detail, &scheme, user.id)
         })
     })
-    .await?;
-    Ok(web::Json(sheet))
+    .await
 }
 
 /// Submits the expert's sheet: declared without conflict, every item scored.
@@ -662,8 +703,20 @@ pub async fn submit_sheet(
     let id = id.into_inner();
     let expected = expected_version(&req, None)?;
     let request_id = request_id(&req);
-    let user = me.0.clone();
-    let sheet = db::run(&state.pool, move |conn| {
+    let sheet = submit_sheet_for(&state, &me, id, expected, request_id).await?;
+    Ok(web::Json(sheet))
+}
+
+/// Submits the user's own sheet (the API and the 评分 tab).
+pub async fn submit_sheet_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<Sheet, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
@@ -702,6 +755,5 @@ pub async fn submit_sheet(
             sheet_of(conn, &detail, &scheme, user.id)
         })
     })
-    .await?;
-    Ok(web::Json(sheet))
+    .await
 }

@@ -274,12 +274,21 @@ pub async fn revise(
     req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let today = super::evaluations::today(&state);
+    let issued = revise_for(&state, &me, id.into_inner(), request_id(&req)).await?;
+    Ok(HttpResponse::Created().json(issued))
+}
+
+/// Issues a revised draft as `user` (the API and the 报告 tab).
+pub async fn revise_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    request_id: Option<String>,
+) -> Result<ReportVersion, ApiError> {
+    let user = user.clone();
+    let today = super::evaluations::today(state);
     let settings = state.settings.clone();
-    let issued = db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
             let agency_manager =
@@ -323,8 +332,7 @@ pub async fn revise(
             Ok::<_, ApiError>(version_view(row, files))
         })
     })
-    .await?;
-    Ok(HttpResponse::Created().json(issued))
+    .await
 }
 
 /// Loads a version the caller may see (404 otherwise).
@@ -473,7 +481,17 @@ pub async fn compare_versions(
     path: web::Path<(i64, i64)>,
 ) -> Result<web::Json<Comparison>, ApiError> {
     let (id, other) = path.into_inner();
-    let user = me.0.clone();
+    Ok(web::Json(compare_for(&state, &me, id, other).await?))
+}
+
+/// What changed between two versions, for anyone who may see both (the API and the 报告 tab).
+pub async fn compare_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    other: i64,
+) -> Result<Comparison, ApiError> {
+    let user = user.clone();
     let ((from, from_files), (to, to_files)) = db::run(&state.pool, move |conn| {
         let first = visible_report(conn, &user, id)?;
         let second = visible_report(conn, &user, other)?;
@@ -484,11 +502,11 @@ pub async fn compare_versions(
         return Err(ApiError::field("other", "只能比较同一评估的报告版本"));
     }
     let sections = compare::compare(&model_of(&from)?, &model_of(&to)?);
-    Ok(web::Json(Comparison {
+    Ok(Comparison {
         from: version_view(from, from_files),
         to: version_view(to, to_files),
         sections,
-    }))
+    })
 }
 
 /// The version's document model as JSON (what every rendering draws).

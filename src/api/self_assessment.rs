@@ -12,6 +12,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{ValidJson, expected_version};
 use super::views::utc;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, NewEntry};
 use crate::db::{self, self_assessments};
 use crate::state::AppState;
@@ -51,22 +52,41 @@ pub async fn put_self_assessment(
     id: web::Path<i64>,
     body: ValidJson<PutSelfAssessment>,
 ) -> Result<web::Json<SelfAssessment>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
+    let written = write_narrative_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.narrative,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(written))
+}
+
+/// Writes the narrative as `user` (the API and the 自评 tab).
+pub async fn write_narrative_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    narrative: String,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<SelfAssessment, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let now = db::now();
             claim_version(conn, &detail, now)?;
-            self_assessments::put(conn, id, &body.narrative, user.id, now)?;
+            self_assessments::put(conn, id, &narrative, user.id, now)?;
             audit::append(
                 conn,
                 &NewEntry {
                     entity: "self_assessment".into(),
-                    summary: body.narrative.clone(),
+                    summary: narrative.clone(),
                     request_id,
                     ..NewEntry::on_evaluation(
                         id,
@@ -77,14 +97,13 @@ pub async fn put_self_assessment(
                 },
             )?;
             Ok::<_, ApiError>(SelfAssessment {
-                narrative: body.narrative,
+                narrative,
                 updated_by: Some(user.id),
                 updated_at: Some(utc(now)),
             })
         })
     })
-    .await?;
-    Ok(web::Json(written))
+    .await
 }
 
 /// The narrative (empty until the station writes it).
@@ -100,9 +119,19 @@ pub async fn get_self_assessment(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<SelfAssessment>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
+    Ok(web::Json(
+        narrative_for(&state, &me, id.into_inner()).await?,
+    ))
+}
+
+/// The narrative for any party of the evaluation (empty until the station writes it).
+pub async fn narrative_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<SelfAssessment, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         visible(conn, &user, id)?;
         let stored = self_assessments::find(conn, id)?;
         Ok::<_, ApiError>(match stored {
@@ -118,6 +147,5 @@ pub async fn get_self_assessment(
             },
         })
     })
-    .await?;
-    Ok(web::Json(found))
+    .await
 }

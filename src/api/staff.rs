@@ -10,6 +10,7 @@ use super::access::{Writing, claim_version, request_id, station_write, visible};
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{ValidJson, expected_version};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::roster::{self, NewWorker};
@@ -263,12 +264,31 @@ pub async fn put_staff(
     id: web::Path<i64>,
     body: ValidJson<PutStaff>,
 ) -> Result<web::Json<Staff>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
+    let written = put_staff_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.workers,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(written))
+}
+
+/// Replaces the roster as `user` (the API and the 自评 tab's roster editor).
+pub async fn put_staff_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    workers: Vec<RosterWorker>,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<Staff, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let writing = Writing {
@@ -276,12 +296,11 @@ pub async fn put_staff(
                 request_id,
                 action: "set_staff",
             };
-            store(conn, &detail, &body.workers, writing)?;
+            store(conn, &detail, &workers, writing)?;
             staff_of(conn, &detail)
         })
     })
-    .await?;
-    Ok(web::Json(written))
+    .await
 }
 
 /// The roster with its staffing figures and monthly 小计.
@@ -297,12 +316,19 @@ pub async fn get_staff(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Staff>, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
+    Ok(web::Json(staff_for(&state, &me, id.into_inner()).await?))
+}
+
+/// The roster and its figures for any party of the evaluation.
+pub async fn staff_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Staff, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         staff_of(conn, &detail)
     })
-    .await?;
-    Ok(web::Json(found))
+    .await
 }

@@ -15,6 +15,7 @@ use super::indicators::{self, table_of};
 use super::staff::{self, Staff, staff_of};
 use super::views::attachment_disposition;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::db::targets;
 use crate::db::{self, stations};
 use crate::domain::indicators::{Figure, IndicatorTable};
@@ -62,8 +63,16 @@ pub async fn get_indicators_xlsx(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    indicators_workbook_for(&state, &me, id.into_inner()).await
+}
+
+/// The indicator workbook as a download, for any party of the evaluation.
+pub async fn indicators_workbook_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.clone();
     let (bytes, station) = db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let scheme = scheme_of(&detail)?;
@@ -100,10 +109,21 @@ pub async fn post_indicators_xlsx(
     id: web::Path<i64>,
     body: WorkbookBody,
 ) -> Result<web::Json<IndicatorTable>, ApiError> {
-    let id = id.into_inner();
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let table = db::run(&state.pool, move |conn| {
+    let table =
+        import_indicators_for(&state, &me, id.into_inner(), body.0, request_id(&req)).await?;
+    Ok(web::Json(table))
+}
+
+/// Imports an indicator workbook as `user` (the API and the 自评 tab).
+pub async fn import_indicators_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    workbook: Vec<u8>,
+    request_id: Option<String>,
+) -> Result<IndicatorTable, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
             let (figure, action) = if state_of(&detail)? == State::Setup {
@@ -117,7 +137,7 @@ pub async fn post_indicators_xlsx(
             let scheme = scheme_of(&detail)?;
             let zones = stations::zones_of(conn, detail.row.station_id)?;
             let imported =
-                excel::indicators::read(&body.0, &scheme, &zones, figure).map_err(problems)?;
+                excel::indicators::read(&workbook, &scheme, &zones, figure).map_err(problems)?;
             let writing = Writing {
                 user: &user,
                 request_id,
@@ -128,8 +148,7 @@ pub async fn post_indicators_xlsx(
             table_of(conn, &detail, &scheme)
         })
     })
-    .await?;
-    Ok(web::Json(table))
+    .await
 }
 
 /// The roster as an Excel workbook in the annex layout, with its 小计 rows.
@@ -148,8 +167,16 @@ pub async fn get_staff_xlsx(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
+    staff_workbook_for(&state, &me, id.into_inner()).await
+}
+
+/// The roster workbook as a download, for any party of the evaluation.
+pub async fn staff_workbook_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let user = user.clone();
     let (bytes, station) = db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let staff = staff_of(conn, &detail)?;
@@ -187,16 +214,26 @@ pub async fn post_staff_xlsx(
     id: web::Path<i64>,
     body: WorkbookBody,
 ) -> Result<web::Json<Staff>, ApiError> {
-    let id = id.into_inner();
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
+    let written = import_staff_for(&state, &me, id.into_inner(), body.0, request_id(&req)).await?;
+    Ok(web::Json(written))
+}
+
+/// Imports a roster workbook as `user` (the API and the 自评 tab), replacing the roster.
+pub async fn import_staff_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    workbook: Vec<u8>,
+    request_id: Option<String>,
+) -> Result<Staff, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, None)?;
             let zones = stations::zones_of(conn, detail.row.station_id)?;
             let period =
                 staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
-            let workers = excel::staff::read(&body.0, &zones, &period).map_err(problems)?;
+            let workers = excel::staff::read(&workbook, &zones, &period).map_err(problems)?;
             let writing = Writing {
                 user: &user,
                 request_id,
@@ -206,6 +243,5 @@ pub async fn post_staff_xlsx(
             staff_of(conn, &detail)
         })
     })
-    .await?;
-    Ok(web::Json(written))
+    .await
 }

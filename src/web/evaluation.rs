@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::Echo;
 use super::home::{Row, row};
 use super::session::WebUser;
 use super::{Chrome, not_found, page};
@@ -13,10 +14,12 @@ use crate::api::error::ApiError;
 use crate::api::evaluations::{EvaluationView, find_for};
 use crate::api::feedback::{FEEDBACK_PARTIES, FeedbackList, feedback_for};
 use crate::api::rectifications::{RectificationView, station_items_for};
-use crate::api::reports::{ReportVersion, download_for, versions_for};
-use crate::api::workflow::{
-    Timeline, TransitionRequest, available_for, timeline_for, transition_for,
+use crate::api::reports::{
+    Comparison, ReportVersion, compare_for, download_for, revise_for, versions_for,
 };
+use crate::api::workflow::{TransitionRequest, available_for, timeline_for, transition_for};
+use crate::domain::points::Points;
+use crate::domain::staffing::RosterWorker;
 use crate::domain::workflow::{Event, State};
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;
@@ -67,7 +70,8 @@ struct EvaluationPage {
     tab: String,
     facts: Vec<Fact>,
     deadlines: Vec<Fact>,
-    timeline: Option<Timeline>,
+    timeline: Vec<super::timeline::Entry>,
+    reminders: Vec<super::timeline::Mail>,
     reports: Vec<ReportVersion>,
     actions: Vec<Action>,
     refused: Option<Refused>,
@@ -83,6 +87,15 @@ struct EvaluationPage {
     previous: Vec<RectificationView>,
     /// The station's users answer the items.
     answers_items: bool,
+    self_tab: Option<super::self_assessment::SelfTab>,
+    scoring_tab: Option<super::scoring::ScoringTab>,
+    /// The agency's manager may issue a revised draft now.
+    may_revise: bool,
+    comparison: Option<Comparison>,
+    /// Where the users' clocks are (`server.timezone`).
+    timezone: chrono_tz::Tz,
+    /// A refused form's values and errors (empty otherwise).
+    echo: Echo,
 }
 
 pub struct FeedbackFormView {
@@ -109,6 +122,81 @@ impl EvaluationPage {
         }
     }
 
+    /// A stored figure as an input shows it ("" when none).
+    fn figure(&self, value: &Option<Points>) -> String {
+        value.map(|v| v.to_string()).unwrap_or_default()
+    }
+
+    fn percent(&self, value: &Option<Points>) -> String {
+        value.map_or_else(|| "—".to_owned(), |v| format!("{v}%"))
+    }
+
+    fn date(&self, value: &Option<chrono::NaiveDate>) -> String {
+        value.map(|d| d.to_string()).unwrap_or_default()
+    }
+
+    fn local(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&self.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// A file's size as people read it.
+    fn size(&self, bytes: &i64) -> String {
+        match *bytes {
+            b if b < 1024 => format!("{b} 字节"),
+            b if b < 1024 * 1024 => format!("{} KB", b / 1024),
+            b => format!(
+                "{}.{} MB",
+                b / (1024 * 1024),
+                b % (1024 * 1024) * 10 / (1024 * 1024)
+            ),
+        }
+    }
+
+    fn gate_code(&self, value: &Option<bool>) -> &'static str {
+        match value {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        }
+    }
+
+    fn has_zone(
+        &self,
+        echo: &Echo,
+        form: impl AsRef<str>,
+        name: impl AsRef<str>,
+        stored: &[i64],
+        zone: &i64,
+    ) -> bool {
+        echo.selected_or(form, name, &zone.to_string(), stored.contains(zone))
+    }
+
+    fn same(&self, a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
+        a.as_ref() == b.as_ref()
+    }
+
+    fn zone_code(&self, zone: &Option<i64>) -> String {
+        zone.map(|z| z.to_string()).unwrap_or_default()
+    }
+
+    /// A roster month's 人员到位 as the select's option value ("1.00", "0.50", "0.00" or "").
+    fn on_post(&self, worker: &RosterWorker, month: &str) -> String {
+        worker
+            .months
+            .get(month)
+            .map(|e| e.on_post.to_string())
+            .unwrap_or_default()
+    }
+
+    fn month_flag(&self, worker: &RosterWorker, month: &str, flag: &str) -> bool {
+        worker.months.get(month).is_some_and(|e| match flag {
+            "insurance" => e.insurance,
+            _ => e.wage,
+        })
+    }
+
     fn kind_of(&self, kind: &str) -> &'static str {
         if kind == "final" {
             "终审报告"
@@ -121,6 +209,9 @@ impl EvaluationPage {
 #[derive(Debug, Deserialize)]
 pub struct TabQuery {
     tab: Option<String>,
+    /// Two report versions to compare on the 报告 tab.
+    from: Option<i64>,
+    to: Option<i64>,
 }
 
 fn steps(state: State) -> Vec<Step> {
@@ -191,7 +282,40 @@ pub async fn page_of(
     id: web::Path<i64>,
     query: web::Query<TabQuery>,
 ) -> HttpResponse {
-    render(&state, &me, id.into_inner(), query.tab.as_deref(), None).await
+    let id = id.into_inner();
+    match (query.from, query.to) {
+        (Some(from), Some(to)) => render_compared(&state, &me, id, (from, to)).await,
+        _ => render(&state, &me, id, query.tab.as_deref(), None).await,
+    }
+}
+
+/// The agency's manager issues a revised draft (修改稿) from the 报告 tab.
+#[post("/evaluations/{id}/reports/revise")]
+pub async fn revise(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let given = super::forms::value(&form, "csrf").unwrap_or("");
+    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, given) {
+        return refused;
+    }
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    match revise_for(&state, &me, id, request_id).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=reports")))
+            .finish(),
+        Err(ApiError::NotFound(_)) => not_found(),
+        Err(error) => {
+            let echo =
+                super::forms::explain(&state, &me, id, Echo::new("revise", &[]), error, |_| None)
+                    .await
+                    .unwrap_or_default();
+            render_with(&state, &me, id, Some("reports"), None, Some(echo)).await
+        }
+    }
 }
 
 pub async fn render(
@@ -200,6 +324,40 @@ pub async fn render(
     id: i64,
     tab: Option<&str>,
     refused: Option<Refused>,
+) -> HttpResponse {
+    render_with(state, me, id, tab, refused, None).await
+}
+
+/// The page with a comparison of two report versions on the 报告 tab.
+pub async fn render_compared(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    compare: (i64, i64),
+) -> HttpResponse {
+    show(state, me, id, Some("reports"), None, None, Some(compare)).await
+}
+
+pub async fn render_with(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    tab: Option<&str>,
+    refused: Option<Refused>,
+    echo: Option<Echo>,
+) -> HttpResponse {
+    show(state, me, id, tab, refused, echo, None).await
+}
+
+/// The page on a tab, with a refusal above the buttons or a refused form as typed.
+async fn show(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    tab: Option<&str>,
+    refused: Option<Refused>,
+    echo: Option<Echo>,
+    compare: Option<(i64, i64)>,
 ) -> HttpResponse {
     let view = match find_for(state, me, id).await {
         Ok(view) => view,
@@ -214,8 +372,39 @@ pub async fn render(
         Some("reports") => "reports",
         Some("feedback") => "feedback",
         Some("rectification") => "rectification",
+        Some("self") => "self",
+        Some("scoring") => "scoring",
         _ => "info",
     };
+    let self_tab = if tab == "self" {
+        super::self_assessment::load(state, me, &view).await
+    } else {
+        None
+    };
+    let scoring_tab = if tab == "scoring" {
+        let zones = super::self_assessment::scheme_and_zones(state, me, id)
+            .await
+            .map(|(_, zones)| zones.into_iter().map(|z| (z.id, z.name)).collect())
+            .unwrap_or_default();
+        let sections = outline_of(state, me, id).await;
+        Some(super::scoring::load(state, me, &view, sections, zones).await)
+    } else {
+        None
+    };
+    let comparison = match (tab, compare) {
+        ("reports", Some((from, to))) => compare_for(state, me, from, to).await.ok(),
+        _ => None,
+    };
+    let may_revise = tab == "reports"
+        && view.state == State::DraftFeedback
+        && (me.is_admin()
+            || (me.role == crate::domain::user::Role::Manager
+                && view.parties.iter().any(|p| {
+                    p.code == "third_party"
+                        && p.organization
+                            .as_ref()
+                            .is_some_and(|o| o.id == me.organization.id)
+                })));
     let (items, previous, answers_items) = if tab == "rectification" {
         let items = station_items_for(state, me, view.station.id)
             .await
@@ -246,10 +435,13 @@ pub async fn render(
     } else {
         Vec::new()
     };
-    let timeline = if tab == "timeline" {
-        timeline_for(state, me, id).await.ok()
+    let (timeline, reminders) = if tab == "timeline" {
+        timeline_for(state, me, id)
+            .await
+            .map(|t| super::timeline::entries(state, t))
+            .unwrap_or_default()
     } else {
-        None
+        Default::default()
     };
     let reports = if tab == "reports" {
         versions_for(state, me, id).await.unwrap_or_default()
@@ -288,6 +480,7 @@ pub async fn render(
             facts: facts(&view),
             deadlines,
             timeline,
+            reminders,
             reports,
             actions,
             refused,
@@ -298,6 +491,12 @@ pub async fn render(
             items,
             previous,
             answers_items,
+            self_tab,
+            scoring_tab,
+            may_revise,
+            comparison,
+            timezone: state.settings.timezone(),
+            echo: echo.unwrap_or_default(),
         },
     )
 }

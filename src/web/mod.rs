@@ -3,10 +3,14 @@
 
 pub mod evaluation;
 pub mod feedback;
+pub mod forms;
 pub mod home;
 pub mod login;
 pub mod rectifications;
+pub mod scoring;
+pub mod self_assessment;
 pub mod session;
+pub mod timeline;
 
 use actix_web::http::header;
 use actix_web::web::ServiceConfig;
@@ -18,10 +22,13 @@ use session::WebUser;
 const STYLE: &str = include_str!("assets/style.css");
 /// htmx 2.0.11 (npm htmx.org@2), vendored.
 const HTMX: &str = include_str!("assets/htmx.min.js");
+/// The 自评 tab's live percentages.
+const FIGURES: &str = include_str!("assets/figures.js");
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(style)
         .service(htmx)
+        .service(figures)
         .service(login::show_login)
         .service(login::do_login)
         .service(login::logout)
@@ -33,7 +40,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(evaluation::report_file)
         .service(feedback::give)
         .service(feedback::answer)
-        .service(rectifications::answer);
+        .service(rectifications::answer)
+        .service(self_assessment::save_zone)
+        .service(self_assessment::save_narrative)
+        .service(self_assessment::save_roster)
+        .service(self_assessment::upload_indicators)
+        .service(self_assessment::upload_staff)
+        .service(self_assessment::indicators_workbook)
+        .service(self_assessment::staff_workbook)
+        .service(self_assessment::upload_evidence)
+        .service(self_assessment::evidence_file)
+        .service(scoring::save_sheet)
+        .service(scoring::assign_expert)
+        .service(scoring::save_component)
+        .service(evaluation::revise);
 }
 
 #[get("/assets/style.css")]
@@ -50,6 +70,14 @@ async fn htmx() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(HTMX)
+}
+
+#[get("/assets/figures.js")]
+async fn figures() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(FIGURES)
 }
 
 /// What every page's frame shows of the logged-in user.

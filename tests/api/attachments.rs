@@ -95,8 +95,21 @@ async fn evidence_is_kept_with_its_hash_and_seen_only_by_the_parties(backend: Ba
         "not-found",
     )
     .await;
+    // A file smaller than the part read to judge its type (a one-page scan's stub).
+    let tiny = pdf(200);
+    let response = app
+        .upload(
+            &path,
+            &who.station,
+            &content_type(),
+            multipart("签到表.pdf", &tiny),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let small: Value = response.json().await.expect("json");
+    assert_eq!(small["bytes"], 200);
     let listed = app.get_json(&path, Some(&who.agency)).await;
-    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
 
     // An executable called .pdf is refused by its content; nothing is kept.
     let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
@@ -156,7 +169,7 @@ async fn evidence_is_kept_with_its_hash_and_seen_only_by_the_parties(backend: Ba
         .await;
     assert_problem(late, StatusCode::CONFLICT, "transition-refused").await;
     let listed = app.get_json(&path, Some(&who.agency)).await;
-    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
     let stored = std::fs::read_dir(
         app.db
             .dir
@@ -166,7 +179,7 @@ async fn evidence_is_kept_with_its_hash_and_seen_only_by_the_parties(backend: Ba
     )
     .expect("stored files")
     .count();
-    assert_eq!(stored, 1, "refused uploads leave no file behind");
+    assert_eq!(stored, 2, "refused uploads leave no file behind");
     let timeline = app
         .get_json(
             &format!("/api/v1/evaluations/{id}/timeline"),

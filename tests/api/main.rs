@@ -8,6 +8,7 @@ mod cli;
 mod components;
 mod errors;
 mod evaluations;
+mod journey;
 mod mail;
 mod openapi;
 mod organizations;

@@ -24,13 +24,13 @@ both_backends!(
 );
 
 /// chromedriver on a free port, ended with the test.
-struct Driver {
+pub(crate) struct Driver {
     child: tokio::process::Child,
     url: String,
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -53,7 +53,7 @@ impl Driver {
     }
 
     /// A new browser session (its own cookies) with a window of this size.
-    async fn browser(&self, width: u32, height: u32) -> Client {
+    pub(crate) async fn browser(&self, width: u32, height: u32) -> Client {
         // The viewport is emulated: a headless window is never narrower than about 500 px.
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -71,7 +71,7 @@ impl Driver {
             .expect("a browser session")
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -82,12 +82,12 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn screenshot(browser: &Client, name: &str) {
+pub(crate) async fn screenshot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot saved");
 }
 
-async fn text_of(browser: &Client, css: &str) -> String {
+pub(crate) async fn text_of(browser: &Client, css: &str) -> String {
     browser
         .find(Locator::Css(css))
         .await
@@ -97,7 +97,7 @@ async fn text_of(browser: &Client, css: &str) -> String {
         .expect("text")
 }
 
-async fn log_in(browser: &Client, username: &str) {
+pub(crate) async fn log_in(browser: &Client, username: &str) {
     browser
         .find(Locator::Id("username"))
         .await
@@ -122,7 +122,7 @@ async fn log_in(browser: &Client, username: &str) {
 }
 
 /// Waits (up to 10 s) until the browser is on a page whose path starts with `path`.
-async fn wait_for_path(browser: &Client, path: &str) -> String {
+pub(crate) async fn wait_for_path(browser: &Client, path: &str) -> String {
     let mut current = String::new();
     for _ in 0..100 {
         current = browser
@@ -140,6 +140,32 @@ async fn wait_for_path(browser: &Client, path: &str) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("still on {current}, waiting for {path}");
+}
+
+/// Marks the current document so that `wait_for_next_page` can tell when the browser has
+/// replaced it; waiting for an element alone may find it on the page that is going away.
+pub(crate) async fn mark_page(browser: &Client) {
+    browser
+        .execute("window.pingguOldPage = true; return true;", vec![])
+        .await
+        .expect("marked");
+}
+
+pub(crate) async fn wait_for_next_page(browser: &Client) {
+    for _ in 0..100 {
+        let replaced = browser
+            .execute(
+                "return window.pingguOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .is_ok_and(|answer| answer == true);
+        if replaced {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser stayed on the same page");
 }
 
 /// Whether the page scrolls sideways at the window's width.
@@ -224,14 +250,14 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
     // The station's button: refused while the self-assessment is empty, with what is missing;
     // once it is filled, the evaluation moves on.
     async fn press(browser: &Client, event: &str) {
-        browser
+        let button = browser
             .find(Locator::Css(&format!("button[data-event='{event}']")))
             .await
-            .expect("the button")
-            .click()
-            .await
-            .expect("clicked");
+            .expect("the button");
+        mark_page(browser).await;
+        button.click().await.expect("clicked");
         browser.accept_alert().await.expect("confirmed");
+        wait_for_next_page(browser).await;
     }
     browser
         .find(Locator::LinkText("基本信息"))

@@ -18,7 +18,7 @@ both_backends!(
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Indicator code → Chinese name, from the scheme as the API serves it.
-async fn names(app: &TestApp, token: &str) -> Vec<(String, String)> {
+pub(crate) async fn names(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let scheme = app
         .get_json("/api/v1/schemes/guangzhou-2023", Some(token))
         .await;
@@ -51,7 +51,7 @@ fn sheet<'a>(workbook: &'a mut Workbook, name: &str) -> &'a mut Worksheet {
 
 /// 附件1 as a station would type it: zone rows and 合计, and the station-wide sheet.
 /// `edit` may change any cell before saving.
-fn indicator_workbook(
+pub(crate) fn indicator_workbook(
     names: &[(String, String)],
     edit: fn(&mut Worksheet, &mut Worksheet),
 ) -> Vec<u8> {
@@ -104,7 +104,7 @@ fn indicator_workbook(
 }
 
 /// 附件2 as typed: one row per worker, 人员到位/社保购买/工资发放 per month.
-fn roster_workbook(months: &[&str]) -> Vec<u8> {
+pub(crate) fn roster_workbook(months: &[&str]) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let roster = sheet(&mut workbook, "社工到岗情况");
     let fixed = [

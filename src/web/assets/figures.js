@@ -1,0 +1,80 @@
+// Live completion percentages and totals on the 自评 tab, as the server computes them:
+// figures in hundredths, percent = completed × 100 / target rounded half-up to two places.
+// Integers only (BigInt): what is shown equals what will be stored.
+(function () {
+  "use strict";
+  function hundredths(text) {
+    var t = (text || "").trim();
+    if (!/^\d+(\.\d{1,2})?$/.test(t)) { return null; }
+    var parts = t.split(".");
+    var fraction = ((parts[1] || "") + "00").slice(0, 2);
+    return BigInt(parts[0]) * 100n + BigInt(fraction);
+  }
+  // As the server shows a figure: with the indicator's places where they are whole.
+  function show(value, decimals) {
+    if (value === null) { return ""; }
+    var whole = value / 100n, rest = value % 100n;
+    var text = whole.toString() + "." + (rest < 10n ? "0" : "") + rest.toString();
+    if (decimals === 0 && rest === 0n) { return whole.toString(); }
+    if (decimals === 1 && rest % 10n === 0n) { return text.slice(0, -1); }
+    return text;
+  }
+  function percent(completed, target) {
+    if (completed === null || target === null || target === 0n) { return "—"; }
+    return show((completed * 10000n * 2n + target) / (target * 2n), 2) + "%";
+  }
+  function refresh() {
+    var sums = {};
+    document.querySelectorAll("input.completed").forEach(function (input) {
+      var row = input.closest("tr");
+      var target = hundredths(row.querySelector("[data-target]").dataset.target);
+      var completed = hundredths(input.value);
+      row.querySelector(".percent").textContent = percent(completed, target);
+      var code = input.dataset.indicator;
+      var sum = sums[code] || { target: null, completed: null };
+      if (target !== null) { sum.target = (sum.target || 0n) + target; }
+      if (completed !== null) { sum.completed = (sum.completed || 0n) + completed; }
+      sums[code] = sum;
+    });
+    document.querySelectorAll("#indicator-totals tr[data-indicator]").forEach(function (row) {
+      var sum = sums[row.dataset.indicator];
+      if (!sum) { return; }
+      var decimals = parseInt(row.dataset.decimals, 10);
+      row.querySelector(".total-completed").textContent = show(sum.completed, decimals);
+      row.querySelector(".total-percent").textContent = percent(sum.completed, sum.target);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input.completed")) { refresh(); }
+  });
+})();
+// The expert's sheet: the running total of the scores typed, in hundredths.
+(function () {
+  "use strict";
+  function hundredths(text) {
+    var t = (text || "").trim();
+    if (!/^\d+(\.\d{1,2})?$/.test(t)) { return null; }
+    var parts = t.split(".");
+    return BigInt(parts[0]) * 100n + BigInt(((parts[1] || "") + "00").slice(0, 2));
+  }
+  document.addEventListener("input", function (event) {
+    if (!(event.target.matches && event.target.matches("input.item-score"))) { return; }
+    var total = 0n;
+    document.querySelectorAll("input.item-score").forEach(function (input) {
+      total += hundredths(input.value) || 0n;
+    });
+    var rest = total % 100n;
+    document.getElementById("sheet-total").textContent =
+      (total / 100n).toString() + "." + (rest < 10n ? "0" : "") + rest.toString();
+  });
+})();
+
+// A refused form: bring its message into view and to the screen reader.
+document.addEventListener("DOMContentLoaded", function () {
+  var refused = document.querySelector("form [role='alert'], section [role='alert']");
+  if (refused) {
+    refused.setAttribute("tabindex", "-1");
+    refused.scrollIntoView({ block: "center" });
+    refused.focus({ preventScroll: true });
+  }
+});

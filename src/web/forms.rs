@@ -1,0 +1,219 @@
+//! What a refused form gives back to its page: the values as typed, each error beside its
+//! field, and a headline (for a stale write: who changed the evaluation meanwhile).
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use futures_util::TryStreamExt;
+
+use super::session::WebUser;
+use crate::api::error::{ApiError, FieldError};
+use crate::api::workflow::timeline_for;
+use crate::state::AppState;
+
+/// A form sent back to its page.
+#[derive(Debug, Default)]
+pub struct Echo {
+    /// Which form of the page (its `data-form`), so that only it shows these values.
+    pub form: String,
+    pub headline: String,
+    /// Input name → what the user typed.
+    pub values: HashMap<String, String>,
+    /// Input name → what is wrong with it.
+    pub errors: HashMap<String, String>,
+    /// Problems that belong to no input of the form (a workbook's cells, a whole-form rule).
+    pub general: Vec<String>,
+    /// Every value as sent, for inputs sent several times (a multiple select).
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Echo {
+    pub fn new(form: &str, values: &[(String, String)]) -> Echo {
+        Echo {
+            form: form.to_owned(),
+            values: values.iter().cloned().collect(),
+            pairs: values.to_vec(),
+            ..Echo::default()
+        }
+    }
+
+    /// The typed value of an input of `form`, or what the page would show otherwise.
+    pub fn value_or(
+        &self,
+        form: impl AsRef<str>,
+        name: impl AsRef<str>,
+        stored: impl AsRef<str>,
+    ) -> String {
+        if self.form == form.as_ref() {
+            self.values.get(name.as_ref()).cloned().unwrap_or_default()
+        } else {
+            stored.as_ref().to_owned()
+        }
+    }
+
+    /// Whether a checkbox of `form` is ticked (as typed, or as stored).
+    pub fn checked_or(
+        &self,
+        form: impl AsRef<str>,
+        name: impl AsRef<str>,
+        stored: impl std::borrow::Borrow<bool>,
+    ) -> bool {
+        if self.form == form.as_ref() {
+            self.values.contains_key(name.as_ref())
+        } else {
+            *stored.borrow()
+        }
+    }
+
+    /// Whether `option` is among the values of a multiple select of `form` (as typed or stored).
+    pub fn selected_or(
+        &self,
+        form: impl AsRef<str>,
+        name: impl AsRef<str>,
+        option: &str,
+        stored: bool,
+    ) -> bool {
+        if self.form == form.as_ref() {
+            self.pairs
+                .iter()
+                .any(|(n, v)| n == name.as_ref() && v == option)
+        } else {
+            stored
+        }
+    }
+
+    pub fn error(&self, name: impl AsRef<str>) -> Option<&String> {
+        self.errors.get(name.as_ref())
+    }
+}
+
+/// The form's values as the first value per name.
+pub fn value<'a>(values: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    values
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Fills the echo from an API refusal: `field_to_input` names the input of an API field path
+/// (None: shown above the form).
+pub async fn explain(
+    state: &AppState,
+    me: &WebUser,
+    evaluation_id: i64,
+    mut echo: Echo,
+    error: ApiError,
+    field_to_input: impl Fn(&str) -> Option<String>,
+) -> Result<Echo, ApiError> {
+    match error {
+        ApiError::Validation(errors) | ApiError::Conflict(errors) => {
+            echo.headline = "有内容需要修改，请看标出的地方：".into();
+            place(&mut echo, errors, field_to_input);
+        }
+        ApiError::StaleVersion { .. } => {
+            echo.headline = format!(
+                "保存前，{}。您填写的内容仍在下方，页面其余部分已是最新；请核对后再保存。",
+                last_change(state, me, evaluation_id).await
+            );
+        }
+        ApiError::Forbidden(reason) => echo.headline = reason,
+        ApiError::TransitionRefused { detail, missing } => {
+            echo.headline = detail;
+            echo.general.extend(missing);
+        }
+        other @ (ApiError::NotFound(_) | ApiError::Unauthorized(_)) => return Err(other),
+        ApiError::PayloadTooLarge => echo.headline = "文件太大，无法上传".into(),
+        ApiError::Malformed(reason) => echo.headline = reason,
+        other => {
+            tracing::error!(error = %other, "form on a page");
+            echo.headline = "保存失败，请稍后再试；您填写的内容仍在下方。".into();
+        }
+    }
+    Ok(echo)
+}
+
+fn place(
+    echo: &mut Echo,
+    errors: Vec<FieldError>,
+    field_to_input: impl Fn(&str) -> Option<String>,
+) {
+    for error in errors {
+        match field_to_input(&error.field) {
+            Some(input) => {
+                echo.errors.entry(input).or_insert(error.message);
+            }
+            None if error.field.is_empty() => echo.general.push(error.message),
+            None => echo
+                .general
+                .push(format!("{}：{}", error.field, error.message)),
+        }
+    }
+}
+
+/// "张三（西村街道办事处）于 12月3日 10:20 填写指标完成量": the evaluation's last recorded change.
+async fn last_change(state: &AppState, me: &WebUser, evaluation_id: i64) -> String {
+    let last = timeline_for(state, me, evaluation_id)
+        .await
+        .ok()
+        .and_then(|t| t.items.into_iter().max_by_key(|item| item.at));
+    match last {
+        Some(item) => {
+            let who = item.actor.map_or_else(
+                || "系统".to_owned(),
+                |a| match a.organization {
+                    Some(org) => format!("{}（{org}）", a.display_name),
+                    None => a.display_name,
+                },
+            );
+            let at = state.settings.local_time(item.at);
+            format!(
+                "{who}已于 {} {}",
+                at.format("%m月%d日 %H:%M"),
+                super::timeline::action_name(&item.action)
+            )
+        }
+        None => "评估已被他人更新".into(),
+    }
+}
+
+/// A small multipart form read whole: its text fields and its first file's bytes (workbooks;
+/// evidence files are streamed by the API's upload instead).
+pub struct SmallForm {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<Vec<u8>>,
+}
+
+pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<SmallForm, ApiError> {
+    let unreadable = |e: actix_multipart::MultipartError| {
+        ApiError::Malformed(format!("无法读取上传的表单：{e}"))
+    };
+    let mut form = SmallForm {
+        fields: Vec::new(),
+        file: None,
+    };
+    let mut total = 0;
+    while let Some(mut field) = payload.try_next().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .is_some();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(unreadable)? {
+            total += chunk.len();
+            if total > limit {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_file {
+            if form.file.is_none() && !bytes.is_empty() {
+                form.file = Some(bytes);
+            }
+        } else {
+            form.fields
+                .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    Ok(form)
+}

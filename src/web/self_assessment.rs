@@ -1,0 +1,700 @@
+//! The 自评 tab: the indicator table per zone with live percentages, the roster with its month
+//! columns, the annex workbooks (download, upload with cell-level errors), evidence files and
+//! the narrative. Every write goes through the API's own functions.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use std::collections::BTreeMap;
+
+use super::evaluation::render_with;
+use super::forms::{Echo, explain, read_small_form, value};
+use super::session::WebUser;
+use crate::api::attachments::{AttachmentView, attachments_for, upload_for};
+use crate::api::error::{ApiError, FieldError};
+use crate::api::evaluations::EvaluationView;
+use crate::api::extract::{WORKBOOK_LIMIT_BYTES, validate};
+use crate::api::indicators::{CompletionRow, indicators_for, put_completions_for};
+use crate::api::self_assessment::{narrative_for, write_narrative_for};
+use crate::api::staff::{PutStaff, Staff, put_staff_for, staff_for};
+use crate::api::workbooks::{
+    import_indicators_for, import_staff_for, indicators_workbook_for, staff_workbook_for,
+};
+use crate::domain::indicators::Zone;
+use crate::domain::points::Points;
+use crate::domain::scheme::IndicatorScope;
+use crate::domain::staffing::{self, MonthEntry, Qualification, RosterWorker};
+use crate::domain::workflow::State;
+use crate::state::AppState;
+
+/// Blank roster lines offered below the workers, for new ones.
+const BLANK_WORKERS: usize = 3;
+
+/// One zone's part of the indicator table (or the station-wide indicators).
+pub struct ZoneBlock {
+    /// The form's name: zone-<id> or zone-station.
+    pub form: String,
+    /// "" for the station-wide indicators.
+    pub zone: String,
+    pub title: String,
+    pub lines: Vec<Line>,
+}
+
+pub struct Line {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    /// Places the indicator is counted in (0 for counts of people and sessions).
+    pub decimals: u8,
+    pub target: String,
+    pub completed: String,
+    pub percent: Option<Points>,
+}
+
+/// The 合计 of one indicator over its zones.
+pub struct Total {
+    pub code: String,
+    pub name: String,
+    pub decimals: u8,
+    pub target: String,
+    pub completed: String,
+    pub percent: Option<Points>,
+}
+
+/// A figure with the indicator's own places: 742 people, 1080.50 hours.
+pub fn counted(value: Option<Points>, decimals: u8) -> String {
+    let Some(value) = value else {
+        return String::new();
+    };
+    let text = value.to_string();
+    match decimals {
+        0 if value.hundredths() % 100 == 0 => text.trim_end_matches(".00").to_owned(),
+        1 if value.hundredths() % 10 == 0 => text[..text.len() - 1].to_owned(),
+        _ => text,
+    }
+}
+
+pub struct WorkerLine {
+    pub index: usize,
+    pub worker: RosterWorker,
+    pub on_post_total: Option<Points>,
+}
+
+pub struct SelfTab {
+    /// The station may edit now (its users, during the self-assessment).
+    pub editable: bool,
+    pub zones: Vec<ZoneBlock>,
+    pub totals: Vec<Total>,
+    pub staff: Staff,
+    pub months: Vec<String>,
+    pub roster: Vec<WorkerLine>,
+    pub zone_choices: Vec<(i64, String)>,
+    pub qualifications: Vec<(&'static str, &'static str)>,
+    pub evidence: Vec<AttachmentView>,
+    pub narrative: String,
+}
+
+pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Option<SelfTab> {
+    let id = view.id;
+    let table = indicators_for(state, me, id).await.ok()?;
+    let staff = staff_for(state, me, id).await.ok()?;
+    let evidence = attachments_for(state, me, id).await.ok()?.items;
+    let narrative = narrative_for(state, me, id).await.ok()?.narrative;
+    let (scheme, zones) = scheme_and_zones(state, me, id).await.ok()?;
+    let station_user = view
+        .station_operator
+        .as_ref()
+        .is_some_and(|o| o.id == me.organization.id)
+        || me.is_admin();
+    let mut blocks: Vec<ZoneBlock> = zones
+        .iter()
+        .map(|z| ZoneBlock {
+            form: format!("zone-{}", z.id),
+            zone: z.id.to_string(),
+            title: z.name.clone(),
+            lines: Vec::new(),
+        })
+        .collect();
+    let mut station = ZoneBlock {
+        form: "zone-station".into(),
+        zone: String::new(),
+        title: "全站指标".into(),
+        lines: Vec::new(),
+    };
+    for def in &scheme.indicators {
+        let line = |zone_id: Option<i64>| {
+            let row = table
+                .rows
+                .iter()
+                .find(|r| r.indicator == def.code && r.zone_id == zone_id);
+            Line {
+                code: def.code.clone(),
+                name: def.name.clone(),
+                unit: def.unit.clone(),
+                decimals: def.decimals,
+                target: counted(row.and_then(|r| r.target), def.decimals),
+                completed: counted(row.and_then(|r| r.completed), def.decimals),
+                percent: row.and_then(|r| r.percent),
+            }
+        };
+        match def.scope {
+            IndicatorScope::Zone => {
+                for (block, zone) in blocks.iter_mut().zip(&zones) {
+                    block.lines.push(line(Some(zone.id)));
+                }
+            }
+            IndicatorScope::Station => station.lines.push(line(None)),
+        }
+    }
+    if !station.lines.is_empty() {
+        blocks.push(station);
+    }
+    let months: Vec<String> = staffing::period_months(view.assessment_start, view.assessment_end)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut roster: Vec<WorkerLine> = staff
+        .workers
+        .iter()
+        .enumerate()
+        .map(|(index, w)| WorkerLine {
+            index,
+            worker: w.worker.clone(),
+            on_post_total: Some(w.on_post_total),
+        })
+        .collect();
+    for index in roster.len()..roster.len() + BLANK_WORKERS {
+        roster.push(WorkerLine {
+            index,
+            worker: blank_worker(),
+            on_post_total: None,
+        });
+    }
+    let totals = table
+        .totals
+        .iter()
+        .map(|t| {
+            let decimals = scheme
+                .indicators
+                .iter()
+                .find(|d| d.code == t.indicator)
+                .map_or(2, |d| d.decimals);
+            Total {
+                code: t.indicator.clone(),
+                name: t.name.clone(),
+                decimals,
+                target: counted(t.target, decimals),
+                completed: counted(t.completed, decimals),
+                percent: t.percent,
+            }
+        })
+        .collect();
+    Some(SelfTab {
+        editable: station_user && view.state == State::SelfAssessment,
+        zones: blocks,
+        totals,
+        staff,
+        months,
+        roster,
+        zone_choices: zones.iter().map(|z| (z.id, z.name.clone())).collect(),
+        qualifications: Qualification::ALL
+            .iter()
+            .map(|q| (q.code(), q.chinese_name()))
+            .collect(),
+        evidence,
+        narrative,
+    })
+}
+
+/// The evaluation's pinned scheme and its station's zones.
+pub async fn scheme_and_zones(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+) -> Result<(crate::domain::scheme::Scheme, Vec<Zone>), ApiError> {
+    let user = me.user.clone();
+    crate::db::run(&state.pool, move |conn| {
+        let detail = crate::api::access::visible(conn, &user, id)?;
+        let scheme = crate::api::access::scheme_of(&detail)?;
+        let zones = crate::db::stations::zones_of(conn, detail.row.station_id)?;
+        Ok::<_, ApiError>((scheme, zones))
+    })
+    .await
+}
+
+fn blank_worker() -> RosterWorker {
+    RosterWorker {
+        name: String::new(),
+        position: String::new(),
+        qualification: Qualification::Uncertified,
+        over_two_years: false,
+        practice_start: None,
+        zone_id: None,
+        joined_on: None,
+        left_on: None,
+        note: None,
+        months: BTreeMap::new(),
+    }
+}
+
+fn back_to(id: i64, anchor: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/evaluations/{id}?tab=self#{anchor}"),
+        ))
+        .finish()
+}
+
+fn version_of(values: &[(String, String)]) -> Option<i64> {
+    value(values, "version").and_then(|v| v.parse().ok())
+}
+
+/// Shows the page again with the form as typed and what stopped it.
+async fn refused(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    echo: Echo,
+    error: ApiError,
+    field_to_input: impl Fn(&str) -> Option<String>,
+) -> HttpResponse {
+    match explain(state, me, id, echo, error, field_to_input).await {
+        Ok(echo) => render_with(state, me, id, Some("self"), None, Some(echo)).await,
+        Err(_) => super::not_found(),
+    }
+}
+
+/// `rows[3].completed` → 3
+fn row_index(field: &str) -> Option<usize> {
+    let rest = field.strip_prefix("rows[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// One zone's completions, as typed in its form: `c.<indicator>` per line; empty clears it.
+#[post("/evaluations/{id}/self-assessment/zone")]
+pub async fn save_zone(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let values = form.into_inner();
+    if let Some(refused) =
+        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
+    {
+        return refused;
+    }
+    let zone_text = value(&values, "zone").unwrap_or("").to_owned();
+    let zone_id: Option<i64> = zone_text.parse().ok();
+    let form_name = match zone_id {
+        Some(zone) => format!("zone-{zone}"),
+        None => "zone-station".to_owned(),
+    };
+    let mut echo = Echo::new(&form_name, &values);
+    let mut rows = Vec::new();
+    let mut inputs = Vec::new();
+    for (name, text) in &values {
+        let Some(code) = name.strip_prefix("c.") else {
+            continue;
+        };
+        let text = text.trim();
+        let completed = if text.is_empty() {
+            None
+        } else {
+            match text.parse::<Points>() {
+                Ok(points) => Some(points),
+                Err(reason) => {
+                    echo.errors.insert(name.clone(), reason.to_string());
+                    continue;
+                }
+            }
+        };
+        inputs.push(name.clone());
+        rows.push(CompletionRow {
+            indicator: code.to_owned(),
+            zone_id,
+            completed,
+        });
+    }
+    if !echo.errors.is_empty() {
+        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
+    }
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    match put_completions_for(&state, &me, id, rows, version_of(&values), request_id).await {
+        Ok(_) => back_to(id, &form_name),
+        Err(error) => {
+            refused(&state, &me, id, echo, error, |field| {
+                row_index(field).and_then(|i| inputs.get(i).cloned())
+            })
+            .await
+        }
+    }
+}
+
+#[post("/evaluations/{id}/self-assessment/narrative")]
+pub async fn save_narrative(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let values = form.into_inner();
+    if let Some(refused) =
+        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
+    {
+        return refused;
+    }
+    let narrative = value(&values, "narrative").unwrap_or("").to_owned();
+    let echo = Echo::new("narrative", &values);
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let checked = validate(&crate::api::self_assessment::PutSelfAssessment {
+        narrative: narrative.clone(),
+        version: None,
+    });
+    let written = match checked {
+        Ok(()) => {
+            write_narrative_for(&state, &me, id, narrative, version_of(&values), request_id).await
+        }
+        Err(error) => Err(error),
+    };
+    match written {
+        Ok(_) => back_to(id, "narrative"),
+        Err(error) => {
+            refused(&state, &me, id, echo, error, |field| {
+                (field == "narrative").then(|| "narrative".to_owned())
+            })
+            .await
+        }
+    }
+}
+
+/// The roster editor: `w<i>.<field>` per worker line and `w<i>.m<YYYY-MM>.<field>` per month;
+/// lines left wholly blank are skipped.
+#[post("/evaluations/{id}/self-assessment/roster")]
+pub async fn save_roster(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let values = form.into_inner();
+    if let Some(refused) =
+        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
+    {
+        return refused;
+    }
+    let mut echo = Echo::new("roster", &values);
+    let (workers, lines) = roster_from(&values, &mut echo);
+    if !echo.errors.is_empty() {
+        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
+    }
+    let checked = validate(&PutStaff {
+        workers: workers.clone(),
+        version: None,
+    });
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let written = match checked {
+        Ok(()) => put_staff_for(&state, &me, id, workers, version_of(&values), request_id).await,
+        Err(error) => Err(error),
+    };
+    match written {
+        Ok(_) => back_to(id, "roster"),
+        Err(error) => {
+            refused(&state, &me, id, echo, error, |field| {
+                roster_input(field, &lines)
+            })
+            .await
+        }
+    }
+}
+
+/// `workers[2].months.2024-12.on_post` → the input of that line (lines are the form's
+/// line numbers of the workers kept).
+fn roster_input(field: &str, lines: &[usize]) -> Option<String> {
+    let rest = field.strip_prefix("workers[")?;
+    let end = rest.find(']')?;
+    let line = lines.get(rest[..end].parse::<usize>().ok()?)?;
+    let path = rest[end + 1..].trim_start_matches('.');
+    Some(match path.strip_prefix("months.") {
+        Some(month) => {
+            let (month, field) = month.split_once('.').unwrap_or((month, "on_post"));
+            format!("w{line}.m{month}.{field}")
+        }
+        None => format!("w{line}.{path}"),
+    })
+}
+
+fn roster_from(values: &[(String, String)], echo: &mut Echo) -> (Vec<RosterWorker>, Vec<usize>) {
+    let mut by_line: BTreeMap<usize, Vec<(&str, &str)>> = BTreeMap::new();
+    for (name, text) in values {
+        let Some(rest) = name.strip_prefix('w') else {
+            continue;
+        };
+        let Some((line, field)) = rest.split_once('.') else {
+            continue;
+        };
+        if let Ok(line) = line.parse::<usize>() {
+            by_line
+                .entry(line)
+                .or_default()
+                .push((field, text.as_str()));
+        }
+    }
+    let mut workers = Vec::new();
+    let mut lines = Vec::new();
+    for (line, fields) in by_line {
+        let get = |key: &str| {
+            fields
+                .iter()
+                .find(|(f, _)| *f == key)
+                .map(|(_, v)| v.trim())
+                .unwrap_or("")
+        };
+        let typed = [
+            "name",
+            "position",
+            "note",
+            "joined_on",
+            "left_on",
+            "practice_start",
+        ]
+        .iter()
+        .any(|k| !get(k).is_empty());
+        if !typed {
+            continue;
+        }
+        let mut date = |key: &str| {
+            let text = get(key);
+            if text.is_empty() {
+                return None;
+            }
+            match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) => Some(day),
+                Err(_) => {
+                    echo.errors
+                        .insert(format!("w{line}.{key}"), "日期格式为 2024-09-01".into());
+                    None
+                }
+            }
+        };
+        let practice_start = date("practice_start");
+        let joined_on = date("joined_on");
+        let left_on = date("left_on");
+        let mut months = BTreeMap::new();
+        for (field, text) in &fields {
+            let Some(rest) = field.strip_prefix('m') else {
+                continue;
+            };
+            let Some(month) = rest.strip_suffix(".on_post") else {
+                continue;
+            };
+            let on_post = match text.trim() {
+                "" => continue,
+                t => match t.parse::<Points>() {
+                    Ok(p) => p,
+                    Err(_) => {
+                        echo.errors.insert(
+                            format!("w{line}.m{month}.on_post"),
+                            "人员到位须为 1、0.5 或 0".into(),
+                        );
+                        continue;
+                    }
+                },
+            };
+            months.insert(
+                month.to_owned(),
+                MonthEntry {
+                    on_post,
+                    insurance: !get(&format!("m{month}.insurance")).is_empty(),
+                    wage: !get(&format!("m{month}.wage")).is_empty(),
+                },
+            );
+        }
+        let zone_id = get("zone").parse().ok();
+        let note = Some(get("note").to_owned()).filter(|n| !n.is_empty());
+        workers.push(RosterWorker {
+            name: get("name").to_owned(),
+            position: get("position").to_owned(),
+            qualification: Qualification::from_code(get("qualification"))
+                .unwrap_or(Qualification::Uncertified),
+            over_two_years: !get("over_two_years").is_empty(),
+            practice_start,
+            zone_id,
+            joined_on,
+            left_on,
+            note,
+            months,
+        });
+        lines.push(line);
+    }
+    (workers, lines)
+}
+
+/// `指标完成情况!D7` style cell problems, listed above the upload form.
+fn cell_problems(error: ApiError) -> Result<Vec<String>, ApiError> {
+    match error {
+        ApiError::Validation(errors) => Ok(errors
+            .into_iter()
+            .map(|FieldError { field, message, .. }| format!("{field}：{message}"))
+            .collect()),
+        other => Err(other),
+    }
+}
+
+async fn import(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    payload: Multipart,
+    form_name: &str,
+    roster: bool,
+) -> HttpResponse {
+    let form = match read_small_form(payload, WORKBOOK_LIMIT_BYTES).await {
+        Ok(form) => form,
+        Err(error) => {
+            return refused(state, me, id, Echo::new(form_name, &[]), error, |_| None).await;
+        }
+    };
+    if let Some(refused) =
+        super::session::refuse_without_csrf(state, me, value(&form.fields, "csrf").unwrap_or(""))
+    {
+        return refused;
+    }
+    let mut echo = Echo::new(form_name, &form.fields);
+    let Some(bytes) = form.file else {
+        echo.headline = "请选择要上传的 Excel 文件".into();
+        return render_with(state, me, id, Some("self"), None, Some(echo)).await;
+    };
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let imported = if roster {
+        import_staff_for(state, me, id, bytes, request_id)
+            .await
+            .map(|_| ())
+    } else {
+        import_indicators_for(state, me, id, bytes, request_id)
+            .await
+            .map(|_| ())
+    };
+    match imported {
+        Ok(()) => back_to(id, form_name),
+        Err(error) => match cell_problems(error) {
+            Ok(problems) => {
+                echo.headline = format!(
+                    "表格有 {} 处问题，未导入任何内容。请修改后重新上传：",
+                    problems.len()
+                );
+                echo.general = problems;
+                render_with(state, me, id, Some("self"), None, Some(echo)).await
+            }
+            Err(error) => refused(state, me, id, echo, error, |_| None).await,
+        },
+    }
+}
+
+#[post("/evaluations/{id}/self-assessment/indicators.xlsx")]
+pub async fn upload_indicators(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> HttpResponse {
+    import(
+        &state,
+        &me,
+        id.into_inner(),
+        payload,
+        "indicators-xlsx",
+        false,
+    )
+    .await
+}
+
+#[post("/evaluations/{id}/self-assessment/staff.xlsx")]
+pub async fn upload_staff(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> HttpResponse {
+    import(&state, &me, id.into_inner(), payload, "staff-xlsx", true).await
+}
+
+#[get("/evaluations/{id}/self-assessment/indicators.xlsx")]
+pub async fn indicators_workbook(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    indicators_workbook_for(&state, &me, id.into_inner())
+        .await
+        .unwrap_or_else(|_| super::not_found())
+}
+
+#[get("/evaluations/{id}/self-assessment/staff.xlsx")]
+pub async fn staff_workbook(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    staff_workbook_for(&state, &me, id.into_inner())
+        .await
+        .unwrap_or_else(|_| super::not_found())
+}
+
+/// An evidence file, streamed to the store by the API's upload once the CSRF token checks.
+#[post("/evaluations/{id}/self-assessment/evidence")]
+pub async fn upload_evidence(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let checker = state.clone();
+    let session_id = me.session_id.clone();
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let uploaded = upload_for(&state, &me, id, payload, request_id, |fields| {
+        if checker
+            .csrf
+            .verify(&session_id, value(fields, "csrf").unwrap_or(""))
+        {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("csrf".into()))
+        }
+    })
+    .await;
+    match uploaded {
+        Ok(_) => back_to(id, "evidence"),
+        Err(ApiError::Forbidden(reason)) if reason == "csrf" => super::forbidden(),
+        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(error) => {
+            refused(
+                &state,
+                &me,
+                id,
+                Echo::new("evidence", &[]),
+                error,
+                |field| (field == "file").then(|| "file".to_owned()),
+            )
+            .await
+        }
+    }
+}
+
+#[get("/evidence/{id}")]
+pub async fn evidence_file(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    crate::api::attachments::download_for(&state, &me, id.into_inner())
+        .await
+        .unwrap_or_else(|_| super::not_found())
+}
