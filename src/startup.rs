@@ -127,6 +127,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
             )
+            // The pages' forms: a 60-worker, 12-month roster or a scheme document is far past
+            // actix's 16 KiB default.
+            .app_data(web::FormConfig::default().limit(crate::web::FORM_LIMIT_BYTES))
             .default_service(web::to(unmatched))
             .wrap(ErrorHandlers::new().default_handler(problem_for_error))
             .wrap_fn(|req, srv| {

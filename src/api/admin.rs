@@ -11,6 +11,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{PageQuery, Paged, ValidQuery};
 use super::views::utc;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
 use crate::db::{self, login_attempts as attempts};
 use crate::domain::user::Username;
@@ -148,8 +149,16 @@ pub async fn list_outbox(
     me: CurrentUser,
     query: ValidQuery<OutboxQuery>,
 ) -> Result<web::Json<OutboxList>, ApiError> {
-    ensure_admin(&me)?;
-    let query = query.0;
+    Ok(web::Json(outbox_for(&state, &me, query.0).await?))
+}
+
+/// The outbox for an admin (the API and the administration pages).
+pub async fn outbox_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    query: OutboxQuery,
+) -> Result<OutboxList, ApiError> {
+    ensure_admin(me)?;
     const STATUSES: [&str; 5] = ["queued", "sending", "sent", "failed", "dead"];
     if let Some(status) = &query.status
         && !STATUSES.contains(&status.as_str())
@@ -170,9 +179,9 @@ pub async fn list_outbox(
         db::outbox::list(conn, &filter, limit).map_err(ApiError::from)
     })
     .await?;
-    Ok(web::Json(OutboxList {
+    Ok(OutboxList {
         items: rows.into_iter().map(OutboxMessageView::from).collect(),
-    }))
+    })
 }
 
 /// Puts a dead (or failed) message back in the queue, due now (admins only).
@@ -188,8 +197,16 @@ pub async fn requeue_outbox(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<OutboxMessageView>, ApiError> {
-    ensure_admin(&me)?;
-    let id = id.into_inner();
+    Ok(web::Json(requeue_for(&state, &me, id.into_inner()).await?))
+}
+
+/// Re-queues a failed message as an admin (the API and the administration pages).
+pub async fn requeue_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<OutboxMessageView, ApiError> {
+    ensure_admin(me)?;
     let row = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             if !db::outbox::requeue(conn, id, db::now())? {
@@ -208,5 +225,5 @@ pub async fn requeue_outbox(
         })
     })
     .await?;
-    Ok(web::Json(row.into()))
+    Ok(row.into())
 }

@@ -56,6 +56,8 @@ pub struct CreateEvaluation {
 pub struct StationRef {
     pub id: i64,
     pub name: String,
+    /// 所属区
+    pub district: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,6 +167,7 @@ pub fn view(
         station: StationRef {
             id: row.station_id,
             name: detail.station_name,
+            district: detail.station_district,
         },
         agreement_id: row.agreement_id,
         scheme: SchemeRef {
@@ -211,9 +214,17 @@ pub async fn create(
     me: CurrentUser,
     body: ValidJson<CreateEvaluation>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let actor: AuthenticatedUser = me.0.clone();
-    let today = today(&state);
+    Ok(HttpResponse::Created().json(create_for(&state, &me, body.0).await?))
+}
+
+/// Creates an evaluation as `me` (the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateEvaluation,
+) -> Result<EvaluationView, ApiError> {
+    let actor: AuthenticatedUser = me.clone();
+    let today = today(state);
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let agreement = stations::find_agreement(conn, body.agreement_id)?;
@@ -360,7 +371,7 @@ pub async fn create(
     let (created, previous) = created;
     let mut view = view(created, today, None)?;
     view.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
-    Ok(HttpResponse::Created().json(view))
+    Ok(view)
 }
 
 /// The evaluations the caller may see.

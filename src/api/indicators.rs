@@ -193,12 +193,31 @@ pub async fn put_targets(
     id: web::Path<i64>,
     body: ValidJson<PutTargets>,
 ) -> Result<web::Json<Targets>, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
-    let written = db::run(&state.pool, move |conn| {
+    let written = put_targets_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.rows,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(written))
+}
+
+/// Sets targets as `user` in setup (the API and the 自评 tab).
+pub async fn put_targets_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    rows: Vec<TargetRow>,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<Targets, ApiError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = organizer_write(
                 conn,
@@ -214,8 +233,7 @@ pub async fn put_targets(
                 });
             }
             let scheme = scheme_of(&detail)?;
-            let rows: Vec<_> = body
-                .rows
+            let rows: Vec<_> = rows
                 .iter()
                 .map(|r| (r.indicator.clone(), r.zone_id, r.target))
                 .collect();
@@ -228,8 +246,7 @@ pub async fn put_targets(
             target_views(conn, id, &scheme)
         })
     })
-    .await?;
-    Ok(web::Json(written))
+    .await
 }
 
 /// The targets of an evaluation.

@@ -10,6 +10,7 @@ use super::error::{ApiError, FieldError, Problem};
 use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
 use super::views::OrganizationView;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
 use crate::db;
 use crate::db::audit;
@@ -47,8 +48,18 @@ pub async fn create(
     request: RequestId,
     body: ValidJson<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure_admin(&me)?;
-    let body = body.0;
+    let created = create_for(&state, &me, body.0, Some(request.to_string())).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Creates an organization as `me` (admins; the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateOrganization,
+    request_id: Option<String>,
+) -> Result<OrganizationView, ApiError> {
+    ensure_admin(me)?;
     if body.kind == OrgKind::System {
         return Err(ApiError::field("kind", "系统管理机构只有一个，不能再创建"));
     }
@@ -88,7 +99,7 @@ pub async fn create(
                     id,
                     summary,
                     now,
-                    Some(request.to_string()),
+                    request_id,
                 ),
             )?;
             organizations::find(conn, id)?
@@ -96,7 +107,20 @@ pub async fn create(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(OrganizationView::from(&created)))
+    Ok(OrganizationView::from(&created))
+}
+
+/// Every organization, by name (the administration pages' lists and choices).
+pub async fn all_for(state: &AppState) -> Result<Vec<OrganizationView>, ApiError> {
+    let page = crate::api::extract::Page {
+        page: 1,
+        per_page: 10_000,
+    };
+    let (rows, _) = db::run(&state.pool, move |conn| {
+        organizations::list(conn, None, page).map_err(ApiError::from)
+    })
+    .await?;
+    Ok(rows.iter().map(OrganizationView::from).collect())
 }
 
 fn name_conflict() -> ApiError {

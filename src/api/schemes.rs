@@ -9,6 +9,7 @@ use validator::Validate;
 use super::error::{ApiError, FieldError, Problem};
 use super::extract::{JsonBody, PageQuery, Paged, ValidQuery};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
 use crate::db::audit::{self, NewEntry};
 use crate::db::{self, schemes};
@@ -108,8 +109,18 @@ pub async fn create(
     request: RequestId,
     body: JsonBody<Scheme>,
 ) -> Result<HttpResponse, ApiError> {
-    ensure_admin(&me)?;
-    let scheme = body.0;
+    let scheme = create_for(&state, &me, body.0, Some(request.to_string())).await?;
+    Ok(HttpResponse::Created().json(scheme))
+}
+
+/// Adds a scheme as an admin (the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    scheme: Scheme,
+    request_id: Option<String>,
+) -> Result<Scheme, ApiError> {
+    ensure_admin(me)?;
     let problems = scheme.problems();
     if !problems.is_empty() {
         return Err(ApiError::Validation(
@@ -147,7 +158,7 @@ pub async fn create(
                         stored.version,
                         summary,
                         now,
-                        Some(request.to_string()),
+                        request_id,
                     );
                     audit::append_global(
                         conn,
@@ -167,5 +178,43 @@ pub async fn create(
     })
     .await?;
     tracing::info!(actor = me.id, code = %scheme.code, version = scheme.version, "scheme added");
-    Ok(HttpResponse::Created().json(scheme))
+    Ok(scheme)
+}
+
+/// Every version of every scheme (the administration pages).
+pub async fn all_for(state: &AppState) -> Result<Vec<SchemeSummary>, ApiError> {
+    let page = crate::api::extract::Page {
+        page: 1,
+        per_page: 10_000,
+    };
+    db::run(&state.pool, move |conn| {
+        let (rows, _) = schemes::list(conn, page)?;
+        rows.iter()
+            .map(|row| {
+                let scheme = row.scheme()?;
+                Ok(SchemeSummary {
+                    code: scheme.code,
+                    version: scheme.version,
+                    name: scheme.name,
+                    total: scheme.total,
+                })
+            })
+            .collect::<Result<Vec<_>, anyhow::Error>>()
+            .map_err(ApiError::from)
+    })
+    .await
+}
+
+/// One version of a scheme (the newest without `version`).
+pub async fn one_for(
+    state: &AppState,
+    code: String,
+    version: Option<i64>,
+) -> Result<Scheme, ApiError> {
+    let row = db::run(&state.pool, move |conn| {
+        schemes::find(conn, &code, version).map_err(ApiError::from)
+    })
+    .await?
+    .ok_or(ApiError::NotFound("评估方案"))?;
+    Ok(row.scheme()?)
 }

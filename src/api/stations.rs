@@ -11,6 +11,7 @@ use super::error::{ApiError, FieldError, Problem};
 use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
 use super::views::{OrganizationRef, utc};
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::{can_view_station, ensure_can_set_up_station, station_scope};
 use crate::db::stations::{self, AgreementRow, NewAgreement, NewStation, StationDetail};
 use crate::db::{self, audit, organizations};
@@ -120,8 +121,18 @@ pub async fn create(
     request: RequestId,
     body: ValidJson<CreateStation>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    ensure_can_set_up_station(&me, body.supervisor_org_id)?;
+    let created = create_for(&state, &me, body.0, Some(request.to_string())).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Registers a station as `me` (the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateStation,
+    request_id: Option<String>,
+) -> Result<StationView, ApiError> {
+    ensure_can_set_up_station(me, body.supervisor_org_id)?;
     let mut problems = Vec::new();
     let mut zones: Vec<(String, Vec<String>)> = Vec::new();
     for (index, zone) in body.zones.iter().enumerate() {
@@ -226,7 +237,7 @@ pub async fn create(
                     id,
                     summary,
                     now,
-                    Some(request.to_string()),
+                    request_id,
                 ),
             )?;
             stations::find(conn, id)?
@@ -234,7 +245,7 @@ pub async fn create(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(StationView::from(created)))
+    Ok(StationView::from(created))
 }
 
 /// The stations the caller may see.
@@ -261,6 +272,31 @@ pub async fn list(
         total,
         page,
     )))
+}
+
+/// Every station `me` may see, with its agreements (the administration pages).
+pub async fn all_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+) -> Result<Vec<(StationView, Vec<AgreementView>)>, ApiError> {
+    let scope = station_scope(me);
+    let page = crate::api::extract::Page {
+        page: 1,
+        per_page: 10_000,
+    };
+    db::run(&state.pool, move |conn| {
+        let (details, _) = stations::list(conn, &scope, page)?;
+        let mut found = Vec::new();
+        for detail in details {
+            let agreements = stations::agreements_of(conn, detail.station.id)?;
+            found.push((
+                StationView::from(detail),
+                agreements.into_iter().map(AgreementView::from).collect(),
+            ));
+        }
+        Ok::<_, ApiError>(found)
+    })
+    .await
 }
 
 /// One station (404 when the caller may not see it).
@@ -351,9 +387,26 @@ pub async fn create_agreement(
     id: web::Path<i64>,
     body: ValidJson<CreateAgreement>,
 ) -> Result<HttpResponse, ApiError> {
-    let station_id = id.into_inner();
-    let body = body.0;
-    let actor = me.0.clone();
+    let created = create_agreement_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.0,
+        Some(request.to_string()),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Adds an agreement as `me` (the API and the administration pages).
+pub async fn create_agreement_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    station_id: i64,
+    body: CreateAgreement,
+    request_id: Option<String>,
+) -> Result<AgreementView, ApiError> {
+    let actor = me.clone();
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let station =
@@ -409,22 +462,14 @@ pub async fn create_agreement(
             let who = Some((actor.id, actor.organization.id));
             audit::append_global(
                 conn,
-                &audit::global_entry(
-                    who,
-                    "create",
-                    "agreement",
-                    id,
-                    summary,
-                    now,
-                    Some(request.to_string()),
-                ),
+                &audit::global_entry(who, "create", "agreement", id, summary, now, request_id),
             )?;
             stations::find_agreement(conn, id)?
                 .ok_or_else(|| ApiError::from(anyhow::anyhow!("agreement {id} vanished")))
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(AgreementView::from(created)))
+    Ok(AgreementView::from(created))
 }
 
 /// One agreement (404 when the caller may not see its station).

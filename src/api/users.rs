@@ -12,6 +12,7 @@ use super::error::{ApiError, FieldError, Problem};
 use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, expected_version};
 use super::views::UserView;
 use crate::auth::CurrentUser;
+use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::{
     can_view_user, ensure_can_change_user, ensure_can_create_user, ensure_can_list_users,
 };
@@ -61,8 +62,18 @@ pub async fn create(
     request: RequestId,
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    ensure_can_create_user(&me, body.organization_id, body.role)?;
+    let created = create_for(&state, &me, body.0, Some(request.to_string())).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Creates a user as `me` (the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateUser,
+    request_id: Option<String>,
+) -> Result<UserView, ApiError> {
+    ensure_can_create_user(me, body.organization_id, body.role)?;
 
     let mut problems = Vec::new();
     let username = Username::parse(&body.username)
@@ -132,15 +143,7 @@ pub async fn create(
             );
             audit::append_global(
                 conn,
-                &audit::global_entry(
-                    Some(actor),
-                    "create",
-                    "user",
-                    id,
-                    summary,
-                    now,
-                    Some(request.to_string()),
-                ),
+                &audit::global_entry(Some(actor), "create", "user", id, summary, now, request_id),
             )?;
             users::find(conn, id)?
                 .ok_or_else(|| ApiError::from(anyhow::anyhow!("user {id} vanished")))
@@ -148,7 +151,25 @@ pub async fn create(
     })
     .await?;
     tracing::info!(actor = me.id, user_id = created.0.id, "user created");
-    Ok(HttpResponse::Created().json(UserView::new(&created.0, &created.1)))
+    Ok(UserView::new(&created.0, &created.1))
+}
+
+/// The users `me` may manage: all for admins, the own organization's for a manager.
+pub async fn manageable_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+) -> Result<Vec<UserView>, ApiError> {
+    ensure_can_list_users(me)?;
+    let organization_id = (!me.is_admin()).then_some(me.organization.id);
+    let page = crate::api::extract::Page {
+        page: 1,
+        per_page: 10_000,
+    };
+    let (rows, _) = db::run(&state.pool, move |conn| {
+        users::list(conn, organization_id, page).map_err(ApiError::from)
+    })
+    .await?;
+    Ok(rows.iter().map(|(u, o)| UserView::new(u, o)).collect())
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -269,10 +290,30 @@ pub async fn update(
     id: web::Path<i64>,
     body: ValidJson<UpdateUser>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    ensure_can_list_users(&me)?;
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
+    let updated = update_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body,
+        expected,
+        Some(request.to_string()),
+    )
+    .await?;
+    Ok(web::Json(updated))
+}
+
+/// Changes a user as `me` (the API and the administration pages).
+pub async fn update_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: UpdateUser,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<UserView, ApiError> {
+    ensure_can_list_users(me)?;
 
     let mut problems = Vec::new();
     let display_name = body.display_name.map(|n| n.trim().to_owned());
@@ -304,15 +345,15 @@ pub async fn update(
         users::find(conn, id).map_err(ApiError::from)
     })
     .await?
-    .filter(|(_, org)| can_view_user(&me, org.id))
+    .filter(|(_, org)| can_view_user(me, org.id))
     .ok_or(ApiError::NotFound("用户"))?;
-    ensure_can_change_user(&me, id, role_of(&target.0)?, new_role, disabling)?;
+    ensure_can_change_user(me, id, role_of(&target.0)?, new_role, disabling)?;
     let password_hash = match body.password {
         Some(password) => Some(state.hasher.hash(SecretString::from(password)).await?),
         None => None,
     };
     let resetting = password_hash.is_some();
-    let actor = me.0.clone();
+    let actor = me.clone();
     let changes = UserChanges {
         display_name,
         email,
@@ -361,7 +402,7 @@ pub async fn update(
                 id,
                 summary,
                 now,
-                Some(request.to_string()),
+                request_id,
             );
             audit::append_global(conn, &entry)?;
             if resetting || disabling {
@@ -384,7 +425,7 @@ pub async fn update(
         disabling,
         "user changed"
     );
-    Ok(web::Json(UserView::new(&updated.0, &updated.1)))
+    Ok(UserView::new(&updated.0, &updated.1))
 }
 
 fn role_of(user: &users::UserRow) -> Result<Role, ApiError> {

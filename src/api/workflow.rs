@@ -550,11 +550,30 @@ pub async fn extend(
     id: web::Path<i64>,
     body: ValidJson<CreateExtension>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
-    let request_id = request_id(&req);
-    let user = me.0.clone();
+    let created = extend_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body,
+        expected,
+        request_id(&req),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Extends a deadline as `me` (the API and the evaluation page).
+pub async fn extend_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: CreateExtension,
+    expected: Option<i64>,
+    request_id: Option<String>,
+) -> Result<ExtensionView, ApiError> {
+    let user = me.clone();
     let settings = state.settings.clone();
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
@@ -659,7 +678,7 @@ pub async fn extend(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(ExtensionView {
+    Ok(ExtensionView {
         id: created.id,
         stage: created.stage,
         party: created.party_code,
@@ -668,5 +687,5 @@ pub async fn extend(
         reason: created.reason,
         granted_by: created.granted_by,
         created_at: utc(created.created_at),
-    }))
+    })
 }

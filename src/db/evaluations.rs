@@ -112,6 +112,8 @@ pub enum Scope {
 pub struct EvaluationDetail {
     pub row: EvaluationRow,
     pub station_name: String,
+    /// The district (区) of the station, for the lists' filter.
+    pub station_district: String,
     /// Party code → organization.
     pub parties: Vec<(String, OrganizationRow)>,
     pub deadlines: HashMap<String, NaiveDate>,
@@ -127,7 +129,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EvaluationDe
     let rows = evaluations::table
         .inner_join(stations::table)
         .filter(evaluations::id.eq(id))
-        .select((EvaluationRow::as_select(), stations::name))
+        .select((
+            EvaluationRow::as_select(),
+            stations::name,
+            stations::district,
+        ))
         .load(conn)?;
     Ok(details(conn, rows)?.into_iter().next())
 }
@@ -153,7 +159,11 @@ pub fn list(
     let mut count = evaluations::table.into_boxed();
     let mut rows = evaluations::table
         .inner_join(stations::table)
-        .select((EvaluationRow::as_select(), stations::name))
+        .select((
+            EvaluationRow::as_select(),
+            stations::name,
+            stations::district,
+        ))
         .order(evaluations::id)
         .limit(page.per_page)
         .offset(page.offset())
@@ -189,9 +199,9 @@ pub fn list(
 /// name) and panels: five queries for any number.
 fn details(
     conn: &mut DbConnection,
-    rows: Vec<(EvaluationRow, String)>,
+    rows: Vec<(EvaluationRow, String, String)>,
 ) -> QueryResult<Vec<EvaluationDetail>> {
-    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|(r, _, _)| r.id).collect();
     let mut parties: HashMap<i64, Vec<(String, OrganizationRow)>> = HashMap::new();
     let party_rows: Vec<(i64, String, OrganizationRow)> = evaluation_parties::table
         .inner_join(organizations::table.on(organizations::id.eq(evaluation_parties::org_id)))
@@ -246,7 +256,7 @@ fn details(
     for (evaluation, expert) in panel_rows {
         panels.entry(evaluation).or_default().push(expert);
     }
-    let codes: Vec<String> = rows.iter().map(|(r, _)| r.scheme_code.clone()).collect();
+    let codes: Vec<String> = rows.iter().map(|(r, _, _)| r.scheme_code.clone()).collect();
     let documents: HashMap<(String, i64), String> = schemes::table
         .filter(schemes::code.eq_any(&codes))
         .select((schemes::code, schemes::version, schemes::document))
@@ -256,8 +266,9 @@ fn details(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|(row, station_name)| EvaluationDetail {
+        .map(|(row, station_name, station_district)| EvaluationDetail {
             station_name,
+            station_district,
             parties: parties.remove(&row.id).unwrap_or_default(),
             deadlines: deadlines.remove(&row.id).unwrap_or_default(),
             party_extensions: party_extensions.remove(&row.id).unwrap_or_default(),

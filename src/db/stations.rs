@@ -327,3 +327,12 @@ pub fn find_agreement(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Ag
         .first(conn)
         .optional()
 }
+
+/// The station's agreements, latest period first.
+pub fn agreements_of(conn: &mut DbConnection, station_id: i64) -> QueryResult<Vec<AgreementRow>> {
+    agreements::table
+        .filter(agreements::station_id.eq(station_id))
+        .order(agreements::period_start.desc())
+        .select(AgreementRow::as_select())
+        .load(conn)
+}

@@ -24,6 +24,20 @@ use crate::domain::workflow::{Event, State};
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;
 
+/// Whether the user organizes the evaluation (the agency's or the supervising bureau's manager,
+/// or an admin): who sets targets and extends deadlines. The API decides; this only chooses
+/// which forms to show.
+pub fn organizes(me: &WebUser, view: &EvaluationView) -> bool {
+    me.is_admin()
+        || (me.role == crate::domain::user::Role::Manager
+            && view.parties.iter().any(|p| {
+                matches!(p.code.as_str(), "third_party" | "supervisor")
+                    && p.organization
+                        .as_ref()
+                        .is_some_and(|o| o.id == me.organization.id)
+            }))
+}
+
 /// The steps of the bar, in order.
 const STEPS: [State; 6] = [
     State::Setup,
@@ -94,9 +108,14 @@ struct EvaluationPage {
     comparison: Option<Comparison>,
     /// Where the users' clocks are (`server.timezone`).
     timezone: chrono_tz::Tz,
+    /// The organizers extend deadlines (the info tab's form): (stage, name) and (party, name).
+    extension: Option<(Choices, Choices)>,
     /// A refused form's values and errors (empty otherwise).
     echo: Echo,
 }
+
+/// (value, label) of a select's options.
+type Choices = Vec<(String, String)>;
 
 pub struct FeedbackFormView {
     pub report_id: i64,
@@ -289,6 +308,67 @@ pub async fn page_of(
     }
 }
 
+/// The organizers extend a stage's deadline (for one party or all) from the 基本信息 tab.
+#[post("/evaluations/{id}/extensions")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    me: WebUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    use super::forms::value;
+    let id = id.into_inner();
+    let values = form.into_inner();
+    if let Some(refused) = super::forms::csrf_refusal(&state, &me, &values) {
+        return refused;
+    }
+    let mut echo = Echo::new("extension", &values);
+    let stage = crate::domain::evaluation::Stage::from_code(value(&values, "stage").unwrap_or(""));
+    let new_deadline =
+        chrono::NaiveDate::parse_from_str(value(&values, "new_deadline").unwrap_or(""), "%Y-%m-%d");
+    let reason = value(&values, "reason").unwrap_or("").trim().to_owned();
+    let (Some(stage), Ok(new_deadline)) = (stage, new_deadline) else {
+        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        if stage.is_none() {
+            echo.errors.insert("stage".into(), "请选择阶段".into());
+        }
+        if new_deadline.is_err() {
+            echo.errors
+                .insert("new_deadline".into(), "请填写新的截止日期".into());
+        }
+        return render_with(&state, &me, id, Some("info"), None, Some(echo)).await;
+    };
+    let body = crate::api::workflow::CreateExtension {
+        stage,
+        party: value(&values, "party")
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned),
+        new_deadline,
+        reason,
+        version: None,
+    };
+    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let extended = match crate::api::extract::validate(&body) {
+        Ok(()) => crate::api::workflow::extend_for(&state, &me, id, body, None, request_id).await,
+        Err(error) => Err(error),
+    };
+    match extended {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=info")))
+            .finish(),
+        Err(ApiError::NotFound(_)) => not_found(),
+        Err(error) => {
+            let echo = super::forms::explain(&state, &me, id, echo, error, |field| {
+                matches!(field, "stage" | "party" | "new_deadline" | "reason")
+                    .then(|| field.to_owned())
+            })
+            .await
+            .unwrap_or_default();
+            render_with(&state, &me, id, Some("info"), None, Some(echo)).await
+        }
+    }
+}
+
 /// The agency's manager issues a revised draft (修改稿) from the 报告 tab.
 #[post("/evaluations/{id}/reports/revise")]
 pub async fn revise(
@@ -391,6 +471,25 @@ async fn show(
     } else {
         None
     };
+    let organizer = organizes(me, &view);
+    let extension =
+        (tab == "info" && organizer && !matches!(view.state, State::Final | State::Cancelled))
+            .then(|| {
+                let stages = crate::domain::evaluation::Stage::ALL
+                    .iter()
+                    .map(|s| (s.code().to_owned(), stage_name(*s).to_owned()))
+                    .collect();
+                let parties = view
+                    .parties
+                    .iter()
+                    .map(|p| (p.code.clone(), p.name.clone()))
+                    .chain(std::iter::once((
+                        crate::domain::evaluation::STATION_PARTY.to_owned(),
+                        "社工站".to_owned(),
+                    )))
+                    .collect();
+                (stages, parties)
+            });
     let comparison = match (tab, compare) {
         ("reports", Some((from, to))) => compare_for(state, me, from, to).await.ok(),
         _ => None,
@@ -496,6 +595,7 @@ async fn show(
             may_revise,
             comparison,
             timezone: state.settings.timezone(),
+            extension,
             echo: echo.unwrap_or_default(),
         },
     )
@@ -606,7 +706,7 @@ pub async fn act(
     };
     let body = TransitionRequest {
         event,
-        reason: form.reason.filter(|r| !r.trim().is_empty()),
+        reason: form.reason.clone().filter(|r| !r.trim().is_empty()),
         version: Some(form.version),
     };
     let request_id = Some(uuid::Uuid::new_v4().to_string());
@@ -651,7 +751,12 @@ pub async fn act(
             }
         }
     };
-    render(&state, &me, id, None, Some(refused)).await
+    // The reason typed stays in its field.
+    let typed = Echo::new(
+        &format!("action-{}", event.code()),
+        &[("reason".to_owned(), form.reason.clone().unwrap_or_default())],
+    );
+    render_with(&state, &me, id, None, Some(refused), Some(typed)).await
 }
 
 #[derive(Debug, Deserialize)]

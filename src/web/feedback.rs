@@ -6,7 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use super::evaluation::{Refused, render};
+use super::evaluation::{Refused, render, render_with};
+use super::forms::Echo;
 use super::session::WebUser;
 use crate::api::error::ApiError;
 use crate::api::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
@@ -66,6 +67,25 @@ pub async fn give(
         return refused;
     }
     let form = form.into_inner();
+    // What was typed, to put back in the form if it is refused.
+    let typed = Echo::new(
+        "feedback",
+        &[
+            ("opinion".to_owned(), form.opinion.clone()),
+            (
+                "section".to_owned(),
+                form.section.clone().unwrap_or_default(),
+            ),
+            (
+                "objection".to_owned(),
+                form.objection.clone().unwrap_or_default(),
+            ),
+            (
+                "remarks".to_owned(),
+                form.remarks.clone().unwrap_or_default(),
+            ),
+        ],
+    );
     let text = form.objection.as_deref().map(str::trim).unwrap_or_default();
     let objecting = form.opinion == "objection";
     if objecting && text.is_empty() {
@@ -73,7 +93,15 @@ pub async fn give(
             message: "提交的内容有误：".into(),
             missing: vec!["请填写异议内容".into()],
         };
-        return render(&state, &me, id, Some("feedback"), Some(refused)).await;
+        return render_with(
+            &state,
+            &me,
+            id,
+            Some("feedback"),
+            Some(refused),
+            Some(typed),
+        )
+        .await;
     }
     let body = GiveFeedback {
         report_id: form.report_id,
@@ -92,7 +120,10 @@ pub async fn give(
     match give_for(&state, &me, id, body, request_id).await {
         Ok(_) => back_to(id),
         Err(ApiError::NotFound(_)) => super::not_found(),
-        Err(error) => render(&state, &me, id, Some("feedback"), Some(refusal(error))).await,
+        Err(error) => {
+            let refused = Some(refusal(error));
+            render_with(&state, &me, id, Some("feedback"), refused, Some(typed)).await
+        }
     }
 }
 

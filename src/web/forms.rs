@@ -10,6 +10,7 @@ use super::session::WebUser;
 use crate::api::error::{ApiError, FieldError};
 use crate::api::workflow::timeline_for;
 use crate::state::AppState;
+use actix_web::HttpResponse;
 
 /// A form sent back to its page.
 #[derive(Debug, Default)]
@@ -216,4 +217,31 @@ pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<Sma
         }
     }
     Ok(form)
+}
+
+/// 403 for a form posted without this session's CSRF token.
+pub fn csrf_refusal(
+    state: &AppState,
+    me: &WebUser,
+    values: &[(String, String)],
+) -> Option<HttpResponse> {
+    super::session::refuse_without_csrf(state, me, value(values, "csrf").unwrap_or(""))
+}
+
+/// The evaluation page again on `tab`, with the refused form as typed and what stopped it.
+pub async fn show_refused(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    tab: &str,
+    echo: Echo,
+    error: ApiError,
+    field_to_input: impl Fn(&str) -> Option<String>,
+) -> HttpResponse {
+    match explain(state, me, id, echo, error, field_to_input).await {
+        Ok(echo) => {
+            super::evaluation::render_with(state, me, id, Some(tab), None, Some(echo)).await
+        }
+        Err(_) => super::not_found(),
+    }
 }

@@ -1,5 +1,6 @@
 //! 我的待办: the evaluations the user's organization takes part in, what waits on whom and by
-//! when (overdue in red), with filters by state and year.
+//! when (overdue in red), with filters by state, district and year. For a bureau or the
+//! municipal bureau it is also the list of every evaluation they oversee.
 
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
@@ -17,6 +18,7 @@ use crate::state::AppState;
 pub struct Row {
     pub id: i64,
     pub station: String,
+    pub district: String,
     pub kind: &'static str,
     pub year: i32,
     pub state_code: String,
@@ -36,14 +38,17 @@ struct HomePage {
     rows: Vec<Row>,
     states: Vec<(&'static str, &'static str)>,
     years: Vec<i32>,
+    districts: Vec<String>,
     state: String,
     year: Option<i32>,
+    district: String,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Filters {
     state: Option<String>,
     year: Option<i32>,
+    district: Option<String>,
 }
 
 fn party_name(view: &EvaluationView, code: &str) -> String {
@@ -84,6 +89,7 @@ pub fn row(view: &EvaluationView, organization_id: i64) -> Row {
     Row {
         id: view.id,
         station: view.station.name.clone(),
+        district: view.station.district.clone(),
         kind: Kind::chinese_name(view.kind),
         year: chrono::Datelike::year(&view.assessment_start),
         state_code: view.state.code().to_owned(),
@@ -132,6 +138,11 @@ pub async fn home(
     years.sort_unstable();
     years.dedup();
     years.reverse();
+    let mut districts: Vec<String> = rows.iter().map(|r| r.district.clone()).collect();
+    districts.sort_unstable();
+    districts.dedup();
+    let district = filters.district.clone().unwrap_or_default();
+    rows.retain(|r| district.is_empty() || r.district == district);
     let wanted = filters.state.clone().unwrap_or_default();
     rows.retain(|r| wanted.is_empty() || r.state_code == wanted);
     rows.retain(|r| filters.year.is_none_or(|y| r.year == y));
@@ -155,8 +166,10 @@ pub async fn home(
             rows,
             states,
             years,
+            districts,
             state: wanted,
             year: filters.year,
+            district,
         },
     )
 }

@@ -1,6 +1,7 @@
 //! The pages (zh-CN), server-rendered with askama over the same handlers' data functions and the
 //! same authorization checks as the API; htmx and the stylesheet are embedded in the binary.
 
+pub mod admin;
 pub mod evaluation;
 pub mod feedback;
 pub mod forms;
@@ -22,6 +23,9 @@ use session::WebUser;
 const STYLE: &str = include_str!("assets/style.css");
 /// htmx 2.0.11 (npm htmx.org@2), vendored.
 const HTMX: &str = include_str!("assets/htmx.min.js");
+/// The largest form a page posts (urlencoded): 4 MiB.
+pub const FORM_LIMIT_BYTES: usize = 4 * 1024 * 1024;
+
 /// The 自评 tab's live percentages.
 const FIGURES: &str = include_str!("assets/figures.js");
 
@@ -53,7 +57,23 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(scoring::save_sheet)
         .service(scoring::assign_expert)
         .service(scoring::save_component)
-        .service(evaluation::revise);
+        .service(evaluation::revise)
+        .service(evaluation::extend)
+        .service(admin::organizations::list_page)
+        .service(admin::organizations::create_page)
+        .service(admin::users::list_page)
+        .service(admin::users::create_page)
+        .service(admin::users::change_page)
+        .service(admin::stations::list_page)
+        .service(admin::stations::create_page)
+        .service(admin::stations::create_agreement_page)
+        .service(admin::evaluations::list_page)
+        .service(admin::evaluations::create_page)
+        .service(admin::schemes::list_page)
+        .service(admin::schemes::one_page)
+        .service(admin::schemes::create_page)
+        .service(admin::outbox::list_page)
+        .service(admin::outbox::requeue_page);
 }
 
 #[get("/assets/style.css")]
@@ -86,6 +106,8 @@ pub struct Chrome {
     pub organization: String,
     pub csrf: String,
     pub admin: bool,
+    /// Managers and admins see the administration pages.
+    pub manages: bool,
 }
 
 impl Chrome {
@@ -95,6 +117,7 @@ impl Chrome {
             organization: user.organization.name.clone(),
             csrf: user.csrf.clone(),
             admin: user.is_admin(),
+            manages: user.is_admin() || user.role == crate::domain::user::Role::Manager,
         }
     }
 }

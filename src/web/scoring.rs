@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 
 use super::evaluation::render_with;
-use super::forms::{Echo, explain, value};
+use super::forms::{Echo, csrf_refusal, show_refused, value};
 use super::session::WebUser;
 use crate::api::components::{
     ComponentView, PutComponent, component_for, put_component_for, submit_component_for,
@@ -187,18 +187,7 @@ async fn refused(
     error: ApiError,
     field_to_input: impl Fn(&str) -> Option<String>,
 ) -> HttpResponse {
-    match explain(state, me, id, echo, error, field_to_input).await {
-        Ok(echo) => render_with(state, me, id, Some("scoring"), None, Some(echo)).await,
-        Err(_) => super::not_found(),
-    }
-}
-
-fn csrf_refused(
-    state: &AppState,
-    me: &WebUser,
-    values: &[(String, String)],
-) -> Option<HttpResponse> {
-    super::session::refuse_without_csrf(state, me, value(values, "csrf").unwrap_or(""))
+    show_refused(state, me, id, "scoring", echo, error, field_to_input).await
 }
 
 fn points(values: &[(String, String)], name: &str, echo: &mut Echo) -> Option<Points> {
@@ -296,7 +285,7 @@ pub async fn save_component(
 ) -> HttpResponse {
     let PartyRoute { id, party } = route.into_inner();
     let values = form.into_inner();
-    if let Some(refused) = csrf_refused(&state, &me, &values) {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let form_name = format!("component-{party}");
@@ -391,7 +380,7 @@ pub async fn save_sheet(
 ) -> HttpResponse {
     let id = id.into_inner();
     let values = form.into_inner();
-    if let Some(refused) = csrf_refused(&state, &me, &values) {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let mut echo = Echo::new("sheet", &values);
@@ -464,7 +453,7 @@ pub async fn assign_expert(
 ) -> HttpResponse {
     let id = id.into_inner();
     let values = form.into_inner();
-    if let Some(refused) = csrf_refused(&state, &me, &values) {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let echo = Echo::new("panel", &values);

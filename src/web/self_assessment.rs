@@ -8,13 +8,15 @@ use actix_web::{HttpResponse, get, post, web};
 use std::collections::BTreeMap;
 
 use super::evaluation::render_with;
-use super::forms::{Echo, explain, read_small_form, value};
+use super::forms::{Echo, csrf_refusal, read_small_form, show_refused, value};
 use super::session::WebUser;
 use crate::api::attachments::{AttachmentView, attachments_for, upload_for};
 use crate::api::error::{ApiError, FieldError};
 use crate::api::evaluations::EvaluationView;
 use crate::api::extract::{WORKBOOK_LIMIT_BYTES, validate};
-use crate::api::indicators::{CompletionRow, indicators_for, put_completions_for};
+use crate::api::indicators::{
+    CompletionRow, TargetRow, indicators_for, put_completions_for, put_targets_for,
+};
 use crate::api::self_assessment::{narrative_for, write_narrative_for};
 use crate::api::staff::{PutStaff, Staff, put_staff_for, staff_for};
 use crate::api::workbooks::{
@@ -83,6 +85,8 @@ pub struct WorkerLine {
 pub struct SelfTab {
     /// The station may edit now (its users, during the self-assessment).
     pub editable: bool,
+    /// The organizers set the 协议量 in setup (the agency's or the bureau's manager).
+    pub targets_editable: bool,
     pub zones: Vec<ZoneBlock>,
     pub totals: Vec<Total>,
     pub staff: Staff,
@@ -189,8 +193,10 @@ pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Opti
             }
         })
         .collect();
+    let organizer = super::evaluation::organizes(me, view);
     Some(SelfTab {
         editable: station_user && view.state == State::SelfAssessment,
+        targets_editable: organizer && view.state == State::Setup,
         zones: blocks,
         totals,
         staff,
@@ -259,10 +265,7 @@ async fn refused(
     error: ApiError,
     field_to_input: impl Fn(&str) -> Option<String>,
 ) -> HttpResponse {
-    match explain(state, me, id, echo, error, field_to_input).await {
-        Ok(echo) => render_with(state, me, id, Some("self"), None, Some(echo)).await,
-        Err(_) => super::not_found(),
-    }
+    show_refused(state, me, id, "self", echo, error, field_to_input).await
 }
 
 /// `rows[3].completed` → 3
@@ -271,7 +274,8 @@ fn row_index(field: &str) -> Option<usize> {
     rest[..rest.find(']')?].parse().ok()
 }
 
-/// One zone's completions, as typed in its form: `c.<indicator>` per line; empty clears it.
+/// One zone's figures as typed in its form: completions `c.<indicator>` during the
+/// self-assessment, or targets `t.<indicator>` in setup; an empty one clears it.
 #[post("/evaluations/{id}/self-assessment/zone")]
 pub async fn save_zone(
     state: web::Data<AppState>,
@@ -281,9 +285,7 @@ pub async fn save_zone(
 ) -> HttpResponse {
     let id = id.into_inner();
     let values = form.into_inner();
-    if let Some(refused) =
-        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
-    {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let zone_text = value(&values, "zone").unwrap_or("").to_owned();
@@ -295,8 +297,10 @@ pub async fn save_zone(
     let mut echo = Echo::new(&form_name, &values);
     let mut rows = Vec::new();
     let mut inputs = Vec::new();
+    let setting_targets = values.iter().any(|(name, _)| name.starts_with("t."));
+    let prefix = if setting_targets { "t." } else { "c." };
     for (name, text) in &values {
-        let Some(code) = name.strip_prefix("c.") else {
+        let Some(code) = name.strip_prefix(prefix) else {
             continue;
         };
         let text = text.trim();
@@ -323,8 +327,26 @@ pub async fn save_zone(
         return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
     }
     let request_id = Some(uuid::Uuid::new_v4().to_string());
-    match put_completions_for(&state, &me, id, rows, version_of(&values), request_id).await {
-        Ok(_) => back_to(id, &form_name),
+    let version = version_of(&values);
+    let saved = if setting_targets {
+        let targets = rows
+            .into_iter()
+            .map(|r| TargetRow {
+                indicator: r.indicator,
+                zone_id: r.zone_id,
+                target: r.completed,
+            })
+            .collect();
+        put_targets_for(&state, &me, id, targets, version, request_id)
+            .await
+            .map(|_| ())
+    } else {
+        put_completions_for(&state, &me, id, rows, version, request_id)
+            .await
+            .map(|_| ())
+    };
+    match saved {
+        Ok(()) => back_to(id, &form_name),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 row_index(field).and_then(|i| inputs.get(i).cloned())
@@ -343,9 +365,7 @@ pub async fn save_narrative(
 ) -> HttpResponse {
     let id = id.into_inner();
     let values = form.into_inner();
-    if let Some(refused) =
-        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
-    {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let narrative = value(&values, "narrative").unwrap_or("").to_owned();
@@ -383,9 +403,7 @@ pub async fn save_roster(
 ) -> HttpResponse {
     let id = id.into_inner();
     let values = form.into_inner();
-    if let Some(refused) =
-        super::session::refuse_without_csrf(&state, &me, value(&values, "csrf").unwrap_or(""))
-    {
+    if let Some(refused) = csrf_refusal(&state, &me, &values) {
         return refused;
     }
     let mut echo = Echo::new("roster", &values);
@@ -561,9 +579,7 @@ async fn import(
             return refused(state, me, id, Echo::new(form_name, &[]), error, |_| None).await;
         }
     };
-    if let Some(refused) =
-        super::session::refuse_without_csrf(state, me, value(&form.fields, "csrf").unwrap_or(""))
-    {
+    if let Some(refused) = csrf_refusal(state, me, &form.fields) {
         return refused;
     }
     let mut echo = Echo::new(form_name, &form.fields);

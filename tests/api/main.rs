@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin_pages;
 mod attachments;
 mod auth;
 mod cli;

@@ -330,6 +330,16 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
         "the evaluation page at 360 px"
     );
     screenshot(&phone, &format!("{name}-06-phone-evaluation")).await;
+    // The wide tables (indicators, roster, the expert's sheet) scroll inside their cards.
+    for tab in ["self", "scoring", "timeline"] {
+        phone
+            .goto(&app.url(&format!("/evaluations/{id}?tab={tab}")))
+            .await
+            .expect("tab");
+        wait_for_path(&phone, &format!("/evaluations/{id}")).await;
+        assert!(!scrolls_sideways(&phone).await, "the {tab} tab at 360 px");
+        screenshot(&phone, &format!("{name}-06-phone-{tab}")).await;
+    }
     phone.goto(&app.url("/")).await.expect("home");
     assert!(!scrolls_sideways(&phone).await, "the home page at 360 px");
     screenshot(&phone, &format!("{name}-07-phone-home")).await;
@@ -367,7 +377,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// GETs a path with a session cookie, not following redirects.
-async fn get_with(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn get_with(app: &TestApp, session: &str, path: &str) -> reqwest::Response {
     plain_client()
         .get(app.url(path))
         .header(COOKIE, session)
@@ -377,7 +387,7 @@ async fn get_with(app: &TestApp, session: &str, path: &str) -> reqwest::Response
 }
 
 /// Posts a form with a session cookie, not following redirects.
-async fn post_with(
+pub(crate) async fn post_with(
     app: &TestApp,
     session: &str,
     path: &str,
@@ -393,7 +403,7 @@ async fn post_with(
 }
 
 /// As `post_with`, with owned values.
-async fn post_fields(
+pub(crate) async fn post_fields(
     app: &TestApp,
     session: &str,
     path: &str,
@@ -413,7 +423,7 @@ pub fn cookie_value(header: &str) -> String {
 }
 
 /// The hidden CSRF field of a form in `html`.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     html.split(r#"name="csrf" value=""#)
         .nth(1)
         .and_then(|rest| rest.split('"').next())
@@ -424,6 +434,11 @@ fn csrf_in(html: &str) -> String {
 /// Logs in through the form as `username`; answers the session cookie's Set-Cookie header and
 /// where the login sends the browser.
 pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
+    form_login_as(app, username, PASSWORD).await
+}
+
+/// As `form_login`, with a password of its own (the administrator's).
+pub async fn form_login_as(app: &TestApp, username: &str, password: &str) -> (String, String) {
     let client = plain_client();
     let page = client
         .get(app.url("/login"))
@@ -440,7 +455,7 @@ pub async fn form_login(app: &TestApp, username: &str) -> (String, String) {
         )
         .form(&[
             ("username", username),
-            ("password", PASSWORD),
+            ("password", password),
             ("csrf", csrf.as_str()),
             ("next", "/"),
         ])
@@ -619,13 +634,13 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
 }
 
 /// GETs a page with the session cookie; answers its HTML.
-async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
+pub(crate) async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
     let response = get_with(app, session, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     response.text().await.expect("html")
 }
 
-async fn session_of(app: &TestApp, username: &str) -> String {
+pub(crate) async fn session_of(app: &TestApp, username: &str) -> String {
     let (cookie, _) = form_login(app, username).await;
     format!("pinggu_session={}", cookie_value(&cookie))
 }
@@ -662,7 +677,16 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     };
     let empty = post_fields(&app, &station, &feedback, &objecting(" ")).await;
     assert_eq!(empty.status(), StatusCode::OK);
-    assert!(empty.text().await.expect("html").contains("请填写异议内容"));
+    let html = empty.text().await.expect("html");
+    assert!(html.contains("请填写异议内容"));
+    assert!(
+        html.contains(r#"<option value="zones" selected>"#),
+        "the section chosen is kept"
+    );
+    assert!(
+        html.contains(r#"value="objection" checked"#),
+        "the opinion chosen is kept"
+    );
     let given = post_fields(
         &app,
         &station,
