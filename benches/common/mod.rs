@@ -41,6 +41,50 @@ fn database_url(admin_url: &str, database: &str) -> String {
     }
 }
 
+/// Starts the release binary on a copy of an existing SQLite database (a fixture a test left).
+pub fn start_server_on_copy(database: &std::path::Path) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("bench.db");
+    std::fs::copy(database, &copy).expect("fixture copied");
+    let url = format!("sqlite://{}", copy.display());
+    let child = serve(&url, dir.path());
+    let port = child.1;
+    Server {
+        child: child.0,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        url,
+        postgres: None,
+        _dir: dir,
+    }
+}
+
+fn bench_env<'a>(url: &'a str, files: &'a str) -> [(&'static str, &'a str); 5] {
+    [
+        ("DATABASE_URL", url),
+        ("PINGGU__AUTH__JWT_SECRET", SECRET),
+        ("PINGGU__LOG__LEVEL", "error"),
+        ("PINGGU__STORAGE__DIR", files),
+        // Mail would only slow the server down: the mail benchmark runs its own workers.
+        ("PINGGU__NOTIFY__WORKER", "false"),
+    ]
+}
+
+/// `pinggu serve` on a free port: the child and the port.
+fn serve(url: &str, dir: &std::path::Path) -> (Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let files = dir.join("files");
+    let child = Command::new(env!("CARGO_BIN_EXE_pinggu"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .envs(bench_env(url, files.to_str().unwrap_or("files")))
+        .current_dir(dir)
+        .spawn()
+        .expect("pinggu serve");
+    (child, port)
+}
+
 /// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
 /// or on a SQLite file when it is None, with an administrator "admin".
 pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
@@ -63,20 +107,9 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
             None,
         ),
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
     let binary = env!("CARGO_BIN_EXE_pinggu");
     let files = dir.path().join("files");
-    let env = [
-        ("DATABASE_URL", url.as_str()),
-        ("PINGGU__AUTH__JWT_SECRET", SECRET),
-        ("PINGGU__LOG__LEVEL", "error"),
-        ("PINGGU__STORAGE__DIR", files.to_str().unwrap_or("files")),
-        // Mail would only slow the server down: the mail benchmark runs its own workers.
-        ("PINGGU__NOTIFY__WORKER", "false"),
-    ];
+    let env = bench_env(&url, files.to_str().unwrap_or("files"));
     let mut create = Command::new(binary)
         .args(["admin", "create", "--username", "admin", "--password-stdin"])
         .envs(env)
@@ -90,12 +123,7 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
         writeln!(stdin, "{PASSWORD}").expect("password to stdin");
     }
     assert!(create.wait().expect("admin create").success());
-    let child = Command::new(binary)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .envs(env)
-        .current_dir(dir.path())
-        .spawn()
-        .expect("pinggu serve");
+    let (child, port) = serve(&url, dir.path());
     Server {
         child,
         base: format!("http://127.0.0.1:{port}/api/v1"),

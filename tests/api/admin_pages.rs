@@ -551,6 +551,12 @@ async fn managers_manage_only_their_own_users_and_members_none(backend: Backend)
         !listed.contains(r#"href="/admin/organizations""#),
         "no admin menu"
     );
+    // Row buttons ask through data, not script: a name with a quote cannot become code.
+    assert!(listed.contains("data-confirm=\"确定停用"), "{listed}");
+    assert!(
+        !listed.contains("onsubmit"),
+        "no user text spliced into script"
+    );
     // The form offers the own organization only; a forged other one is refused.
     let forged = crate::scoring::org(&other, "operator").to_string();
     let refused = submit(

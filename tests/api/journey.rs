@@ -597,4 +597,25 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         browser.close().await.expect("closed");
     }
     driver.stop().await;
+    if backend == Backend::Sqlite && std::env::var_os("PINGGU_PAGE_FIXTURE").is_some() {
+        keep_for_the_page_benchmark(&app, id);
+    }
+}
+
+/// With PINGGU_PAGE_FIXTURE set: a consistent copy of the finished evaluation's SQLite database,
+/// with its id, for `cargo bench --bench pages` (which times the evaluation page over this data).
+fn keep_for_the_page_benchmark(app: &TestApp, id: i64) {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-fixtures");
+    std::fs::create_dir_all(&dir).expect("fixture dir");
+    let copy = dir.join("xicun-journey.db");
+    let _ = std::fs::remove_file(&copy);
+    let path = app.db.url.trim_start_matches("sqlite://");
+    let mut conn = SqliteConnection::establish(path).expect("the test's database");
+    // VACUUM INTO takes what the write-ahead log holds too.
+    diesel::sql_query(format!("VACUUM INTO '{}'", copy.display()))
+        .execute(&mut conn)
+        .expect("copied");
+    let about = serde_json::json!({"evaluation_id": id, "users": ["liwan-bureau", "liwan-station", "liwan-agency"], "password": PASSWORD});
+    std::fs::write(dir.join("xicun-journey.json"), about.to_string()).expect("fixture");
 }

@@ -78,3 +78,12 @@ document.addEventListener("DOMContentLoaded", function () {
     refused.focus({ preventScroll: true });
   }
 });
+
+// A form that asks first: its question is data (data-confirm), never spliced into script, so a
+// name typed by a user cannot become code.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
