@@ -46,34 +46,23 @@ pub struct Line {
     pub code: String,
     pub name: String,
     pub unit: String,
-    /// Places the indicator is counted in (0 for counts of people and sessions).
-    pub decimals: u8,
     pub target: String,
     pub completed: String,
     pub percent: Option<Points>,
+}
+
+/// A figure as the annexes print it (742, 783.5), or nothing.
+fn shown(value: Option<Points>) -> String {
+    value.map(crate::report::build::figure).unwrap_or_default()
 }
 
 /// The 合计 of one indicator over its zones.
 pub struct Total {
     pub code: String,
     pub name: String,
-    pub decimals: u8,
     pub target: String,
     pub completed: String,
     pub percent: Option<Points>,
-}
-
-/// A figure with the indicator's own places: 742 people, 1080.50 hours.
-pub fn counted(value: Option<Points>, decimals: u8) -> String {
-    let Some(value) = value else {
-        return String::new();
-    };
-    let text = value.to_string();
-    match decimals {
-        0 if value.hundredths() % 100 == 0 => text.trim_end_matches(".00").to_owned(),
-        1 if value.hundredths() % 10 == 0 => text[..text.len() - 1].to_owned(),
-        _ => text,
-    }
 }
 
 pub struct WorkerLine {
@@ -135,9 +124,8 @@ pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Opti
                 code: def.code.clone(),
                 name: def.name.clone(),
                 unit: def.unit.clone(),
-                decimals: def.decimals,
-                target: counted(row.and_then(|r| r.target), def.decimals),
-                completed: counted(row.and_then(|r| r.completed), def.decimals),
+                target: shown(row.and_then(|r| r.target)),
+                completed: shown(row.and_then(|r| r.completed)),
                 percent: row.and_then(|r| r.percent),
             }
         };
@@ -177,20 +165,12 @@ pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Opti
     let totals = table
         .totals
         .iter()
-        .map(|t| {
-            let decimals = scheme
-                .indicators
-                .iter()
-                .find(|d| d.code == t.indicator)
-                .map_or(2, |d| d.decimals);
-            Total {
-                code: t.indicator.clone(),
-                name: t.name.clone(),
-                decimals,
-                target: counted(t.target, decimals),
-                completed: counted(t.completed, decimals),
-                percent: t.percent,
-            }
+        .map(|t| Total {
+            code: t.indicator.clone(),
+            name: t.name.clone(),
+            target: shown(t.target),
+            completed: shown(t.completed),
+            percent: t.percent,
         })
         .collect();
     let organizer = super::evaluation::organizes(me, view);

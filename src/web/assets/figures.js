@@ -10,18 +10,22 @@
     var fraction = ((parts[1] || "") + "00").slice(0, 2);
     return BigInt(parts[0]) * 100n + BigInt(fraction);
   }
-  // As the server shows a figure: with the indicator's places where they are whole.
-  function show(value, decimals) {
+  // As the annexes print a figure (report::build::figure): no trailing zeros, 742 and 783.5.
+  function figure(value) {
     if (value === null) { return ""; }
     var whole = value / 100n, rest = value % 100n;
-    var text = whole.toString() + "." + (rest < 10n ? "0" : "") + rest.toString();
-    if (decimals === 0 && rest === 0n) { return whole.toString(); }
-    if (decimals === 1 && rest % 10n === 0n) { return text.slice(0, -1); }
-    return text;
+    if (rest === 0n) { return whole.toString(); }
+    var fraction = (rest < 10n ? "0" : "") + rest.toString();
+    return whole.toString() + "." + fraction.replace(/0$/, "");
+  }
+  // A percentage always with its two places, as Points shows it.
+  function show(value) {
+    var whole = value / 100n, rest = value % 100n;
+    return whole.toString() + "." + (rest < 10n ? "0" : "") + rest.toString();
   }
   function percent(completed, target) {
     if (completed === null || target === null || target === 0n) { return "—"; }
-    return show((completed * 10000n * 2n + target) / (target * 2n), 2) + "%";
+    return show((completed * 10000n * 2n + target) / (target * 2n)) + "%";
   }
   function refresh() {
     var sums = {};
@@ -39,8 +43,7 @@
     document.querySelectorAll("#indicator-totals tr[data-indicator]").forEach(function (row) {
       var sum = sums[row.dataset.indicator];
       if (!sum) { return; }
-      var decimals = parseInt(row.dataset.decimals, 10);
-      row.querySelector(".total-completed").textContent = show(sum.completed, decimals);
+      row.querySelector(".total-completed").textContent = figure(sum.completed);
       row.querySelector(".total-percent").textContent = percent(sum.completed, sum.target);
     });
   }
