@@ -31,6 +31,18 @@ pub enum Command {
         /// sqlite://PATH or postgres://…
         #[arg(long, value_name = "URL")]
         database_url: Option<String>,
+        /// Load the demo data first (as `pinggu demo`; nothing changes if it is there).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the two reference evaluations with their organizations and users, and exit.
+    Demo {
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// One password for every demo user (default: one generated for each, to be changed at
+        /// first login).
+        #[arg(long, value_name = "PW")]
+        password: Option<String>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -95,13 +107,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve {
         bind: None,
         database_url: None,
+        demo: false,
     }) {
-        Command::Serve { bind, database_url } => {
+        Command::Serve {
+            bind,
+            database_url,
+            demo,
+        } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
             }
             override_database(&mut settings, database_url)?;
-            serve(settings)
+            serve(settings, demo)
+        }
+        Command::Demo {
+            database_url,
+            password,
+        } => {
+            override_database(&mut settings, database_url)?;
+            actix_web::rt::System::new().block_on(load_demo(settings, password.as_deref()))
         }
         Command::Worker {
             database_url,
@@ -174,14 +198,27 @@ fn connect(settings: &Settings) -> anyhow::Result<db::DbPool> {
     db::connect(settings.database.url.expose_secret(), 2)
 }
 
-fn serve(settings: Settings) -> anyhow::Result<()> {
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
+        if demo {
+            load_demo(settings.clone(), None).await?;
+        }
         let app = crate::startup::Application::build(settings).await?;
         tracing::info!(port = app.port(), "pinggu is listening");
         app.run_until_stopped()
             .await
             .context("server stopped with an error")
     })
+}
+
+/// Loads the demo (through the application's own state and rules) and prints what it holds.
+async fn load_demo(settings: Settings, password: Option<&str>) -> anyhow::Result<()> {
+    let public_url = settings.server.public_url.clone();
+    let state = crate::startup::prepare_state(settings).await?;
+    println!("正在加载演示数据（两份参考评估），请稍候……");
+    let loaded = crate::demo::load(&state, password).await?;
+    print!("{}", loaded.describe(&public_url));
+    Ok(())
 }
 
 fn worker(settings: Settings, once: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {

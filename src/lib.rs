@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod excel;
 pub mod notify;

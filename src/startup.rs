@@ -74,7 +74,7 @@ impl Application {
 
 /// Everything that blocks (connecting, migrating, the hasher's decoy hash) runs off the
 /// async runtime.
-async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
+pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let secret = resolve_jwt_secret(&settings)?;
     let settings = Arc::new(settings);
     let blocking_settings = settings.clone();

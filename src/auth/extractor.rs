@@ -36,6 +36,34 @@ pub struct AuthenticatedUser {
 }
 
 impl AuthenticatedUser {
+    /// The user of these rows acting in `session_id` (the demo loader acts without a session).
+    pub fn of(
+        user: db::users::UserRow,
+        org: db::organizations::OrganizationRow,
+        session_id: String,
+    ) -> anyhow::Result<AuthenticatedUser> {
+        let role = Role::from_code(&user.role)
+            .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
+        let kind = OrgKind::from_code(&org.kind).ok_or_else(|| {
+            anyhow::anyhow!("organization {} has unknown kind {}", org.id, org.kind)
+        })?;
+        Ok(AuthenticatedUser {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            role,
+            organization: Organization {
+                id: org.id,
+                name: org.name,
+                kind,
+                district: org.district,
+            },
+            must_change_password: user.must_change_password,
+            session_id,
+        })
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
@@ -135,23 +163,5 @@ pub async fn authenticate(
     if session.revoked_at.is_some() || user.disabled {
         return Err(ApiError::Unauthorized(SESSION_ENDED));
     }
-    let role = Role::from_code(&user.role)
-        .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
-    let kind = OrgKind::from_code(&org.kind)
-        .ok_or_else(|| anyhow::anyhow!("organization {} has unknown kind {}", org.id, org.kind))?;
-    Ok(AuthenticatedUser {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        email: user.email,
-        role,
-        organization: Organization {
-            id: org.id,
-            name: org.name,
-            kind,
-            district: org.district,
-        },
-        must_change_password: user.must_change_password,
-        session_id: session.id,
-    })
+    Ok(AuthenticatedUser::of(user, org, session.id)?)
 }

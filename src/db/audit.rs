@@ -292,3 +292,18 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Result<usize, Broken>> {
     }
     Ok(Ok(rows.len()))
 }
+
+/// Whether the global chain has an entry of `action` on `entity` (the demo's "loaded" mark).
+pub fn global_action_recorded(
+    conn: &mut DbConnection,
+    action: &str,
+    entity: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        audit_log::table
+            .filter(audit_log::chain.eq(GLOBAL))
+            .filter(audit_log::action.eq(action))
+            .filter(audit_log::entity.eq(entity)),
+    ))
+    .get_result(conn)
+}

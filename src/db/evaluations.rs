@@ -364,3 +364,16 @@ pub fn lock_row(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     }
     Ok(())
 }
+
+/// The evaluations of the stations of that name, with their states (the demo's, found again).
+pub fn of_stations_named(
+    conn: &mut DbConnection,
+    station_name: &str,
+) -> QueryResult<Vec<(i64, String)>> {
+    evaluations::table
+        .inner_join(stations::table)
+        .filter(stations::name.eq(station_name))
+        .select((evaluations::id, evaluations::state))
+        .order(evaluations::id)
+        .load(conn)
+}

@@ -29,6 +29,16 @@ impl Role {
         }
     }
 
+    /// The role as users read it.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Manager => "负责人",
+            Role::Member => "工作人员",
+            Role::Expert => "评估专家",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }

@@ -19,7 +19,7 @@ use crate::pages::{
     Driver, log_in, mark_page, plain_client, screenshot, text_of, wait_for_next_page, wait_for_path,
 };
 use crate::scoring::user;
-use crate::self_assessment::{MONTHS, ZONE_ROWS};
+use crate::self_assessment::XICUN;
 use crate::workbooks::{indicator_workbook, names, roster_workbook};
 
 both_backends!(the_xicun_evaluation_runs_start_to_end_in_the_pages);
@@ -44,7 +44,7 @@ async fn tab(browser: &Client, app: &TestApp, id: i64, name: &str) {
     wait_for_path(browser, &format!("/evaluations/{id}")).await;
 }
 
-async fn type_into(browser: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(browser: &Client, css: &str, text: &str) {
     let field = browser
         .find(Locator::Css(css))
         .await
@@ -66,7 +66,7 @@ async fn choose(browser: &Client, css: &str, value: &str) {
 }
 
 /// Clicks and waits for the next page; `confirm` accepts the question the button asks first.
-async fn click(browser: &Client, css: &str, confirm: bool) {
+pub(crate) async fn click(browser: &Client, css: &str, confirm: bool) {
     let button = browser
         .find(Locator::Css(css))
         .await
@@ -164,9 +164,9 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     let station = session(&driver, &app, "liwan-station", id).await;
     tab(&station, &app, id, "self").await;
     let form = format!("#zone-{}", zones[0]);
-    let (first_code, first_values) = ZONE_ROWS[0];
+    let (first_code, first_values) = XICUN.zone_rows[0];
     let first_input = by_id(&format!("zone-{}-{first_code}", zones[0]));
-    for (code, values) in ZONE_ROWS {
+    for (code, values) in &XICUN.zone_rows {
         type_into(
             &station,
             &by_id(&format!("zone-{}-{code}", zones[0])),
@@ -174,7 +174,7 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         )
         .await;
     }
-    let (visits, visits_values) = ZONE_ROWS[1];
+    let (visits, visits_values) = XICUN.zone_rows[1];
     let live = station
         .execute(
             "return document.querySelector(arguments[0]).closest('tr').querySelector('.percent').textContent;",
@@ -230,7 +230,7 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     click(&station, "#indicators-xlsx button", false).await;
     no_error(&station, "the indicator workbook").await;
     // The roster: uploaded, then saved again through the editor without losing a thing.
-    let roster = roster_workbook(&MONTHS);
+    let roster = roster_workbook(&XICUN.months);
     type_into(&station, "#staff-file", &upload_file("staff.xlsx", &roster)).await;
     click(&station, "#staff-xlsx button", false).await;
     no_error(&station, "the roster workbook").await;

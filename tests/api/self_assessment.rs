@@ -14,261 +14,78 @@ both_backends!(
     the_station_edits_only_during_its_self_assessment_and_bad_rows_are_refused,
 );
 
-/// Annex 1, per zone: (indicator, [(target, completed); 3 zones]).
-pub const ZONE_ROWS: [(&str, [(&str, &str); 3]); 13] = [
-    ("records", [("742", "742"), ("431", "431"), ("360", "360")]),
-    (
-        "visits.home",
-        [("700", "538"), ("400", "298"), ("300", "175")],
-    ),
-    (
-        "visits.phone",
-        [("1724", "1855"), ("1724", "862"), ("862", "498")],
-    ),
-    ("cases.intake", [("16", "11"), ("16", "12"), ("8", "4")]),
-    ("cases.sessions", [("96", "69"), ("96", "71"), ("48", "20")]),
-    ("cases.closed", [("13", "7"), ("13", "8"), ("6", "4")]),
-    ("groups.count", [("4", "2"), ("4", "3"), ("1", "0")]),
-    ("groups.sessions", [("24", "7"), ("24", "18"), ("6", "0")]),
-    (
-        "groups.attendance",
-        [("120", "46"), ("120", "192"), ("30", "0")],
-    ),
-    ("events.large.count", [("6", "6"), ("4", "4"), ("5", "4")]),
-    (
-        "events.large.attendance",
-        [("600", "534"), ("400", "658"), ("500", "600")],
-    ),
-    (
-        "events.small.count",
-        [("20", "16"), ("20", "8"), ("20", "8")],
-    ),
-    (
-        "events.small.attendance",
-        [("1000", "721"), ("1000", "533"), ("1000", "362")],
-    ),
-];
+/// The 西村街 annexes of the demo's data file (demo/xicun.json), in the shapes the tests use.
+pub struct Annexes {
+    /// Annex 1, per zone: (indicator, [(target, completed); 3 zones]).
+    pub zone_rows: Vec<(&'static str, [(&'static str, &'static str); 3])>,
+    /// Annex 1, station-wide rows: (indicator, target, completed).
+    pub station_rows: Vec<(&'static str, &'static str, &'static str)>,
+    pub months: Vec<&'static str>,
+    /// Annex 2: name, position, qualification, two years of practice, on_post per month, note.
+    pub roster: Vec<RosterLine>,
+}
 
-/// Annex 1, station-wide rows: (indicator, target, completed).
-pub const STATION_ROWS: [(&str, &str, &str); 9] = [
-    ("walk_in", "1715", "858"),
-    ("volunteers.elderly_teams", "2", "1"),
-    ("community_organizations", "8", "4"),
-    ("training.hours", "1080", "783.5"),
-    ("meetings.hours", "1080", "540"),
-    ("community_funds", "11", "11"),
-    ("evaluation_work", "2", "1"),
-    ("brand_building", "1715", "858"),
-    ("surveys", "4", "4"),
-];
-
-pub const MONTHS: [&str; 5] = ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"];
-
-/// A line of annex 2: name, position, qualification, two years of practice, on_post per month,
-/// note.
-type RosterLine = (
+pub type RosterLine = (
     &'static str,
     &'static str,
     &'static str,
     bool,
-    [&'static str; 5],
+    Vec<&'static str>,
     &'static str,
 );
 
-pub const ROSTER: [RosterLine; 24] = [
-    (
-        "李洁华",
-        "社工站副站长",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "陈燕静",
-        "一片区主管",
-        "intermediate",
-        true,
-        ["0", "0", "1", "1", "1"],
-        "2025年2月1日调入",
-    ),
-    (
-        "吴椅兰",
-        "社工站副主任",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "易泳思",
-        "二片区主管",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "黄丽琼",
-        "一片区社工",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "翁敏慧",
-        "三片区主管",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "李旭雯",
-        "三片区社工",
-        "intermediate",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "曾焕玉",
-        "三片区社工",
-        "intermediate",
-        true,
-        ["0", "0", "1", "0", "0"],
-        "2025年2月1日调入，2025年2月28日离职",
-    ),
-    (
-        "江顺仪",
-        "社工站副主任",
-        "assistant",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "殷韵聪",
-        "一片区社工",
-        "assistant",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "蔡仲环",
-        "一片区社工",
-        "assistant",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "刘卓雯",
-        "二片区社工",
-        "assistant",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "李肇斐",
-        "二片区社工",
-        "assistant",
-        false,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "刘菲菲",
-        "二片区社工",
-        "assistant",
-        false,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "陈淡丰",
-        "三片区社工",
-        "assistant",
-        false,
-        ["1", "1", "1", "0.5", "0"],
-        "2025年3月12日离职",
-    ),
-    (
-        "郑舒恩",
-        "一片区社工",
-        "assistant",
-        false,
-        ["1", "1", "1", "0", "0"],
-        "2025年2月16日离职",
-    ),
-    (
-        "颜健聪",
-        "三片区社工",
-        "assistant",
-        true,
-        ["0", "1", "1", "0", "0"],
-        "2025年1月1日调入，2025年2月16日离职",
-    ),
-    (
-        "麦嘉颖",
-        "三片区社工",
-        "assistant",
-        true,
-        ["0", "1", "0", "0", "0"],
-        "2025年1月1日调入，2025年2月1日调出",
-    ),
-    (
-        "张玉莉",
-        "二片区社工",
-        "assistant",
-        true,
-        ["1", "1", "0", "0", "0"],
-        "2025年1月26日离职",
-    ),
-    (
-        "郭嘉琦",
-        "二片区社工",
-        "assistant",
-        true,
-        ["1", "1", "0", "0", "0"],
-        "2025年1月26日离职",
-    ),
-    (
-        "邵楚婷",
-        "一片区社工",
-        "uncertified",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "梁小红",
-        "三片区社工",
-        "uncertified",
-        true,
-        ["1", "1", "1", "1", "1"],
-        "",
-    ),
-    (
-        "简凯施",
-        "一片区社工",
-        "uncertified",
-        false,
-        ["1", "1", "1", "0", "0"],
-        "2025年2月16日离职",
-    ),
-    (
-        "钟敏希",
-        "三片区社工",
-        "uncertified",
-        false,
-        ["1", "1", "0", "0", "0"],
-        "2025年1月26日离职",
-    ),
-];
+pub static XICUN: std::sync::LazyLock<Annexes> = std::sync::LazyLock::new(|| {
+    let data: Value =
+        serde_json::from_str(include_str!("../../demo/xicun.json")).expect("demo/xicun.json");
+    // The tests hold the fixture for the whole run: leaking it keeps their `&'static str`s.
+    let text = |v: &Value| -> &'static str {
+        Box::leak(v.as_str().expect("text").to_owned().into_boxed_str())
+    };
+    let list = |v: &Value| v.as_array().expect("a list").clone();
+    let zone_rows = list(&data["indicators"]["zones"])
+        .iter()
+        .map(|row| {
+            let pairs: Vec<(&'static str, &'static str)> = list(&row["zones"])
+                .iter()
+                .map(|pair| (text(&pair[0]), text(&pair[1])))
+                .collect();
+            (
+                text(&row["indicator"]),
+                pairs.try_into().expect("three zones"),
+            )
+        })
+        .collect();
+    let station_rows = list(&data["indicators"]["station"])
+        .iter()
+        .map(|row| {
+            (
+                text(&row["indicator"]),
+                text(&row["target"]),
+                text(&row["completed"]),
+            )
+        })
+        .collect();
+    let months = list(&data["months"]).iter().map(text).collect();
+    let roster = list(&data["roster"])
+        .iter()
+        .map(|w| {
+            (
+                text(&w["name"]),
+                text(&w["position"]),
+                text(&w["qualification"]),
+                w["over_two_years"].as_bool().expect("bool"),
+                list(&w["on_post"]).iter().map(text).collect(),
+                w.get("note").filter(|n| n.is_string()).map_or("", text),
+            )
+        })
+        .collect();
+    Annexes {
+        zone_rows,
+        station_rows,
+        months,
+        roster,
+    }
+});
 
 pub async fn zones(app: &TestApp, s: &Setup) -> Vec<i64> {
     let station = app
@@ -286,12 +103,12 @@ pub async fn zones(app: &TestApp, s: &Setup) -> Vec<i64> {
 pub fn annex_rows(zones: &[i64], field: &str) -> Vec<Value> {
     let pick = |pair: (&'static str, &'static str)| if field == "target" { pair.0 } else { pair.1 };
     let mut rows = Vec::new();
-    for (indicator, values) in ZONE_ROWS {
+    for (indicator, values) in &XICUN.zone_rows {
         for (zone, pair) in zones.iter().zip(values) {
-            rows.push(json!({"indicator": indicator, "zone_id": zone, field: pick(pair)}));
+            rows.push(json!({"indicator": indicator, "zone_id": zone, field: pick(*pair)}));
         }
     }
-    for (indicator, target, completed) in STATION_ROWS {
+    for (indicator, target, completed) in &XICUN.station_rows {
         rows.push(
             json!({"indicator": indicator, "zone_id": null, field: pick((target, completed))}),
         );
@@ -300,11 +117,13 @@ pub fn annex_rows(zones: &[i64], field: &str) -> Vec<Value> {
 }
 
 pub fn annex_roster() -> Value {
-    let workers: Vec<Value> = ROSTER
+    let workers: Vec<Value> = XICUN
+        .roster
         .iter()
         .map(
             |(name, position, qualification, experienced, on_post, note)| {
-                let months: serde_json::Map<String, Value> = MONTHS
+                let months: serde_json::Map<String, Value> = XICUN
+                    .months
                     .iter()
                     .zip(on_post)
                     .filter(|(_, on)| **on != "0")

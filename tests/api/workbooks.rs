@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Workbook, Worksheet};
 use serde_json::Value;
 
 use crate::helpers::*;
-use crate::self_assessment::{MONTHS, ROSTER, STATION_ROWS, ZONE_ROWS, annex_roster, opened, put};
+use crate::self_assessment::{XICUN, annex_roster, opened, put};
 
 both_backends!(
     a_workbook_typed_like_the_annex_gives_the_worked_example,
@@ -58,7 +58,7 @@ pub(crate) fn indicator_workbook(
     let mut workbook = Workbook::new();
     let zones = sheet(&mut workbook, "片区指标");
     zones.write(1, 0, "片区").expect("cell");
-    for (k, (code, values)) in ZONE_ROWS.iter().enumerate() {
+    for (k, (code, values)) in XICUN.zone_rows.iter().enumerate() {
         let col = 1 + 3 * k as u16;
         zones.write(1, col, name_of(names, code)).expect("cell");
         for (offset, label) in ["协议量", "完成量", "百分比"].iter().enumerate() {
@@ -83,7 +83,7 @@ pub(crate) fn indicator_workbook(
     for (col, label) in ["指标", "协议量", "完成量", "百分比"].iter().enumerate() {
         station_sheet.write(1, col as u16, *label).expect("cell");
     }
-    for (k, (code, target, completed)) in STATION_ROWS.iter().enumerate() {
+    for (k, (code, target, completed)) in XICUN.station_rows.iter().enumerate() {
         let row = 2 + k as u32;
         station_sheet
             .write(row, 0, name_of(names, code))
@@ -130,7 +130,7 @@ pub(crate) fn roster_workbook(months: &[&str]) -> Vec<u8> {
             .expect("cell");
     }
     for (line, (name, position, qualification, experienced, on_post, note)) in
-        ROSTER.iter().enumerate()
+        XICUN.roster.iter().enumerate()
     {
         let row = 3 + line as u32;
         let chinese = match *qualification {
@@ -147,7 +147,7 @@ pub(crate) fn roster_workbook(months: &[&str]) -> Vec<u8> {
             .expect("cell");
         roster.write(row, 9, *note).expect("cell");
         for (k, month) in months.iter().enumerate() {
-            let Some(index) = MONTHS.iter().position(|m| m == month) else {
+            let Some(index) = XICUN.months.iter().position(|m| m == month) else {
                 continue;
             };
             if on_post[index] == "0" {
@@ -182,7 +182,7 @@ async fn a_workbook_typed_like_the_annex_gives_the_worked_example(backend: Backe
     let status = response.status();
     let imported: Value = response.json().await.expect("json");
     assert_eq!(status, StatusCode::OK, "{imported}");
-    let roster = roster_workbook(&MONTHS);
+    let roster = roster_workbook(&XICUN.months);
     let response = app
         .upload(&format!("{base}/staff.xlsx"), &who.station, XLSX, roster)
         .await;
@@ -344,7 +344,12 @@ async fn a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing(ba
     assert!(errors[2].1.contains("不是数字"));
 
     // 2025年3月 is missing from the roster.
-    let months: Vec<&str> = MONTHS.iter().copied().filter(|m| *m != "2025-03").collect();
+    let months: Vec<&str> = XICUN
+        .months
+        .iter()
+        .copied()
+        .filter(|m| *m != "2025-03")
+        .collect();
     let problem = assert_problem(
         app.upload(
             &format!("{base}/staff.xlsx"),

@@ -15,13 +15,7 @@ use crate::web::forms::{Echo, value};
 use crate::web::session::WebUser;
 
 pub fn role_name(code: &str) -> &'static str {
-    match Role::from_code(code) {
-        Some(Role::Admin) => "系统管理员",
-        Some(Role::Manager) => "负责人",
-        Some(Role::Member) => "工作人员",
-        Some(Role::Expert) => "评估专家",
-        None => "",
-    }
+    Role::from_code(code).map_or("", Role::chinese_name)
 }
 
 async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {

@@ -1,0 +1,460 @@
+//! `pinggu demo` and `pinggu serve --demo`: both reference evaluations loaded through the
+//! product's own rules, once; the 西村街 final report says 89.08 and 良好; a newcomer logs in
+//! as the 瑞宝街 street office in the browser, gives feedback on the draft, and the agency's
+//! e-mail lands in the mail directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use diesel::sql_types::{BigInt, Text};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+use fantoccini::Locator;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::helpers::*;
+use crate::journey::{click, type_into};
+use crate::pages::{Driver, screenshot, text_of, wait_for_path};
+
+both_backends!(
+    demo_loads_both_reference_evaluations_once,
+    a_newcomer_serves_the_demo_and_the_street_office_gives_feedback,
+);
+
+/// A line of the printed users table.
+#[derive(Debug, Clone)]
+struct DemoUser {
+    username: String,
+    organization: String,
+    password: String,
+}
+
+/// The users table that `demo` prints: the lines between the header and the blank line.
+fn users_in(printed: &str) -> Vec<DemoUser> {
+    printed
+        .lines()
+        .skip_while(|line| !line.starts_with("用户名"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .map(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(cells.len(), 4, "a row of the users table: {line}");
+            DemoUser {
+                username: cells[0].to_owned(),
+                organization: cells[1].to_owned(),
+                password: cells[3].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The evaluation page's path printed beside a station's name.
+fn evaluation_path(printed: &str, station: &str) -> String {
+    let line = printed
+        .lines()
+        .find(|l| l.contains(station) && l.contains("/evaluations/"))
+        .unwrap_or_else(|| panic!("{station} is listed: {printed}"));
+    let at = line.find("/evaluations/").expect("a link");
+    line[at..].trim().to_owned()
+}
+
+#[derive(QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct RowCount {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Rows per table of the test's database.
+async fn row_counts(url: &str) -> BTreeMap<String, i64> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        // The same two queries on either connection type.
+        macro_rules! counts {
+            ($conn:expr, $tables:expr) => {{
+                let names: Vec<TableName> = diesel::sql_query($tables).load($conn).expect("tables");
+                names
+                    .into_iter()
+                    .map(|t| {
+                        let sql = format!("SELECT COUNT(*) AS n FROM \"{}\"", t.name);
+                        let counted: RowCount =
+                            diesel::sql_query(sql).get_result($conn).expect("count");
+                        (t.name, counted.n)
+                    })
+                    .collect::<BTreeMap<String, i64>>()
+            }};
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let mut conn = SqliteConnection::establish(path).expect("sqlite");
+            counts!(
+                &mut conn,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        } else {
+            let mut conn = PgConnection::establish(&url).expect("postgres");
+            counts!(
+                &mut conn,
+                "SELECT table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+        }
+    })
+    .await
+    .expect("count thread")
+}
+
+/// Logs a demo user in with the printed password, sets a new one (the demo's are generated,
+/// to be changed first) and returns the access token.
+async fn token_after_change(client: &reqwest::Client, base: &str, user: &DemoUser) -> String {
+    let login = |password: String| {
+        let body = json!({"username": user.username, "password": password});
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&body)
+            .send()
+    };
+    let first: Value = login(user.password.clone())
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["must_change_password"], true, "{first}");
+    let changed = client
+        .post(format!("{base}/api/v1/me/password"))
+        .bearer_auth(token_of(&first))
+        .json(&json!({"current_password": user.password, "new_password": PASSWORD}))
+        .send()
+        .await
+        .expect("password");
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let again: Value = login(PASSWORD.to_owned())
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    token_of(&again)
+}
+
+/// The final report of `path`'s evaluation, in every format, read as `token` sees it.
+async fn final_report_says(client: &reqwest::Client, base: &str, token: &str, path: &str) {
+    let id = path.trim_start_matches("/evaluations/");
+    let get = |url: String| client.get(url).bearer_auth(token).send();
+    let versions: Value = get(format!("{base}/api/v1/evaluations/{id}/reports"))
+        .await
+        .expect("reports")
+        .json()
+        .await
+        .expect("json");
+    let last = versions["items"]
+        .as_array()
+        .and_then(|v| v.last())
+        .cloned()
+        .expect("a version");
+    assert_eq!(last["kind"], "final");
+    let mut formats: Vec<&str> = last["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["format"].as_str())
+        .collect();
+    formats.sort_unstable();
+    assert_eq!(
+        formats,
+        ["docx", "html", "pdf"],
+        "a Chinese font is installed"
+    );
+    let file = |format: &str| get(format!("{base}/api/v1/reports/{}.{format}", last["id"]));
+    let html = file("html")
+        .await
+        .expect("html")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("89.08") && html.contains("良好"), "{html}");
+    assert!(html.contains("西村街社工服务站"));
+    let docx = file("docx").await.expect("docx");
+    assert_eq!(docx.status(), StatusCode::OK);
+    assert!(docx.bytes().await.expect("bytes").starts_with(b"PK"));
+    let pdf = file("pdf")
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    let text: String = pdf_extract::extract_text_from_mem(&pdf)
+        .expect("a PDF")
+        .split_whitespace()
+        .collect();
+    assert!(text.contains("89.08") && text.contains("良好"));
+}
+
+async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let empty = row_counts(&app.db.url).await;
+    // A password the policy refuses loads nothing.
+    let weak = app.cli(&["demo", "--password", "short"], None).await;
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("--password"));
+    assert_eq!(row_counts(&app.db.url).await, empty, "nothing written");
+
+    let first = app.cli(&["demo"], None).await;
+    let printed = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        first.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(printed.contains("演示数据已加载"), "{printed}");
+    assert!(printed.contains("西村街社工服务站：已出具终审报告，89.08 分，良好"));
+    assert!(printed.contains("瑞宝街社工服务站：初稿反馈阶段，本阶段截止"));
+    assert!(
+        printed.contains("示意拆分"),
+        "瑞宝街's split says what it is"
+    );
+    let users = users_in(&printed);
+    assert_eq!(users.len(), 9 * 2 + 2 * 3, "{printed}");
+    assert!(users.iter().all(|u| u.username != "admin"));
+    let mut passwords: Vec<&str> = users.iter().map(|u| u.password.as_str()).collect();
+    passwords.sort_unstable();
+    passwords.dedup();
+    assert_eq!(passwords.len(), users.len(), "one generated password each");
+    for org in ["荔湾区民政局", "瑞宝街道办事处", "广州市社会组织联合会"] {
+        assert!(users.iter().any(|u| u.organization == org), "{org}");
+    }
+    let loaded = row_counts(&app.db.url).await;
+
+    let second = app.cli(&["demo"], None).await;
+    let again = String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success(), "{again}");
+    assert!(again.contains("未做任何更改"), "{again}");
+    assert!(
+        !again.contains(&users[0].password),
+        "no password is shown again"
+    );
+    assert_eq!(
+        row_counts(&app.db.url).await,
+        loaded,
+        "the second run writes nothing"
+    );
+    let verify = app.cli(&["audit", "verify"], None).await;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // 西村街: final, and its report says so in every format.
+    let bureau = users
+        .iter()
+        .find(|u| u.username == "liwan-bureau")
+        .expect("the 荔湾 bureau");
+    let token = token_after_change(&app.client, &app.address, bureau).await;
+    let xicun = evaluation_path(&printed, "西村街社工服务站");
+    final_report_says(&app.client, &app.address, &token, &xicun).await;
+
+    // 瑞宝街: the draft out, the bureau and the station answered, the street office not yet.
+    let admin = app.admin_token().await;
+    let ruibao = evaluation_path(&printed, "瑞宝街社工服务站");
+    let view = app
+        .get_json(&format!("/api/v1{ruibao}"), Some(&admin))
+        .await;
+    assert_eq!(view["state"], "draft_feedback");
+    let due = view["next_deadline"]["due_on"]
+        .as_str()
+        .expect("a deadline");
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(due > today.as_str(), "the feedback deadline {due} is ahead");
+    let score = app
+        .get_json(&format!("/api/v1{ruibao}/score"), Some(&admin))
+        .await;
+    assert_eq!(score["total"], "87.13");
+    let feedback = app
+        .get_json(&format!("/api/v1{ruibao}/feedback"), Some(&admin))
+        .await;
+    let parties: Vec<&str> = feedback["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|f| f["party"].as_str())
+        .collect();
+    assert!(!parties.contains(&"purchaser"), "{parties:?}");
+    assert_eq!(parties.len(), 2);
+    let timeline = app
+        .get_json(&format!("/api/v1{ruibao}/timeline"), Some(&admin))
+        .await;
+    assert!(
+        timeline.to_string().contains("示意拆分"),
+        "the timeline says the split is illustrative"
+    );
+}
+
+/// Reads lines until one satisfies `done`; returns them all.
+async fn read_until<R: tokio::io::AsyncRead + Unpin>(
+    lines: &mut tokio::io::Lines<BufReader<R>>,
+    seconds: u64,
+    done: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(seconds), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("still waiting after {seconds} s: {seen:?}"))
+            .expect("read")
+            .unwrap_or_else(|| panic!("serve ended: {seen:?}"));
+        let finished = done(&line);
+        seen.push(line);
+        if finished {
+            return seen;
+        }
+    }
+}
+
+/// The e-mail files written so far whose recipient and subject match.
+fn mail_to(dir: &Path, to: &str, subject: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter(|bytes| {
+            let Some(message) = mail_parser::MessageParser::default().parse(bytes) else {
+                return false;
+            };
+            let addressed = message
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                == Some(to);
+            addressed && message.subject().is_some_and(|s| s.contains(subject))
+        })
+        .count()
+}
+
+async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    // The README's command, in a directory of its own: SQLite's default or this PostgreSQL,
+    // mail written to files under data/mail.
+    let mut serve = tokio::process::Command::new(binary())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .current_dir(db.dir.path())
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "PINGGU__AUTH__JWT_SECRET",
+            "test-secret-test-secret-test-secret-0123",
+        )
+        .env("PINGGU__LOG__FORMAT", "json")
+        .env("PINGGU__NOTIFY__POLL_INTERVAL_SECONDS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve starts");
+    let mut out = BufReader::new(serve.stdout.take().expect("stdout")).lines();
+    let printed = read_until(&mut out, 180, |l| l.contains("/login"))
+        .await
+        .join("\n");
+    let mut logs = BufReader::new(serve.stderr.take().expect("stderr")).lines();
+    let listening = read_until(&mut logs, 60, |l| {
+        serde_json::from_str::<Value>(l).is_ok_and(|e| e["port"].is_u64())
+    })
+    .await;
+    let port = listening
+        .last()
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|e| e["port"].as_u64())
+        .expect("port");
+    // Keep reading the log so that the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = logs.next_line().await {} });
+    let base = format!("http://127.0.0.1:{port}");
+    let users = users_in(&printed);
+    let user = |name: &str| {
+        users
+            .iter()
+            .find(|u| u.username == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {printed}"))
+    };
+
+    // The 西村街 final report, through the API.
+    let client = reqwest::Client::new();
+    let token = token_after_change(&client, &base, &user("liwan-bureau")).await;
+    final_report_says(&client, &base, &token, &evaluation_path(&printed, "西村街")).await;
+
+    // The street office of 瑞宝街, in the browser: log in, set its own password, read the
+    // draft, give feedback.
+    let street = user("ruibao-street");
+    let ruibao = evaluation_path(&printed, "瑞宝街");
+    let driver = Driver::start().await;
+    let browser = driver.browser(1280, 900).await;
+    let shot = |n: &str| format!("demo-{backend:?}-{n}").to_lowercase();
+    browser
+        .goto(&format!("{base}{ruibao}"))
+        .await
+        .expect("page");
+    wait_for_path(&browser, "/login").await;
+    type_into(&browser, "#username", &street.username).await;
+    type_into(&browser, "#password", &street.password).await;
+    click(&browser, "button.primary", false).await;
+    wait_for_path(&browser, "/password").await;
+    type_into(&browser, "#current_password", &street.password).await;
+    type_into(&browser, "#new_password", PASSWORD).await;
+    type_into(&browser, "#confirm_password", PASSWORD).await;
+    click(&browser, "button.primary", false).await;
+    browser
+        .goto(&format!("{base}{ruibao}?tab=reports"))
+        .await
+        .expect("reports tab");
+    wait_for_path(&browser, &ruibao).await;
+    assert!(
+        text_of(&browser, ".reports")
+            .await
+            .contains("征求意见稿（第 1 稿）")
+    );
+    screenshot(&browser, &shot("01-draft")).await;
+    browser
+        .goto(&format!("{base}{ruibao}?tab=feedback"))
+        .await
+        .expect("feedback tab");
+    wait_for_path(&browser, &ruibao).await;
+    type_into(&browser, "#remarks", "街道对评估报告初稿无异议。").await;
+    click(&browser, "#feedback-form button", false).await;
+    if let Ok(error) = browser.find(Locator::Css("div.error")).await {
+        panic!(
+            "feedback refused: {}",
+            error.text().await.unwrap_or_default()
+        );
+    }
+    let said = text_of(&browser, ".feedback").await;
+    assert!(said.contains("瑞宝街道办事处"), "{said}");
+    assert!(said.contains("街道对评估报告初稿无异议。"), "{said}");
+    screenshot(&browser, &shot("02-feedback")).await;
+    browser.close().await.expect("closed");
+    driver.stop().await;
+
+    // The agency's manager receives the notice as a file from the server's own worker.
+    let mail = db.dir.path().join("data/mail");
+    let to = "npo@demo.pinggu.example";
+    let mut received = 0;
+    for _ in 0..300 {
+        received = mail_to(&mail, to, "瑞宝街道办事处已提交反馈");
+        if received > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(received, 1, "the agency's e-mail under {}", mail.display());
+    serve.kill().await.expect("stopped");
+}
