@@ -117,6 +117,7 @@ pub fn view(
     detail: EvaluationDetail,
     today: NaiveDate,
     score: Option<ScoreSummary>,
+    done: &[String],
 ) -> Result<EvaluationView, ApiError> {
     let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
         anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
@@ -153,7 +154,9 @@ pub fn view(
             .filter(|((extended, _), _)| extended == stage.code())
             .map(|((_, party), date)| (party.clone(), *date))
             .collect();
-        let owing = deadline::owing_parties(stage, &scheme);
+        let owing = deadline::still_owing(stage, &scheme, done, |p| {
+            detail.parties.iter().any(|(code, _)| code == p)
+        });
         Some(deadline::next_deadline(
             stage,
             stage_due,
@@ -369,7 +372,7 @@ pub async fn create_for(
     })
     .await?;
     let (created, previous) = created;
-    let mut view = view(created, today, None)?;
+    let mut view = view(created, today, None, &[])?;
     view.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
     Ok(view)
 }
@@ -403,16 +406,22 @@ pub async fn list_for(
     let (details, total) = db::run(&state.pool, move |conn| {
         let (details, total) = store::list(conn, scope, page)?;
         let summaries = super::score::summaries(conn, &user, &details)?;
-        Ok::<_, ApiError>((
-            details.into_iter().zip(summaries).collect::<Vec<_>>(),
-            total,
-        ))
+        let mut done = store::parties_done(conn, &details)?;
+        let details = details
+            .into_iter()
+            .zip(summaries)
+            .map(|(d, summary)| {
+                let acted = done.remove(&d.row.id).unwrap_or_default();
+                (d, summary, acted)
+            })
+            .collect::<Vec<_>>();
+        Ok::<_, ApiError>((details, total))
     })
     .await?;
     let today = today(state);
     let items = details
         .into_iter()
-        .map(|(d, summary)| view(d, today, summary))
+        .map(|(d, summary, acted)| view(d, today, summary, &acted))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((items, total))
 }
@@ -440,16 +449,19 @@ pub async fn find_for(
     id: i64,
 ) -> Result<EvaluationView, ApiError> {
     let user = me.clone();
-    let (detail, summary, previous) = db::run(&state.pool, move |conn| {
+    let (detail, summary, previous, done) = db::run(&state.pool, move |conn| {
         let detail = store::find(conn, id)?
             .filter(|d| can_view_evaluation(&user, d))
             .ok_or(ApiError::NotFound("评估"))?;
         let summary = summary_of(conn, &user, &detail)?;
         let previous = super::rectifications::previous_items(conn, &detail)?;
-        Ok::<_, ApiError>((detail, summary, previous))
+        let done = store::parties_done(conn, std::slice::from_ref(&detail))?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok::<_, ApiError>((detail, summary, previous, done))
     })
     .await?;
-    let mut found = view(detail, today(state), summary)?;
+    let mut found = view(detail, today(state), summary, &done)?;
     found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
     Ok(found)
 }

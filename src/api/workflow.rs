@@ -356,11 +356,14 @@ pub async fn transition_for(
             let moved = detail.advanced(to.code(), now);
             consequences(conn, body.event, &moved, &user, today, now)?;
             let summary = super::evaluations::summary_of(conn, &user, &moved)?;
-            Ok((moved, summary))
+            let done = store::parties_done(conn, std::slice::from_ref(&moved))?
+                .remove(&id)
+                .unwrap_or_default();
+            Ok((moved, summary, done))
         })
     })
     .await?;
-    view(moved.0, today, moved.1)
+    view(moved.0, today, moved.1, &moved.2)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

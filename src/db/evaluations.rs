@@ -377,3 +377,58 @@ pub fn of_stations_named(
         .order(evaluations::id)
         .load(conn)
 }
+
+/// For the evaluations in onsite scoring or draft feedback, the parties that have done their
+/// part of the stage: a submitted component, or feedback on the latest draft. Three queries
+/// whatever the number of evaluations (a list's "waiting on").
+pub fn parties_done(
+    conn: &mut DbConnection,
+    details: &[EvaluationDetail],
+) -> QueryResult<HashMap<i64, Vec<String>>> {
+    use super::schema::{components, feedback, reports};
+    let in_state = |state: &str| -> Vec<i64> {
+        details
+            .iter()
+            .filter(|d| d.row.state == state)
+            .map(|d| d.row.id)
+            .collect()
+    };
+    let (scoring, answering) = (in_state("onsite_scoring"), in_state("draft_feedback"));
+    let mut done: HashMap<i64, Vec<String>> = HashMap::new();
+    if !scoring.is_empty() {
+        let submitted: Vec<(i64, String)> = components::table
+            .filter(components::evaluation_id.eq_any(&scoring))
+            .filter(components::status.eq("submitted"))
+            .select((components::evaluation_id, components::party_code))
+            .load(conn)?;
+        for (id, party) in submitted {
+            done.entry(id).or_default().push(party);
+        }
+    }
+    if !answering.is_empty() {
+        let versions: Vec<(i64, i64)> = reports::table
+            .filter(reports::evaluation_id.eq_any(&answering))
+            .select((reports::evaluation_id, reports::version))
+            .load(conn)?;
+        let mut latest: HashMap<i64, i64> = HashMap::new();
+        for (id, version) in versions {
+            let entry = latest.entry(id).or_insert(version);
+            *entry = (*entry).max(version);
+        }
+        let heard: Vec<(i64, i64, String)> = feedback::table
+            .inner_join(reports::table)
+            .filter(feedback::evaluation_id.eq_any(&answering))
+            .select((
+                feedback::evaluation_id,
+                reports::version,
+                feedback::party_code,
+            ))
+            .load(conn)?;
+        for (id, version, party) in heard {
+            if latest.get(&id) == Some(&version) {
+                done.entry(id).or_default().push(party);
+            }
+        }
+    }
+    Ok(done)
+}

@@ -38,6 +38,28 @@ pub fn owing_parties(stage: Stage, scheme: &Scheme) -> Vec<String> {
     }
 }
 
+/// The parties of the stage that have not yet done their part: in onsite scoring those without
+/// a submitted component, in draft feedback those that have not answered the latest draft (of
+/// the parties the evaluation has); in the other stages the state itself says the work is not
+/// handed in. `done` lists the parties that have acted in the stage.
+pub fn still_owing(
+    stage: Stage,
+    scheme: &Scheme,
+    done: &[String],
+    takes_part: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let owing = owing_parties(stage, scheme);
+    match stage {
+        Stage::SelfAssessment | Stage::BureauReview => owing,
+        Stage::OnsiteScoring => owing.into_iter().filter(|p| !done.contains(p)).collect(),
+        Stage::DraftFeedback => owing
+            .into_iter()
+            .filter(|p| !done.contains(p))
+            .filter(|p| p == STATION_PARTY || takes_part(p))
+            .collect(),
+    }
+}
+
 /// A party's deadline: the stage's, or the later date its own extensions granted.
 pub fn party_due(stage_due: NaiveDate, party_extension: Option<NaiveDate>) -> NaiveDate {
     party_extension.map_or(stage_due, |granted| granted.max(stage_due))
@@ -119,6 +141,28 @@ mod tests {
             ["station", "supervisor", "purchaser"]
         );
         assert_eq!(owing_parties(Stage::BureauReview, &scheme), ["supervisor"]);
+    }
+
+    #[test]
+    fn parties_that_have_acted_owe_nothing_more() {
+        let scheme = guangzhou_2023();
+        let done = vec!["station".to_owned(), "supervisor".to_owned()];
+        assert_eq!(
+            still_owing(Stage::DraftFeedback, &scheme, &done, |_| true),
+            ["purchaser"]
+        );
+        assert_eq!(
+            still_owing(Stage::DraftFeedback, &scheme, &[], |p| p != "purchaser"),
+            ["station", "supervisor"]
+        );
+        assert_eq!(
+            still_owing(Stage::OnsiteScoring, &scheme, &done, |_| true),
+            ["purchaser", "center", "third_party"]
+        );
+        assert_eq!(
+            still_owing(Stage::SelfAssessment, &scheme, &done, |_| true),
+            ["station"]
+        );
     }
 
     #[test]

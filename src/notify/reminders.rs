@@ -12,9 +12,9 @@ use super::catalog::Notice;
 use super::{Outgoing, queue};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::schema::evaluations;
-use crate::db::{self, DbConnection, DbPool, components, extensions, feedback, reports};
-use crate::domain::deadline::{owing_parties, party_due};
-use crate::domain::evaluation::{STATION_PARTY, Stage};
+use crate::db::{self, DbConnection, DbPool, extensions};
+use crate::domain::deadline::{party_due, still_owing};
+use crate::domain::evaluation::Stage;
 use crate::domain::reminders::{Owed, ReminderKind, due_reminder};
 use crate::domain::scheme::Scheme;
 use crate::settings::Settings;
@@ -84,7 +84,13 @@ fn remind(
         }
     }
     let mut queued = 0;
-    for party in still_owing(conn, detail, &scheme, stage)? {
+    let done = db::evaluations::parties_done(conn, std::slice::from_ref(detail))?
+        .remove(&detail.row.id)
+        .unwrap_or_default();
+    let owing = still_owing(stage, &scheme, &done, |p| {
+        detail.parties.iter().any(|(code, _)| code == p)
+    });
+    for party in owing {
         let granted = detail
             .party_extensions
             .get(&(stage.code().to_owned(), party.clone()))
@@ -135,37 +141,4 @@ fn remind(
         queued += queue(conn, settings, &out, now)?;
     }
     Ok(queued)
-}
-
-/// The parties of the stage that have not yet done their part.
-fn still_owing(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    scheme: &Scheme,
-    stage: Stage,
-) -> anyhow::Result<Vec<String>> {
-    let owing = owing_parties(stage, scheme);
-    Ok(match stage {
-        // The state itself says the work is not handed in.
-        Stage::SelfAssessment | Stage::BureauReview => owing,
-        Stage::OnsiteScoring => {
-            let done: Vec<String> = components::list(conn, detail.row.id)?
-                .into_iter()
-                .filter(|c| c.status == "submitted")
-                .map(|c| c.party_code)
-                .collect();
-            owing.into_iter().filter(|p| !done.contains(p)).collect()
-        }
-        Stage::DraftFeedback => {
-            let heard = match reports::latest(conn, detail.row.id)? {
-                Some(latest) => feedback::parties_heard(conn, latest.id)?,
-                None => Vec::new(),
-            };
-            owing
-                .into_iter()
-                .filter(|p| !heard.contains(p))
-                .filter(|p| p == STATION_PARTY || detail.parties.iter().any(|(c, _)| c == p))
-                .collect()
-        }
-    })
 }

@@ -274,6 +274,17 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
         .expect("a deadline");
     let today = chrono::Utc::now().date_naive().to_string();
     assert!(due > today.as_str(), "the feedback deadline {due} is ahead");
+    let owing: Vec<&str> = view["next_deadline"]["parties"]
+        .as_array()
+        .expect("parties")
+        .iter()
+        .filter_map(|p| p["party"].as_str())
+        .collect();
+    assert_eq!(
+        owing,
+        ["purchaser"],
+        "only the street office still owes feedback"
+    );
     let score = app
         .get_json(&format!("/api/v1{ruibao}/score"), Some(&admin))
         .await;
