@@ -157,6 +157,10 @@ pub fn view(
         let owing = deadline::still_owing(stage, &scheme, done, |p| {
             detail.parties.iter().any(|(code, _)| code == p)
         });
+        // Everyone has acted: the stage waits on the agency's next step, which has no deadline.
+        if owing.is_empty() {
+            return None;
+        }
         Some(deadline::next_deadline(
             stage,
             stage_due,

@@ -12,7 +12,7 @@ use super::schema::{
     panel, schemes, stations,
 };
 use crate::api::extract::Page;
-use crate::domain::evaluation::Deadlines;
+use crate::domain::evaluation::{Deadlines, Stage};
 
 pub use crate::domain::evaluation::STATION_PARTY;
 
@@ -393,7 +393,10 @@ pub fn parties_done(
             .map(|d| d.row.id)
             .collect()
     };
-    let (scoring, answering) = (in_state("onsite_scoring"), in_state("draft_feedback"));
+    let (scoring, answering) = (
+        in_state(Stage::OnsiteScoring.code()),
+        in_state(Stage::DraftFeedback.code()),
+    );
     let mut done: HashMap<i64, Vec<String>> = HashMap::new();
     if !scoring.is_empty() {
         let submitted: Vec<(i64, String)> = components::table

@@ -78,7 +78,8 @@ pub async fn load(state: &AppState, password: Option<&str>) -> anyhow::Result<Lo
     if let people::Presence::Some(found) = people::presence(state, &people).await? {
         bail!(
             "数据库中已有部分演示数据（{}），但演示数据没有完整加载过（可能上次加载中途中断）。\
-             请换用一个空数据库再运行：删除 data/pinggu.db，或用 --database-url 指定新的数据库。",
+             请换用一个空数据库再运行：SQLite 删除数据库文件（默认 data/pinggu.db），\
+             PostgreSQL 新建一个空数据库，或用 --database-url 指定。",
             found.join("、")
         );
     }

@@ -93,7 +93,8 @@ pub async fn create(
             user.role
                 .allowed_in(org.kind)
                 .map_err(|m| anyhow::anyhow!("演示用户 {}：{m}", user.username))?;
-            let chosen = password.map_or_else(generated_password, str::to_owned);
+            let min_length = state.settings.auth.password_min_length;
+            let chosen = password.map_or_else(|| generated_password(min_length), str::to_owned);
             let hash = state
                 .hasher
                 .hash(SecretString::from(chosen.clone()))
@@ -204,19 +205,22 @@ pub fn listed(people: &People) -> Vec<Member> {
         .collect()
 }
 
-/// Twelve characters, letters and digits (the password policy), none easily misread.
-fn generated_password() -> String {
+/// Groups of four letters or digits joined by `-`, at least twelve characters and at least
+/// `min_length` (the password policy: letters and digits), none easily misread.
+fn generated_password(min_length: usize) -> String {
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
     const DIGITS: &[u8] = b"23456789";
     let pick = |set: &[u8]| set[rand::random_range(0..set.len())] as char;
-    let mut out = String::with_capacity(14);
-    for group in 0..3 {
+    let mut out = String::new();
+    let mut group = 0;
+    while group < 3 || out.chars().count() < min_length {
         if group > 0 {
             out.push('-');
         }
         for _ in 0..4 {
-            out.push(pick(if group == 1 { DIGITS } else { LETTERS }));
+            out.push(pick(if group % 2 == 1 { DIGITS } else { LETTERS }));
         }
+        group += 1;
     }
     out
 }
@@ -227,9 +231,11 @@ mod tests {
 
     #[test]
     fn generated_passwords_meet_the_policy_and_differ() {
-        let a = generated_password();
-        let b = generated_password();
+        let a = generated_password(10);
+        let b = generated_password(10);
         assert!(password_policy::check(&a, 10).is_ok(), "{a}");
         assert_ne!(a, b);
+        let long = generated_password(20);
+        assert!(password_policy::check(&long, 20).is_ok(), "{long}");
     }
 }

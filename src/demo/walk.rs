@@ -132,10 +132,10 @@ pub async fn walk(
         .map(|(stage, date)| (stage.clone(), json!(date)))
         .collect();
     for (stage, days) in &plan.evaluation.days_from_load {
-        deadlines.insert(
-            stage.clone(),
-            json!(today + chrono::Days::new(days.unsigned_abs())),
-        );
+        let due = today
+            .checked_add_signed(chrono::TimeDelta::days(*days))
+            .with_context(|| format!("{stage}: {days} days from {today}"))?;
+        deadlines.insert(stage.clone(), json!(due));
     }
     let e = &plan.evaluation;
     let created = evaluations::create_for(

@@ -207,7 +207,11 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("--password"));
     assert_eq!(row_counts(&app.db.url).await, empty, "nothing written");
 
-    let first = app.cli(&["demo"], None).await;
+    // One chosen password for every user: no forced change (generated ones are the serve
+    // test's).
+    let first = app
+        .cli(&["demo", "--password", "Demo-pass-2026"], None)
+        .await;
     let printed = String::from_utf8_lossy(&first.stdout).into_owned();
     assert!(
         first.status.success(),
@@ -224,10 +228,7 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     let users = users_in(&printed);
     assert_eq!(users.len(), 9 * 2 + 2 * 3, "{printed}");
     assert!(users.iter().all(|u| u.username != "admin"));
-    let mut passwords: Vec<&str> = users.iter().map(|u| u.password.as_str()).collect();
-    passwords.sort_unstable();
-    passwords.dedup();
-    assert_eq!(passwords.len(), users.len(), "one generated password each");
+    assert!(users.iter().all(|u| u.password == "Demo-pass-2026"));
     for org in ["荔湾区民政局", "瑞宝街道办事处", "广州市社会组织联合会"] {
         assert!(users.iter().any(|u| u.organization == org), "{org}");
     }
@@ -238,7 +239,7 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     assert!(second.status.success(), "{again}");
     assert!(again.contains("未做任何更改"), "{again}");
     assert!(
-        !again.contains(&users[0].password),
+        !again.contains("Demo-pass-2026"),
         "no password is shown again"
     );
     assert_eq!(
@@ -254,11 +255,9 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     );
 
     // 西村街: final, and its report says so in every format.
-    let bureau = users
-        .iter()
-        .find(|u| u.username == "liwan-bureau")
-        .expect("the 荔湾 bureau");
-    let token = token_after_change(&app.client, &app.address, bureau).await;
+    let login = app.login_ok("liwan-bureau", "Demo-pass-2026").await;
+    assert_eq!(login["must_change_password"], false);
+    let token = token_of(&login);
     let xicun = evaluation_path(&printed, "西村街社工服务站");
     final_report_says(&app.client, &app.address, &token, &xicun).await;
 
@@ -355,24 +354,7 @@ fn mail_to(dir: &Path, to: &str, subject: &str) -> usize {
 
 async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend: Backend) {
     let db = TestDatabase::create(backend).await;
-    // The README's command, in a directory of its own: SQLite's default or this PostgreSQL,
-    // mail written to files under data/mail.
-    let mut serve = tokio::process::Command::new(binary())
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        .current_dir(db.dir.path())
-        .env_clear()
-        .env("DATABASE_URL", &db.url)
-        .env(
-            "PINGGU__AUTH__JWT_SECRET",
-            "test-secret-test-secret-test-secret-0123",
-        )
-        .env("PINGGU__LOG__FORMAT", "json")
-        .env("PINGGU__NOTIFY__POLL_INTERVAL_SECONDS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("serve starts");
+    let mut serve = serve_demo(&db, backend);
     let mut out = BufReader::new(serve.stdout.take().expect("stdout")).lines();
     let printed = read_until(&mut out, 180, |l| l.contains("/login"))
         .await
@@ -391,6 +373,11 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     tokio::spawn(async move { while let Ok(Some(_)) = logs.next_line().await {} });
     let base = format!("http://127.0.0.1:{port}");
     let users = users_in(&printed);
+    assert_eq!(users.len(), 24, "{printed}");
+    let mut passwords: Vec<&str> = users.iter().map(|u| u.password.as_str()).collect();
+    passwords.sort_unstable();
+    passwords.dedup();
+    assert_eq!(passwords.len(), users.len(), "one generated password each");
     let user = |name: &str| {
         users
             .iter()
@@ -455,6 +442,32 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     browser.close().await.expect("closed");
     driver.stop().await;
 
+    // Every party has answered: the stage now waits on the agency, and no party owes it.
+    let street_token = {
+        let body = json!({"username": "ruibao-street", "password": PASSWORD});
+        let login: Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        token_of(&login)
+    };
+    let view: Value = client
+        .get(format!("{base}/api/v1{ruibao}"))
+        .bearer_auth(&street_token)
+        .send()
+        .await
+        .expect("evaluation")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["state"], "draft_feedback");
+    assert_eq!(view["next_deadline"], Value::Null, "{view}");
+
     // The agency's manager receives the notice as a file from the server's own worker.
     let mail = db.dir.path().join("data/mail");
     let to = "npo@demo.pinggu.example";
@@ -468,4 +481,37 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     }
     assert_eq!(received, 1, "the agency's e-mail under {}", mail.display());
     serve.kill().await.expect("stopped");
+
+    // The same command again: the demo is there, nothing changes, and it serves.
+    let mut again = serve_demo(&db, backend);
+    let mut out = BufReader::new(again.stdout.take().expect("stdout")).lines();
+    let printed = read_until(&mut out, 60, |l| l.contains("/login"))
+        .await
+        .join("\n");
+    assert!(printed.contains("未做任何更改"), "{printed}");
+    assert!(printed.contains(&ruibao), "{printed}");
+    again.kill().await.expect("stopped");
+}
+
+/// The README's command in the test's directory, logging JSON: on SQLite exactly as a newcomer
+/// runs it (the default database under data/, the JWT secret generated there), on PostgreSQL
+/// with the test's database and a secret; mail written to files under data/mail either way.
+fn serve_demo(db: &TestDatabase, backend: Backend) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(binary());
+    command
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .current_dir(db.dir.path())
+        .env_clear()
+        .env("PINGGU__LOG__FORMAT", "json")
+        .env("PINGGU__NOTIFY__POLL_INTERVAL_SECONDS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if backend == Backend::Postgres {
+        command.env("DATABASE_URL", &db.url).env(
+            "PINGGU__AUTH__JWT_SECRET",
+            "test-secret-test-secret-test-secret-0123",
+        );
+    }
+    command.spawn().expect("serve starts")
 }
