@@ -49,6 +49,14 @@ pub fn name_taken(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// Those of `names` that organizations already have.
+pub fn names_taken(conn: &mut DbConnection, names: &[String]) -> QueryResult<Vec<String>> {
+    organizations::table
+        .filter(organizations::name.eq_any(names))
+        .select(organizations::name)
+        .load(conn)
+}
+
 /// The deployment's own organization, created by the first migration.
 pub fn system_id(conn: &mut DbConnection) -> QueryResult<i64> {
     organizations::table

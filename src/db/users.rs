@@ -65,6 +65,14 @@ pub fn username_taken(conn: &mut DbConnection, username: &str) -> QueryResult<bo
     .get_result(conn)
 }
 
+/// Those of `usernames` that users already have.
+pub fn usernames_taken(conn: &mut DbConnection, usernames: &[String]) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::username.eq_any(usernames))
+        .select(users::username)
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserWithOrg>> {
     users::table
         .inner_join(organizations::table)

@@ -75,7 +75,8 @@ pub async fn load(state: &AppState, password: Option<&str>) -> anyhow::Result<Lo
             must_change_password: false,
         });
     }
-    if let people::Presence::Some(found) = people::presence(state, &people).await? {
+    let found = people::present(state, &people).await?;
+    if !found.is_empty() {
         bail!(
             "数据库中已有部分演示数据（{}），但演示数据没有完整加载过（可能上次加载中途中断）。\
              请换用一个空数据库再运行：SQLite 删除数据库文件（默认 data/pinggu.db），\

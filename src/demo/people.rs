@@ -36,42 +36,24 @@ impl Cast {
     }
 }
 
-/// What the database holds of the demo's people.
-pub enum Presence {
-    None,
-    /// Names of the demo's organizations or users found.
-    Some(Vec<String>),
-}
-
-pub async fn presence(state: &AppState, people: &People) -> anyhow::Result<Presence> {
-    let names: Vec<(bool, String)> = people
+/// The demo's organization names and usernames the database already has.
+pub async fn present(state: &AppState, people: &People) -> anyhow::Result<Vec<String>> {
+    let orgs: Vec<String> = people
         .organizations
         .iter()
-        .flat_map(|o| {
-            std::iter::once((true, o.name.clone()))
-                .chain(o.users.iter().map(|u| (false, u.username.clone())))
-        })
+        .map(|o| o.name.clone())
         .collect();
-    let found = db::run(&state.pool, move |conn| {
-        let mut found = Vec::new();
-        for (is_org, name) in names {
-            let taken = if is_org {
-                organizations::name_taken(conn, &name)?
-            } else {
-                users::username_taken(conn, &name)?
-            };
-            if taken {
-                found.push(name);
-            }
-        }
+    let usernames: Vec<String> = people
+        .organizations
+        .iter()
+        .flat_map(|o| o.users.iter().map(|u| u.username.clone()))
+        .collect();
+    db::run(&state.pool, move |conn| {
+        let mut found = organizations::names_taken(conn, &orgs)?;
+        found.extend(users::usernames_taken(conn, &usernames)?);
         Ok::<_, anyhow::Error>(found)
     })
-    .await?;
-    Ok(if found.is_empty() {
-        Presence::None
-    } else {
-        Presence::Some(found)
-    })
+    .await
 }
 
 /// Creates every organization and user; `password` for all of them, or one generated each

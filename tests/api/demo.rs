@@ -113,20 +113,22 @@ async fn row_counts(url: &str) -> BTreeMap<String, i64> {
 
 /// Logs a demo user in with the printed password, sets a new one (the demo's are generated,
 /// to be changed first) and returns the access token.
-async fn token_after_change(client: &reqwest::Client, base: &str, user: &DemoUser) -> String {
-    let login = |password: String| {
-        let body = json!({"username": user.username, "password": password});
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&body)
-            .send()
-    };
-    let first: Value = login(user.password.clone())
+/// The login answer of a server started outside the test (`TestApp::login_ok` for the others).
+async fn login_at(client: &reqwest::Client, base: &str, username: &str, password: &str) -> Value {
+    let body = json!({"username": username, "password": password});
+    client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&body)
+        .send()
         .await
         .expect("login")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+async fn token_after_change(client: &reqwest::Client, base: &str, user: &DemoUser) -> String {
+    let first = login_at(client, base, &user.username, &user.password).await;
     assert_eq!(first["must_change_password"], true, "{first}");
     let changed = client
         .post(format!("{base}/api/v1/me/password"))
@@ -136,13 +138,7 @@ async fn token_after_change(client: &reqwest::Client, base: &str, user: &DemoUse
         .await
         .expect("password");
     assert!(changed.status().is_success(), "{}", changed.status());
-    let again: Value = login(PASSWORD.to_owned())
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    token_of(&again)
+    token_of(&login_at(client, base, &user.username, PASSWORD).await)
 }
 
 /// The final report of `path`'s evaluation, in every format, read as `token` sees it.
@@ -443,19 +439,7 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     driver.stop().await;
 
     // Every party has answered: the stage now waits on the agency, and no party owes it.
-    let street_token = {
-        let body = json!({"username": "ruibao-street", "password": PASSWORD});
-        let login: Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        token_of(&login)
-    };
+    let street_token = token_of(&login_at(&client, &base, "ruibao-street", PASSWORD).await);
     let view: Value = client
         .get(format!("{base}/api/v1{ruibao}"))
         .bearer_auth(&street_token)
