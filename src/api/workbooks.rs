@@ -16,6 +16,7 @@ use super::staff::{self, Staff, staff_of};
 use super::views::attachment_disposition;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
+use crate::db::evaluations::EvaluationDetail;
 use crate::db::targets;
 use crate::db::{self, stations};
 use crate::domain::indicators::{Figure, IndicatorTable};
@@ -114,7 +115,9 @@ pub async fn post_indicators_xlsx(
     Ok(web::Json(table))
 }
 
-/// Imports an indicator workbook as `user` (the API and the 自评 tab).
+/// Imports an indicator workbook as `user` (the API and the 自评 tab). Who may import, and
+/// whether the workbook sets targets or completions, is settled first; the workbook is read
+/// with bounds off the async workers; only then does the write transaction begin, checking again.
 pub async fn import_indicators_for(
     state: &AppState,
     user: &AuthenticatedUser,
@@ -122,22 +125,32 @@ pub async fn import_indicators_for(
     workbook: Vec<u8>,
     request_id: Option<String>,
 ) -> Result<IndicatorTable, ApiError> {
+    let reader = user.clone();
+    let (figure, scheme, zones) = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &reader, id)?;
+        let figure = indicator_figure(&reader, &detail)?;
+        let scheme = scheme_of(&detail)?;
+        let zones = stations::zones_of(conn, detail.row.station_id)?;
+        Ok::<_, ApiError>((figure, scheme, zones))
+    })
+    .await?;
+    let imported = excel::read_off_workers(workbook, move |bytes| {
+        excel::indicators::read(bytes, &scheme, &zones, figure)
+    })
+    .await?
+    .map_err(problems)?;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = visible(conn, &user, id)?;
-            let (figure, action) = if state_of(&detail)? == State::Setup {
-                let denial = "只有评估机构或区民政局的负责人可以设定协议量";
-                ensure_organizer(&user, &detail, None, denial)?;
-                (Figure::Target, "import_targets")
-            } else {
-                ensure_station_editing(&user, &detail, None)?;
-                (Figure::Completion, "import_completions")
-            };
+            if indicator_figure(&user, &detail)? != figure {
+                return Err(changed_while_reading());
+            }
             let scheme = scheme_of(&detail)?;
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            let imported =
-                excel::indicators::read(&workbook, &scheme, &zones, figure).map_err(problems)?;
+            let action = match figure {
+                Figure::Target => "import_targets",
+                Figure::Completion => "import_completions",
+            };
             let writing = Writing {
                 user: &user,
                 request_id,
@@ -149,6 +162,30 @@ pub async fn import_indicators_for(
         })
     })
     .await
+}
+
+/// What an indicator workbook sets now, if `user` may import it: in setup the organizers'
+/// targets, during the self-assessment the station's completions.
+fn indicator_figure(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+) -> Result<Figure, ApiError> {
+    if state_of(detail)? == State::Setup {
+        let denial = "只有评估机构或区民政局的负责人可以设定协议量";
+        ensure_organizer(user, detail, None, denial)?;
+        Ok(Figure::Target)
+    } else {
+        ensure_station_editing(user, detail, None)?;
+        Ok(Figure::Completion)
+    }
+}
+
+/// The evaluation moved on while its workbook was being read: nothing was written.
+fn changed_while_reading() -> ApiError {
+    ApiError::Conflict(vec![FieldError::new(
+        "workbook",
+        "读取工作簿期间评估阶段已变化，未写入任何内容，请刷新后重新上传",
+    )])
 }
 
 /// The roster as an Excel workbook in the annex layout, with its 小计 rows.
@@ -218,7 +255,8 @@ pub async fn post_staff_xlsx(
     Ok(web::Json(written))
 }
 
-/// Imports a roster workbook as `user` (the API and the 自评 tab), replacing the roster.
+/// Imports a roster workbook as `user` (the API and the 自评 tab), replacing the roster. The
+/// workbook is read with bounds before the write transaction begins, as for the indicators.
 pub async fn import_staff_for(
     state: &AppState,
     user: &AuthenticatedUser,
@@ -226,14 +264,25 @@ pub async fn import_staff_for(
     workbook: Vec<u8>,
     request_id: Option<String>,
 ) -> Result<Staff, ApiError> {
+    let reader = user.clone();
+    let (zones, period) = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &reader, id)?;
+        ensure_station_editing(&reader, &detail, None)?;
+        let zones = stations::zones_of(conn, detail.row.station_id)?;
+        let period =
+            staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
+        Ok::<_, ApiError>((zones, period))
+    })
+    .await?;
+    let workers = excel::read_off_workers(workbook, move |bytes| {
+        excel::staff::read(bytes, &zones, &period)
+    })
+    .await?
+    .map_err(problems)?;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let detail = station_write(conn, &user, id, None)?;
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            let period =
-                staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
-            let workers = excel::staff::read(&workbook, &zones, &period).map_err(problems)?;
             let writing = Writing {
                 user: &user,
                 request_id,

@@ -4,7 +4,8 @@
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
-use super::{CellProblem, cell_format, header_format, number, percent_format, points, sheet, text};
+use super::bounded::{BoundedWorkbook, SheetBounds};
+use super::{CellProblem, cell_format, header_format, number, percent_format, points, text};
 use crate::domain::indicators::{self, Figure, IndicatorTable, Zone};
 use crate::domain::points::Points;
 use crate::domain::scheme::{IndicatorScope, Scheme};
@@ -15,6 +16,11 @@ const TOTAL: &str = "合计";
 /// Row of the indicator names, and the first zone row (0-based).
 const NAME_ROW: u32 = 1;
 const FIRST_ZONE_ROW: u32 = 3;
+/// Hundreds of zones or indicators, and room for notes: far past any station's annex.
+const BOUNDS: SheetBounds = SheetBounds {
+    rows: 1_000,
+    cols: 256,
+};
 
 pub fn write(
     title: &str,
@@ -139,14 +145,11 @@ pub fn read(
         Figure::Target => 0,
         Figure::Completion => 1,
     };
-    let open = |name: &str| {
-        sheet(bytes, name).map_err(|e| {
-            vec![CellProblem {
-                sheet: name.to_owned(),
-                cell: String::new(),
-                reason: e.to_string(),
-            }]
-        })
+    let mut workbook = BoundedWorkbook::open(bytes).map_err(|e| vec![e.problem(ZONE_SHEET)])?;
+    let mut open = |name: &str| {
+        workbook
+            .sheet(name, BOUNDS)
+            .map_err(|e| vec![e.problem(name)])
     };
     let zone_sheet = open(ZONE_SHEET)?;
     let station_sheet = open(STATION_SHEET)?;

@@ -2,10 +2,11 @@
 //! and the staff roster (附件2). Writing with rust_xlsxwriter, reading with calamine; an import
 //! checks every cell and reports every problem at once, by sheet and cell ("C7").
 
+pub mod bounded;
 pub mod indicators;
 pub mod staff;
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{Data, Range};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
 
@@ -61,18 +62,57 @@ pub enum WorkbookError {
     Unreadable,
     #[error("工作簿中没有名为“{0}”的工作表")]
     MissingSheet(String),
+    #[error("工作簿包含的部件过多（至多 {0} 个），请另存为普通的 .xlsx 文件")]
+    TooManyEntries(usize),
+    #[error("工作簿解压后过大（至多 {0} MB），请删去图片等与附表无关的内容")]
+    TooLarge(u64),
+    #[error("工作表“{sheet}”第 {row} 行超出附表范围（至多 {limit} 行），请删去多余的行")]
+    TooManyRows { sheet: String, row: u32, limit: u32 },
+    #[error("工作表“{sheet}”第 {column} 列超出附表范围（至多 {limit} 列），请删去多余的列")]
+    TooManyColumns {
+        sheet: String,
+        column: String,
+        limit: u32,
+    },
+    #[error("工作簿读取超时，请删去与附表无关的内容后重试")]
+    TooSlow,
 }
 
-/// Opens a sheet of an .xlsx held in memory.
-pub fn sheet(bytes: &[u8], name: &str) -> Result<Range<Data>, WorkbookError> {
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|_| WorkbookError::Unreadable)?;
-    if !workbook.sheet_names().iter().any(|n| n == name) {
-        return Err(WorkbookError::MissingSheet(name.to_owned()));
+impl WorkbookError {
+    /// The refusal as the one problem of sheet `sheet` (the workbook's when it is about the file).
+    pub fn problem(&self, sheet: &str) -> CellProblem {
+        let sheet = match self {
+            WorkbookError::Unreadable
+            | WorkbookError::TooManyEntries(_)
+            | WorkbookError::TooLarge(_)
+            | WorkbookError::TooSlow => WORKBOOK,
+            WorkbookError::MissingSheet(_)
+            | WorkbookError::TooManyRows { .. }
+            | WorkbookError::TooManyColumns { .. } => sheet,
+        };
+        CellProblem {
+            sheet: sheet.to_owned(),
+            cell: String::new(),
+            reason: self.to_string(),
+        }
     }
-    workbook
-        .worksheet_range(name)
-        .map_err(|_| WorkbookError::Unreadable)
+}
+
+/// The field of a problem with the file as a whole.
+pub const WORKBOOK: &str = "workbook";
+
+/// At most this many workbooks are read at once: each read's memory is bounded, and so is
+/// their sum, and the other requests keep a core.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Reads an uploaded workbook off the async workers, before any transaction is opened.
+pub async fn read_off_workers<T, F>(bytes: Vec<u8>, read: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&[u8]) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let _permit = READING.acquire().await?;
+    Ok(tokio::task::spawn_blocking(move || read(&bytes)).await?)
 }
 
 pub fn value(range: &Range<Data>, row: u32, col: u32) -> &Data {

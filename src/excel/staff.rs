@@ -5,10 +5,8 @@ use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
-use super::{
-    CellProblem, WorkbookError, cell_format, date, date_format, header_format, number, points,
-    sheet, text,
-};
+use super::bounded::{BoundedWorkbook, SheetBounds};
+use super::{CellProblem, cell_format, date, date_format, header_format, number, points, text};
 use crate::domain::indicators::Zone;
 use crate::domain::points::Points;
 use crate::domain::staffing::{
@@ -32,6 +30,11 @@ const MONTH_ROW: u32 = 1;
 const FIRST_WORKER_ROW: u32 = 3;
 const FIRST_MONTH_COL: u32 = FIXED.len() as u32;
 const TICK: &str = "√";
+/// A thousand workers and 80 months of columns, with room for notes: far past any roster.
+const BOUNDS: SheetBounds = SheetBounds {
+    rows: 2_000,
+    cols: 256,
+};
 
 pub fn write(
     title: &str,
@@ -222,13 +225,9 @@ pub fn read(
     zones: &[Zone],
     period: &[Month],
 ) -> Result<Vec<RosterWorker>, Vec<CellProblem>> {
-    let range = sheet(bytes, SHEET).map_err(|e: WorkbookError| {
-        vec![CellProblem {
-            sheet: SHEET.to_owned(),
-            cell: String::new(),
-            reason: e.to_string(),
-        }]
-    })?;
+    let range = BoundedWorkbook::open(bytes)
+        .and_then(|mut workbook| workbook.sheet(SHEET, BOUNDS))
+        .map_err(|e| vec![e.problem(SHEET)])?;
     let mut problems = Vec::new();
     let mut months: Vec<(u32, Month)> = Vec::new();
     let mut col = FIRST_MONTH_COL;

@@ -2,8 +2,6 @@
 //! SHA-256 kept, downloaded only by the evaluation's parties; an upload over the limit gets 413
 //! while the server's memory stays flat (measured on a `pinggu serve` child process).
 
-use std::time::Duration;
-
 use futures_util::{StreamExt, stream};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -195,54 +193,12 @@ async fn evidence_is_kept_with_its_hash_and_seen_only_by_the_parties(backend: Ba
     );
 }
 
-/// kB of a /proc/<pid>/status line, e.g. VmHWM (peak) or VmRSS.
-fn status_kb(pid: u32, key: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .expect("status value")
-}
-
 async fn an_upload_over_the_limit_gets_413_and_memory_stays_flat(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_s, who, id, _zones) = opened(&app).await;
-    // A separate `pinggu serve` on the same database, so its memory is its own.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let files = tempfile::tempdir().expect("dir");
-    let mut server = tokio::process::Command::new(binary())
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(files.path())
-        .env_clear()
-        .env("DATABASE_URL", &app.db.url)
-        .env(
-            "PINGGU__AUTH__JWT_SECRET",
-            "test-secret-test-secret-test-secret-0123",
-        )
-        .env("PINGGU__STORAGE__DIR", files.path().join("files"))
-        .env("PINGGU__STORAGE__MAX_UPLOAD_MB", "8")
-        .env("PINGGU__LOG__LEVEL", "error")
-        .kill_on_drop(true)
-        .spawn()
-        .expect("pinggu serve");
-    let pid = server.id().expect("pid");
-    let base = format!("http://127.0.0.1:{port}");
+    let server = ServeChild::start(&app, &[("PINGGU__STORAGE__MAX_UPLOAD_MB", "8")]).await;
+    let base = &server.base;
     let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let url = format!("{base}/api/v1/evaluations/{id}/attachments");
     // Warm up with a 1 MB upload within the limit.
     let small = client
@@ -254,7 +210,7 @@ async fn an_upload_over_the_limit_gets_413_and_memory_stays_flat(backend: Backen
         .await
         .expect("upload");
     assert_eq!(small.status(), StatusCode::CREATED);
-    let before = status_kb(pid, "VmRSS");
+    let before = server.status_kb("VmRSS");
 
     // 64 MB, generated as it is sent: the client holds no copy either.
     let head = format!(
@@ -277,7 +233,7 @@ async fn an_upload_over_the_limit_gets_413_and_memory_stays_flat(backend: Backen
         .await
         .expect("the server answers");
     assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
-    let peak = status_kb(pid, "VmHWM");
+    let peak = server.status_kb("VmHWM");
     eprintln!("upload of 64 MB over an 8 MB limit: VmRSS before {before} kB, peak after {peak} kB");
     assert!(
         peak < before + 24 * 1024,
@@ -297,5 +253,5 @@ async fn an_upload_over_the_limit_gets_413_and_memory_stays_flat(backend: Backen
         Some(1),
         "only the small file"
     );
-    server.kill().await.expect("stop the server");
+    server.stop().await;
 }

@@ -454,3 +454,71 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A separate `pinggu serve` process on a test's database, so that its memory is its own
+/// (measured from /proc); ended with the test.
+pub struct ServeChild {
+    child: tokio::process::Child,
+    pub base: String,
+    _files: tempfile::TempDir,
+}
+
+impl ServeChild {
+    /// Starts the binary on a free port with `env` (`PINGGU__…`) and waits until it is ready.
+    pub async fn start(app: &TestApp, env: &[(&str, &str)]) -> ServeChild {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let files = tempfile::tempdir().expect("dir");
+        let child = tokio::process::Command::new(binary())
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .current_dir(files.path())
+            .env_clear()
+            .env("DATABASE_URL", &app.db.url)
+            .env(
+                "PINGGU__AUTH__JWT_SECRET",
+                "test-secret-test-secret-test-secret-0123",
+            )
+            .env("PINGGU__STORAGE__DIR", files.path().join("files"))
+            .env("PINGGU__LOG__LEVEL", "error")
+            .env("PINGGU__NOTIFY__WORKER", "false")
+            .envs(env.iter().copied())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("pinggu serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        ServeChild {
+            child,
+            base,
+            _files: files,
+        }
+    }
+
+    /// kB of a /proc/<pid>/status line: VmHWM (the peak) or VmRSS.
+    pub fn status_kb(&self, key: &str) -> u64 {
+        let pid = self.child.id().expect("running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}:")))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .expect("status value")
+    }
+
+    pub async fn stop(mut self) {
+        self.child.kill().await.expect("stop the server");
+    }
+}
