@@ -11,6 +11,7 @@ pub mod excel;
 pub mod notify;
 pub mod report;
 pub mod schemes;
+pub mod security;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -69,6 +69,17 @@ pub struct AuthSettings {
     pub password_min_length: usize,
     /// The pages' session ends after this many minutes without a request.
     pub web_idle_minutes: u64,
+    /// A login (a page session or a refresh-token family) ends this many hours after it began,
+    /// however active it is.
+    pub session_max_hours: u64,
+}
+
+impl AuthSettings {
+    /// When a login that began at `started` ends for good.
+    pub fn session_ends_at(&self, started: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        let hours = i64::try_from(self.session_max_hours.max(1)).unwrap_or(12);
+        started + chrono::TimeDelta::hours(hours)
+    }
 }
 
 impl Default for AuthSettings {
@@ -80,6 +91,7 @@ impl Default for AuthSettings {
             throttle: ThrottleSettings::default(),
             password_min_length: 10,
             web_idle_minutes: 30,
+            session_max_hours: 12,
         }
     }
 }

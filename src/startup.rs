@@ -147,6 +147,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     Ok(response)
                 }
             })
+            .wrap(crate::security::default_headers(
+                &state.settings.server.public_url,
+            ))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?

@@ -4,7 +4,7 @@
 //! `storage.max_upload_mb` it is abandoned with 413.
 
 use actix_multipart::{Field, Multipart};
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
@@ -22,7 +22,8 @@ use crate::auth::extractor::AuthenticatedUser;
 use crate::db::attachments::{self, AttachmentRow, NewAttachment};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{self, evaluations as store};
-use crate::domain::evidence;
+use crate::domain::{evidence, text};
+use crate::security::SANDBOX_POLICY;
 use crate::state::AppState;
 
 /// Parts written to the store at a time, and how many may be in flight: about 2 MiB of memory
@@ -62,7 +63,11 @@ pub struct Attachments {
     pub items: Vec<AttachmentView>,
 }
 
-/// The name to keep: its last path component, without control characters, at most 200 chars.
+/// The longest file name kept, in characters (with its extension).
+const MAX_FILENAME_CHARS: usize = 100;
+
+/// The name to keep: its last path component, without control characters, cut to
+/// `MAX_FILENAME_CHARS` keeping its extension.
 fn clean_filename(raw: Option<&str>) -> String {
     let name = raw
         .unwrap_or("")
@@ -70,14 +75,13 @@ fn clean_filename(raw: Option<&str>) -> String {
         .next()
         .unwrap_or("")
         .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
+        .filter(|c| !text::breaks_line(*c))
         .collect::<String>();
-    let name = name.trim();
+    let name = text::cut_file_name(name.trim(), MAX_FILENAME_CHARS);
     if name.is_empty() {
         "未命名文件".to_owned()
     } else {
-        name.to_owned()
+        name
     }
 }
 
@@ -90,11 +94,37 @@ fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
 }
 
 /// Reads and discards the rest of the request, so the client gets the answer instead of a
-/// reset connection; memory stays flat.
-async fn drain(mut payload: Multipart) {
+/// reset connection; memory stays flat. Past `budget` bytes it stops: the connection is then
+/// closed rather than read forever.
+async fn drain(mut payload: Multipart, budget: u64) {
+    let mut read: u64 = 0;
     while let Ok(Some(mut field)) = payload.try_next().await {
-        while let Ok(Some(_)) = field.try_next().await {}
+        while let Ok(Some(chunk)) = field.try_next().await {
+            read += chunk.len() as u64;
+            if read > budget {
+                return;
+            }
+        }
     }
+}
+
+/// Form fields besides the file, and the bytes of each: the pages send two (the CSRF token).
+const MAX_FIELDS: usize = 8;
+const MAX_TEXT_FIELD_BYTES: usize = 4096;
+
+/// A text field of the form, refused past its bound.
+async fn read_text_field(field: &mut Field, name: &str) -> Result<String, ApiError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
+        if text.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            return Err(ApiError::field(
+                if name.is_empty() { "multipart" } else { name },
+                format!("字段过长（至多 {MAX_TEXT_FIELD_BYTES} 字节）"),
+            ));
+        }
+        text.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 struct Stored {
@@ -242,48 +272,61 @@ pub async fn upload_for(
     })
     .await?;
     let limit = state.settings.storage.max_upload_mb * 1024 * 1024;
-    let mut stored = None;
+    let mut stored: Option<Stored> = None;
     let mut filename = String::new();
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut check_fields = Some(check_fields);
+    let mut seen = 0;
     while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
-        if field.name() != Some("file") || stored.is_some() {
-            let name = field.name().unwrap_or_default().to_owned();
-            let mut text = Vec::new();
-            while let Some(chunk) = field.try_next().await.map_err(multipart_error)? {
-                if stored.is_none() && text.len() < 4096 {
-                    text.extend_from_slice(&chunk);
+        seen += 1;
+        let refused = if seen > MAX_FIELDS {
+            Some(ApiError::field(
+                "multipart",
+                format!("表单字段过多（至多 {MAX_FIELDS} 个）"),
+            ))
+        } else if field.name() != Some("file") || stored.is_some() {
+            let name = field
+                .name()
+                .unwrap_or_default()
+                .chars()
+                .take(64)
+                .collect::<String>();
+            match read_text_field(&mut field, &name).await {
+                Ok(text) => {
+                    if stored.is_none() {
+                        fields.push((name, text));
+                    }
+                    continue;
                 }
+                Err(problem) => Some(problem),
             }
-            if stored.is_none() {
-                fields.push((name, String::from_utf8_lossy(&text).into_owned()));
-            }
-            continue;
-        }
-        if let Some(check) = check_fields.take()
+        } else if let Some(check) = check_fields.take()
             && let Err(refused) = check(&fields)
         {
+            Some(refused)
+        } else {
+            filename = clean_filename(field.content_disposition().and_then(|d| d.get_filename()));
+            let key = StorePath::from(format!(
+                "evaluations/{id}/{}",
+                uuid::Uuid::new_v4().simple()
+            ));
+            match stream_to_store(state, &mut field, key, limit).await {
+                Ok(file) => {
+                    stored = Some(file);
+                    continue;
+                }
+                Err(Refused::TooLarge) => Some(ApiError::PayloadTooLarge),
+                Err(Refused::Problem(problem)) => Some(problem),
+            }
+        };
+        if let Some(refused) = refused {
             drop(field);
-            drain(payload).await;
+            drain(payload, limit).await;
+            if let Some(file) = stored {
+                // Nothing refers to the stored file: remove it.
+                let _ = state.files.delete(&file.key).await;
+            }
             return Err(refused);
-        }
-        filename = clean_filename(field.content_disposition().and_then(|d| d.get_filename()));
-        let key = StorePath::from(format!(
-            "evaluations/{id}/{}",
-            uuid::Uuid::new_v4().simple()
-        ));
-        match stream_to_store(state, &mut field, key, limit).await {
-            Ok(file) => stored = Some(file),
-            Err(Refused::TooLarge) => {
-                drop(field);
-                drain(payload).await;
-                return Err(ApiError::PayloadTooLarge);
-            }
-            Err(Refused::Problem(problem)) => {
-                drop(field);
-                drain(payload).await;
-                return Err(problem);
-            }
         }
     }
     let Some(file) = stored else {
@@ -416,6 +459,7 @@ pub async fn download_for(
         .map_err(store_error)?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, row.content_type))
+        .insert_header((CONTENT_SECURITY_POLICY, SANDBOX_POLICY))
         .insert_header((
             CONTENT_DISPOSITION,
             attachment_disposition("evidence", &row.filename),

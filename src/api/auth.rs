@@ -114,6 +114,8 @@ pub async fn sign_in(
     let refresh_token = random_token(32);
     let session_id = uuid::Uuid::new_v4().to_string();
     let refresh_ttl = refresh_ttl(state);
+    let auth = state.settings.auth.clone();
+    let session_end = move |started| auth.session_ends_at(started);
     let user_id = claimed.user.as_ref().map(|(user, _)| user.id);
     let (outcome, found) = db::run(&state.pool, {
         let (refresh_hash, session_id) = (sha256_hex(&refresh_token), session_id.clone());
@@ -141,7 +143,7 @@ pub async fn sign_in(
                         &refresh_hash,
                         &session_id,
                         now,
-                        now + refresh_ttl,
+                        (now + refresh_ttl).min(session_end(now)),
                     )?;
                 }
                 Ok::<_, ApiError>((outcome, current))
@@ -207,6 +209,7 @@ pub async fn refresh(
     let presented_hash = sha256_hex(&body.0.refresh_token);
     let new_token = random_token(32);
     let refresh_ttl = refresh_ttl(&state);
+    let auth = state.settings.auth.clone();
     let outcome = db::run(&state.pool, {
         let new_hash = sha256_hex(&new_token);
         move |conn| {
@@ -225,10 +228,12 @@ pub async fn refresh(
                     }
                     return Ok(RefreshOutcome::Invalid);
                 }
-                if session.revoked_at.is_some() || user.disabled {
+                let ends = auth.session_ends_at(session.created_at);
+                if session.revoked_at.is_some() || user.disabled || now >= ends {
                     return Ok(RefreshOutcome::Invalid);
                 }
-                sessions::add_refresh_token(conn, &new_hash, &session.id, now, now + refresh_ttl)?;
+                let expires = (now + refresh_ttl).min(ends);
+                sessions::add_refresh_token(conn, &new_hash, &session.id, now, expires)?;
                 let Some((user, org)) = users::find(conn, user.id)? else {
                     return Ok(RefreshOutcome::Invalid);
                 };

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, one_line};
 use super::views::OrganizationView;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -22,11 +22,17 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     /// Full Chinese name, e.g. 荔湾区民政局.
-    #[validate(length(min = 1, max = 100, message = "机构名称须为 1 到 100 个字符"))]
+    #[validate(
+        length(min = 1, max = 100, message = "机构名称须为 1 到 100 个字符"),
+        custom(function = "one_line")
+    )]
     pub name: String,
     pub kind: OrgKind,
     /// e.g. 荔湾区
-    #[validate(length(min = 1, max = 50, message = "所属区须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "所属区须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub district: Option<String>,
 }
 

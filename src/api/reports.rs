@@ -30,6 +30,7 @@ use crate::notify::catalog::Notice;
 use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
 use crate::report::compare::{self, SectionChange};
 use crate::report::{docx, html, model::Report, pdf};
+use crate::security::SANDBOX_POLICY;
 use crate::state::AppState;
 
 /// Loads everything the report of `detail` says: a fixed number of queries.
@@ -400,7 +401,9 @@ pub async fn download_for(
     };
     let name = format!("{}{label}.{format}", evaluation.station_name);
     let mut response = HttpResponse::Ok();
-    response.content_type(content_type);
+    response
+        .content_type(content_type)
+        .insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX_POLICY));
     if format != "html" {
         response.insert_header((
             header::CONTENT_DISPOSITION,

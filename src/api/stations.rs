@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, each_one_line, one_line};
 use super::views::{OrganizationRef, utc};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -22,10 +22,17 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneInput {
-    #[validate(length(min = 1, max = 50, message = "片区名称须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "片区名称须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub name: String,
     /// Communities (社区 / 社工点) of the zone.
     #[serde(default)]
+    #[validate(
+        length(max = 100, message = "最多 100 个社区"),
+        custom(function = "each_one_line")
+    )]
     pub communities: Vec<String>,
 }
 
@@ -33,13 +40,25 @@ pub struct ZoneInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateStation {
     /// e.g. 西村街社工服务站
-    #[validate(length(min = 1, max = 100, message = "社工站名称须为 1 到 100 个字符"))]
+    #[validate(
+        length(min = 1, max = 100, message = "社工站名称须为 1 到 100 个字符"),
+        custom(function = "one_line")
+    )]
     pub name: String,
-    #[validate(length(min = 1, max = 50, message = "所属区须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "所属区须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub district: String,
-    #[validate(length(min = 1, max = 50, message = "所属街道须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "所属街道须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub street: String,
-    #[validate(length(max = 200, message = "地址不能超过 200 个字符"))]
+    #[validate(
+        length(max = 200, message = "地址不能超过 200 个字符"),
+        custom(function = "one_line")
+    )]
     pub address: Option<String>,
     pub operator_org_id: i64,
     pub purchaser_org_id: i64,

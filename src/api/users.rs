@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, expected_version};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, expected_version, one_line};
 use super::views::UserView;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -29,7 +29,10 @@ pub struct CreateUser {
     /// 3–32 letters, digits, `.`, `_`, `-`; stored in lower case.
     pub username: String,
     /// The person's name as shown to others, e.g. 张三.
-    #[validate(length(min = 1, max = 50, message = "姓名须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "姓名须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub display_name: String,
     #[validate(
         email(message = "邮箱地址格式不正确"),
@@ -245,7 +248,10 @@ pub async fn get_one(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
-    #[validate(length(min = 1, max = 50, message = "姓名须为 1 到 50 个字符"))]
+    #[validate(
+        length(min = 1, max = 50, message = "姓名须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
     pub display_name: Option<String>,
     /// A new address, or null to remove it.
     #[serde(default, deserialize_with = "present")]

@@ -160,7 +160,8 @@ pub async fn authenticate(
     let Some((user, org, session)) = found else {
         return Err(ApiError::Unauthorized(SESSION_ENDED));
     };
-    if session.revoked_at.is_some() || user.disabled {
+    let expired = db::now() >= state.settings.auth.session_ends_at(session.created_at);
+    if session.revoked_at.is_some() || user.disabled || expired {
         return Err(ApiError::Unauthorized(SESSION_ENDED));
     }
     Ok(AuthenticatedUser::of(user, org, session.id)?)

@@ -13,6 +13,7 @@ pub mod reminders;
 pub mod scheme;
 pub mod scoring;
 pub mod staffing;
+pub mod text;
 pub mod throttle;
 pub mod user;
 pub mod warnings;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::organization::OrgKind;
 use super::points::Points;
+use super::text;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -211,6 +212,7 @@ impl Scheme {
             self.outline.iter().map(|s| s.code.as_str()),
             &mut out,
         );
+        self.check_sizes(&mut out);
         for (index, section) in self.outline.iter().enumerate() {
             if section.title.trim().is_empty() {
                 out.push(problem(
@@ -228,6 +230,71 @@ impl Scheme {
             }
         }
         out
+    }
+
+    /// A scheme is imported from a file: its lists are bounded, and its names are one line of a
+    /// sane length (they reach report headings, e-mails and file names).
+    fn check_sizes(&self, out: &mut Vec<SchemeProblem>) {
+        let lists = [
+            ("parties", self.parties.len(), 20),
+            ("bands", self.bands.len(), 20),
+            (
+                "third_party_tree.sections",
+                self.third_party_tree.sections.len(),
+                50,
+            ),
+            ("indicators", self.indicators.len(), 200),
+            ("outline", self.outline.len(), 100),
+            ("texts", self.texts.len(), 20),
+        ];
+        for (field, len, most) in lists {
+            if len > most {
+                out.push(problem(field, format!("最多 {most} 项")));
+            }
+        }
+        let mut names: Vec<(String, &str)> = vec![("name".into(), &self.name)];
+        for (i, party) in self.parties.iter().enumerate() {
+            names.push((format!("parties[{i}].name"), &party.name));
+        }
+        for (i, band) in self.bands.iter().enumerate() {
+            names.push((format!("bands[{i}].name"), &band.name));
+        }
+        for (i, section) in self.third_party_tree.sections.iter().enumerate() {
+            let field = format!("third_party_tree.sections[{i}]");
+            if section.items.len() > 200 {
+                out.push(problem(format!("{field}.items"), "最多 200 项"));
+            }
+            names.push((format!("{field}.name"), &section.name));
+            for (j, item) in section.items.iter().enumerate() {
+                names.push((format!("{field}.items[{j}].name"), &item.name));
+            }
+        }
+        for (i, indicator) in self.indicators.iter().enumerate() {
+            names.push((format!("indicators[{i}].name"), &indicator.name));
+            names.push((format!("indicators[{i}].group"), &indicator.group));
+            names.push((format!("indicators[{i}].unit"), &indicator.unit));
+        }
+        for (i, section) in self.outline.iter().enumerate() {
+            names.push((format!("outline[{i}].title"), &section.title));
+        }
+        for (field, name) in names {
+            if !text::is_one_line(name) {
+                out.push(problem(field, text::NOT_ONE_LINE));
+            } else if name.chars().count() > 200 {
+                out.push(problem(field, "最多 200 个字符"));
+            }
+        }
+        for (key, body) in &self.texts {
+            if !is_code(key) {
+                out.push(problem(
+                    format!("texts.{key}"),
+                    "文本代码只能由小写字母、数字和 - _ . 组成",
+                ));
+            }
+            if body.chars().count() > 20_000 {
+                out.push(problem(format!("texts.{key}"), "最多 20000 个字符"));
+            }
+        }
     }
 
     fn check_parties(&self, out: &mut Vec<SchemeProblem>) {
@@ -484,6 +551,21 @@ mod tests {
             fields.contains(&"indicators[1].code".to_owned()),
             "{fields:?}"
         );
+    }
+
+    #[test]
+    fn names_are_one_line_and_lists_bounded() {
+        let mut scheme = shipped("2023");
+        scheme.parties[0].name = "监督方\n（区民政局）".into();
+        scheme.outline[0].title = "x".repeat(201);
+        scheme.bands = (0..21).map(|_| scheme.bands[0].clone()).collect();
+        let fields: Vec<String> = scheme.problems().into_iter().map(|p| p.field).collect();
+        for expected in ["parties[0].name", "outline[0].title", "bands"] {
+            assert!(
+                fields.iter().any(|f| f == expected),
+                "{expected}: {fields:?}"
+            );
+        }
     }
 
     #[test]

@@ -29,9 +29,25 @@ pub struct NextQuery {
 
 /// Only a path of this site: never an address elsewhere (open redirect).
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/")
-        .to_owned()
+    next.filter(|n| same_site_path(n)).unwrap_or("/").to_owned()
+}
+
+/// A path of this site, as typed and with its path once more decoded: it begins with one `/`,
+/// and has no control character or whitespace (a browser drops tabs and line breaks, so
+/// `/\t/evil` is `//evil`), no backslash (read as `/`) and no second `/` right after the first.
+/// Encoded spaces in the query (a search) are kept.
+fn same_site_path(next: &str) -> bool {
+    let plain = |path: &str| {
+        let mut chars = path.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/') | Some('\\'))
+            && !path
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    plain(next) && plain(&decoded)
 }
 
 fn login_page(
@@ -270,11 +286,26 @@ mod tests {
             "/evaluations/7?tab=timeline"
         );
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/?q=%E8%A5%BF%20%E6%9D%91")),
+            "/?q=%E8%A5%BF%20%E6%9D%91"
+        );
         for elsewhere in [
             "https://evil.example/",
             "//evil.example/x",
             "/\\evil.example",
             "evil",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/\n/evil.example",
+            "/%0d%0a/evil.example",
+            " /evaluations/1",
+            "/ /evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
         ] {
             assert_eq!(safe_next(Some(elsewhere)), "/", "{elsewhere}");
         }

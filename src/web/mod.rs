@@ -1,5 +1,6 @@
 //! The pages (zh-CN), server-rendered with askama over the same handlers' data functions and the
-//! same authorization checks as the API; htmx and the stylesheet are embedded in the binary.
+//! same authorization checks as the API; the stylesheet and the one script are embedded in the
+//! binary, and no page holds an inline script or handler (the Content-Security-Policy).
 
 pub mod admin;
 pub mod evaluation;
@@ -21,18 +22,16 @@ use askama::Template;
 use session::WebUser;
 
 const STYLE: &str = include_str!("assets/style.css");
-/// htmx 2.0.11 (npm htmx.org@2), vendored.
-const HTMX: &str = include_str!("assets/htmx.min.js");
 /// The largest form a page posts (urlencoded): 4 MiB.
 pub const FORM_LIMIT_BYTES: usize = 4 * 1024 * 1024;
 
-/// The 自评 tab's live percentages.
-const FIGURES: &str = include_str!("assets/figures.js");
+/// The pages' script: the 自评 tab's live percentages, the expert's running total, questions
+/// before a form is sent, refused forms brought into view.
+const SCRIPT: &str = include_str!("assets/pinggu.js");
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(style)
-        .service(htmx)
-        .service(figures)
+        .service(script)
         .service(login::show_login)
         .service(login::do_login)
         .service(login::logout)
@@ -84,20 +83,12 @@ async fn style() -> HttpResponse {
         .body(STYLE)
 }
 
-#[get("/assets/htmx.min.js")]
-async fn htmx() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-        .body(HTMX)
-}
-
-#[get("/assets/figures.js")]
-async fn figures() -> HttpResponse {
+#[get("/assets/pinggu.js")]
+async fn script() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(FIGURES)
+        .body(SCRIPT)
 }
 
 /// What every page's frame shows of the logged-in user.

@@ -10,6 +10,7 @@ mod components;
 mod demo;
 mod errors;
 mod evaluations;
+mod hardening;
 mod hostile;
 mod journey;
 mod mail;

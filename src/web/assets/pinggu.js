@@ -1,3 +1,5 @@
+// The pages' one script, served from this origin (the Content-Security-Policy allows no inline
+// script or handler).
 // Live completion percentages and totals on the 自评 tab, as the server computes them:
 // figures in hundredths, percent = completed × 100 / target rounded half-up to two places.
 // Integers only (BigInt): what is shown equals what will be stored.
@@ -82,11 +84,14 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 });
 
-// A form that asks first: its question is data (data-confirm), never spliced into script, so a
-// name typed by a user cannot become code.
+// A form, or one of its buttons, that asks first: its question is data (data-confirm), never
+// spliced into script, so a name typed by a user cannot become code.
 document.addEventListener("submit", function (event) {
+  var button = event.submitter;
   var form = event.target;
-  if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+  var question = (button && button.dataset && button.dataset.confirm) ||
+    (form.dataset && form.dataset.confirm);
+  if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });
