@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::error::{ApiError, FieldError};
 use crate::domain::text;
@@ -133,21 +133,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// Text may hold tabs and line breaks, never other control characters.
 fn has_control_character(text: &str) -> bool {
     !text.chars().all(text::allowed_in_text)
-}
-
-/// A field that must be one line (names, districts, streets, titles): `#[validate(custom(function
-/// = "one_line"))]`.
-pub fn one_line(value: &str) -> Result<(), ValidationError> {
-    if text::is_one_line(value) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("one_line").with_message(Cow::Borrowed(text::NOT_ONE_LINE)))
-    }
-}
-
-/// Each of a list of one-line fields.
-pub fn each_one_line(values: &[String]) -> Result<(), ValidationError> {
-    values.iter().try_for_each(|v| one_line(v))
 }
 
 fn find_control_characters(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {

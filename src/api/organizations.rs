@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, one_line};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
 use super::views::OrganizationView;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::audit;
 use crate::db::organizations::{self, NewOrganization};
 use crate::domain::organization::OrgKind;
+use crate::domain::text::one_line;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, Schema};
 use validator::Validate;
 
 use super::access::{Writing, claim_version, request_id, station_write, visible};
@@ -31,15 +32,52 @@ pub struct PutStaff {
     pub version: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// A worker of the roster as GET shows it: the fields PUT takes and the figures of the annex row,
+/// in one object.
+#[derive(Debug, Serialize)]
 pub struct WorkerView {
-    /// 序号, from 1.
-    pub line: i64,
     #[serde(flatten)]
     pub worker: RosterWorker,
+    #[serde(flatten)]
+    pub figures: WorkerFigures,
+}
+
+/// What the annex row adds to a worker as typed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerFigures {
+    /// 序号, from 1.
+    pub line: i64,
     pub zone_name: Option<String>,
     /// 人员到岗小计 over the period.
     pub on_post_total: Points,
+}
+
+/// One object of both: `RosterWorker`'s schema refuses other fields (as a PUT must), so a
+/// flattened `allOf` of the two would forbid the figures it adds.
+impl utoipa::PartialSchema for WorkerView {
+    fn schema() -> RefOr<Schema> {
+        match (RosterWorker::schema(), WorkerFigures::schema()) {
+            (RefOr::T(Schema::Object(mut worker)), RefOr::T(Schema::Object(figures))) => {
+                worker.additional_properties = None;
+                worker.description = Some(
+                    "A worker of the roster: the fields PUT takes, with 序号, the zone's name and \
+                     人员到岗小计."
+                        .into(),
+                );
+                worker.properties.extend(figures.properties);
+                worker.required.extend(figures.required);
+                RefOr::T(Schema::Object(worker))
+            }
+            (worker, _) => worker,
+        }
+    }
+}
+
+impl ToSchema for WorkerView {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        RosterWorker::schemas(schemas);
+        WorkerFigures::schemas(schemas);
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,9 +159,11 @@ fn to_worker(input: &RosterWorker) -> Worker {
 fn to_views(rows: Vec<(roster::WorkerRow, Vec<roster::MonthRow>)>) -> Vec<WorkerView> {
     rows.into_iter()
         .map(|(w, months)| WorkerView {
-            line: w.line,
-            zone_name: None,
-            on_post_total: Points::ZERO,
+            figures: WorkerFigures {
+                line: w.line,
+                zone_name: None,
+                on_post_total: Points::ZERO,
+            },
             worker: RosterWorker {
                 name: w.name,
                 position: w.position,
@@ -170,12 +210,12 @@ pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<St
     let mut views = to_views(roster::list(conn, row.id)?);
     let workers: Vec<Worker> = views.iter().map(|v| to_worker(&v.worker)).collect();
     for (view, worker) in views.iter_mut().zip(&workers) {
-        view.zone_name = view
+        view.figures.zone_name = view
             .worker
             .zone_id
             .and_then(|id| zones.iter().find(|z| z.id == id))
             .map(|z| z.name.clone());
-        view.on_post_total = period.iter().map(|m| worker.on_post(*m)).sum();
+        view.figures.on_post_total = period.iter().map(|m| worker.on_post(*m)).sum();
     }
     let months = staffing::months_counted(
         row.assessment_months_hundredths

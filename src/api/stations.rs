@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, each_one_line, one_line};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery};
 use super::views::{OrganizationRef, utc};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -17,6 +17,7 @@ use crate::db::stations::{self, AgreementRow, NewAgreement, NewStation, StationD
 use crate::db::{self, audit, organizations};
 use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
+use crate::domain::text::{each_one_line, one_line};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::error::{ApiError, FieldError, Problem};
-use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, expected_version, one_line};
+use super::extract::{PageQuery, Paged, ValidJson, ValidQuery, expected_version};
 use super::views::UserView;
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -20,6 +20,7 @@ use crate::db::users::{NewUser, UserChanges};
 use crate::db::{self, audit, organizations, sessions, users};
 use crate::domain::organization::OrgKind;
 use crate::domain::password_policy;
+use crate::domain::text::one_line;
 use crate::domain::user::{Role, Username};
 use crate::state::AppState;
 

@@ -159,10 +159,16 @@ pub struct MonthEntry {
 #[serde(deny_unknown_fields)]
 /// A worker as the roster records them (the PUT body and the Excel row).
 pub struct RosterWorker {
-    #[validate(length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"))]
+    #[validate(
+        length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"),
+        custom(function = "super::text::one_line")
+    )]
     pub name: String,
     /// 职位, e.g. 一片区社工.
-    #[validate(length(min = 1, max = 100, message = "请填写职位（最多 100 字）"))]
+    #[validate(
+        length(min = 1, max = 100, message = "请填写职位（最多 100 字）"),
+        custom(function = "super::text::one_line")
+    )]
     pub position: String,
     pub qualification: Qualification,
     /// 符合从业 2 年以上.

@@ -3,12 +3,30 @@
 //! no tab — and no Unicode line or paragraph separator. Longer texts (reasons, comments) may
 //! hold line breaks and tabs, never other control characters.
 
+use std::borrow::Cow;
+
+use validator::ValidationError;
+
 /// Why a one-line field was refused, in Chinese.
 pub const NOT_ONE_LINE: &str = "须为一行文字，不能包含换行、制表符等控制字符";
 
 /// Is `text` a single line with nothing a mail header or a file name would misread?
 pub fn is_one_line(text: &str) -> bool {
     !text.chars().any(breaks_line)
+}
+
+/// A field that must be one line: `#[validate(custom(function = "one_line"))]`.
+pub fn one_line(value: &str) -> Result<(), ValidationError> {
+    if is_one_line(value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("one_line").with_message(Cow::Borrowed(NOT_ONE_LINE)))
+    }
+}
+
+/// Each of a list of one-line fields.
+pub fn each_one_line(values: &[String]) -> Result<(), ValidationError> {
+    values.iter().try_for_each(|v| one_line(v))
 }
 
 /// A character a one-line field may not hold.

@@ -12,6 +12,7 @@ use crate::domain::points::Points;
 use crate::domain::staffing::{
     self, Month, MonthEntry, MonthSubtotal, Qualification, RosterWorker,
 };
+use crate::domain::text::{NOT_ONE_LINE, is_one_line};
 
 pub const SHEET: &str = "社工到岗情况";
 const FIXED: [&str; 10] = [
@@ -265,10 +266,14 @@ pub fn read(
         let name = text(&range, row, 1);
         if name.is_empty() {
             bad(1, "请填写姓名".into());
+        } else if !is_one_line(&name) {
+            bad(1, NOT_ONE_LINE.into());
         }
         let position = text(&range, row, 2);
         if position.is_empty() {
             bad(2, "请填写职位".into());
+        } else if !is_one_line(&position) {
+            bad(2, NOT_ONE_LINE.into());
         }
         let qualification = match qualification(&text(&range, row, 3)) {
             Some(q) => q,

@@ -152,7 +152,7 @@ pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Opti
         .map(|(index, w)| WorkerLine {
             index,
             worker: w.worker.clone(),
-            on_post_total: Some(w.on_post_total),
+            on_post_total: Some(w.figures.on_post_total),
         })
         .collect();
     for index in roster.len()..roster.len() + BLANK_WORKERS {

@@ -18,6 +18,7 @@ both_backends!(
     after_login_only_paths_of_this_site_are_followed,
     a_login_ends_after_session_max_hours_however_active,
     one_line_fields_refuse_line_breaks_and_control_characters,
+    hostile_scheme_documents_are_refused_and_change_nothing,
     the_evidence_form_is_bounded_and_long_file_names_are_cut,
 );
 
@@ -458,6 +459,68 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
     )
     .await;
     assert_eq!(error_fields(&problem), ["parties[0].name"]);
+}
+
+async fn hostile_scheme_documents_are_refused_and_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let schemes = app.count("SELECT COUNT(*) AS n FROM schemes").await;
+    let shipped = app
+        .get_json("/api/v1/schemes/guangzhou-2023", Some(&admin))
+        .await;
+    let post_raw = |body: Vec<u8>| {
+        app.client
+            .post(app.url("/api/v1/schemes"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    // Past the 1 MiB a JSON body may have: 413 before it is parsed.
+    let mut huge = shipped.clone();
+    huge["code"] = json!("huge");
+    huge["texts"]["basis"] = json!("据".repeat(400_000));
+    let response = post_raw(serde_json::to_vec(&huge).expect("json"))
+        .await
+        .expect("answer");
+    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+
+    // Nested past the parser's depth: a malformed body, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let response = post_raw(deep.into_bytes()).await.expect("answer");
+    assert_problem(response, StatusCode::BAD_REQUEST, "malformed-request").await;
+
+    // Lists past their bounds.
+    let mut long = shipped.clone();
+    long["code"] = json!("long");
+    let indicator = long["indicators"][0].clone();
+    long["indicators"] = json!(
+        (0..201)
+            .map(|n| {
+                let mut one = indicator.clone();
+                one["code"] = json!(format!("i{n}"));
+                one
+            })
+            .collect::<Vec<_>>()
+    );
+    let response = app.post("/api/v1/schemes", Some(&admin), &long).await;
+    let problem = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert!(
+        error_fields(&problem).contains(&"indicators".to_owned()),
+        "{problem}"
+    );
+
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM schemes").await,
+        schemes
+    );
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
 }
 
 const BOUNDARY: &str = "pinggu-hardening-boundary";
