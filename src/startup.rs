@@ -10,7 +10,7 @@ use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::api::error::ApiError;
@@ -110,11 +110,13 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let (app, doc) = App::new()
+        let (app, mut doc) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .configure(api::routes)
             .split_for_parts();
+        // The operations exist only once the routes are configured.
+        api::doc::StandardAnswers.modify(&mut doc);
         let app = app.configure(crate::web::routes);
         let doc_json = doc.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(state.clone())

@@ -50,8 +50,9 @@ pub struct Problem {
 pub enum ApiError {
     #[error("malformed request: {0}")]
     Malformed(String),
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
+    /// The body's type is not the one the route reads: the expected `Content-Type`.
+    #[error("unsupported media type; expected {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("validation failed: {0:?}")]
@@ -113,10 +114,10 @@ impl ApiError {
                 vec![],
                 None,
             ),
-            ApiError::UnsupportedMediaType => (
+            ApiError::UnsupportedMediaType(expected) => (
                 "unsupported-media-type",
                 "不支持的请求类型",
-                "请求体须为 JSON（Content-Type: application/json）".into(),
+                format!("请求体的类型须为 {expected}"),
                 vec![],
                 None,
             ),
@@ -218,7 +219,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,

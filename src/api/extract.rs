@@ -55,7 +55,9 @@ where
         let mut payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType(
+                    "JSON（Content-Type: application/json）",
+                ));
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
@@ -72,7 +74,9 @@ where
 }
 
 /// An uploaded .xlsx workbook, the whole request body (workbooks are small; evidence files are
-/// streamed elsewhere).
+/// streamed elsewhere). In the document: a binary body.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
 pub struct WorkbookBody(pub Vec<u8>);
 
 /// 20 MiB: a 60-worker, 12-month roster is about 30 KiB.
@@ -87,7 +91,9 @@ impl FromRequest for WorkbookBody {
         let mut payload = payload.take();
         Box::pin(async move {
             if mime != crate::excel::XLSX && mime != "application/octet-stream" {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::UnsupportedMediaType(
+                    "Excel 工作簿（Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet）",
+                ));
             }
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod components;
+pub mod doc;
 pub mod error;
 pub mod evaluations;
 pub mod extract;

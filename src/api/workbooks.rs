@@ -94,7 +94,7 @@ pub async fn indicators_workbook_for(
     tag = "self-assessment",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "evaluation id")),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = WorkbookBody, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     responses(
         (status = 200, body = IndicatorTable),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
@@ -235,7 +235,7 @@ pub async fn staff_workbook_for(
     tag = "self-assessment",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "evaluation id")),
-    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = WorkbookBody, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     responses(
         (status = 200, body = Staff),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),

@@ -1,4 +1,5 @@
-//! The OpenAPI document lists exactly the routes the router serves.
+//! The OpenAPI document lists exactly the routes the router serves, and every answer each can
+//! give (schemathesis checks the same against live answers in `.ci/fuzz`).
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,10 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-both_backends!(openapi_lists_every_route_the_router_has);
+both_backends!(
+    openapi_lists_every_route_the_router_has,
+    the_document_names_every_answer_an_operation_can_give,
+);
 
 /// Every route of the service; a route added to the router must be added here, and is
 /// checked against the document and against the running router.
@@ -200,4 +204,90 @@ fn group(routes: &[(&'static str, &'static str)]) -> Vec<(&'static str, Vec<&'st
         }
     }
     grouped
+}
+
+async fn the_document_names_every_answer_an_operation_can_give(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let doc: Value = app
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/v1/") || path.ends_with("openapi.json") {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("path item") {
+            let what = format!("{method} {path}");
+            let answers = operation["responses"].as_object().expect("responses");
+            let has = |code: &str| answers.contains_key(code);
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let located = |place: &str| parameters.iter().any(|p| p["in"] == place);
+            let mut expected = vec!["503"];
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if located("query") {
+                expected.extend(["400", "422"]);
+            }
+            if located("path") {
+                expected.push("404");
+            }
+            if operation.get("security").is_some() {
+                expected.extend(["401", "403"]);
+            }
+            for code in expected {
+                assert!(has(code), "{what} documents {code}");
+            }
+            for (code, answer) in answers {
+                assert!(
+                    answer["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{what} {code} has a description"
+                );
+                if code.starts_with('4') || code.starts_with('5') {
+                    let content = answer["content"].as_object().expect("content");
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{what} {code}"
+                    );
+                    assert_eq!(
+                        content["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem"
+                    );
+                }
+            }
+        }
+    }
+    // The staff view admits the figures the annex row adds to a worker as typed.
+    let worker = &doc["components"]["schemas"]["WorkerView"];
+    for field in ["name", "months", "line", "zone_name", "on_post_total"] {
+        assert!(
+            worker["properties"].get(field).is_some(),
+            "WorkerView.{field}"
+        );
+    }
+    assert!(
+        worker
+            .get("additionalProperties")
+            .is_none_or(|a| a != false)
+    );
+    // A workbook upload is a binary body.
+    let body = &doc["paths"]["/api/v1/evaluations/{id}/staff.xlsx"]["post"]["requestBody"];
+    let xlsx =
+        &body["content"]["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"];
+    let schema = match xlsx["schema"]["$ref"].as_str() {
+        Some(reference) => {
+            &doc["components"]["schemas"][reference.rsplit('/').next().unwrap_or("")]
+        }
+        None => &xlsx["schema"],
+    };
+    assert_eq!(schema["type"], "string", "{body}");
+    assert_eq!(schema["format"], "binary", "{body}");
 }
