@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use super::access::{request_id, station_write, visible};
 use super::error::{ApiError, Problem};
+use super::extract::{MAX_FORM_FIELDS, too_many_form_fields};
 use super::views::{attachment_disposition, utc};
 use crate::auth::CurrentUser;
 use crate::auth::extractor::AuthenticatedUser;
@@ -108,8 +109,7 @@ async fn drain(mut payload: Multipart, budget: u64) {
     }
 }
 
-/// Form fields besides the file, and the bytes of each: the pages send two (the CSRF token).
-const MAX_FIELDS: usize = 8;
+/// The bytes of a form field besides the file.
 const MAX_TEXT_FIELD_BYTES: usize = 4096;
 
 /// A text field of the form, refused past its bound.
@@ -279,11 +279,8 @@ pub async fn upload_for(
     let mut seen = 0;
     while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
         seen += 1;
-        let refused = if seen > MAX_FIELDS {
-            Some(ApiError::field(
-                "multipart",
-                format!("表单字段过多（至多 {MAX_FIELDS} 个）"),
-            ))
+        let refused = if seen > MAX_FORM_FIELDS + 1 {
+            Some(too_many_form_fields())
         } else if field.name() != Some("file") || stored.is_some() {
             let name = field
                 .name()

@@ -82,6 +82,18 @@ pub struct WorkbookBody(pub Vec<u8>);
 /// 20 MiB: a 60-worker, 12-month roster is about 30 KiB.
 pub const WORKBOOK_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
+/// Fields a multipart form may have besides its file (the pages send one or two: the CSRF
+/// token, a note).
+pub const MAX_FORM_FIELDS: usize = 8;
+
+/// The refusal of a multipart form with more fields than that.
+pub fn too_many_form_fields() -> ApiError {
+    ApiError::field(
+        "multipart",
+        format!("表单字段过多（至多 {MAX_FORM_FIELDS} 个）"),
+    )
+}
+
 impl FromRequest for WorkbookBody {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

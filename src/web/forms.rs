@@ -8,6 +8,7 @@ use futures_util::TryStreamExt;
 
 use super::session::WebUser;
 use crate::api::error::{ApiError, FieldError};
+use crate::api::extract::{MAX_FORM_FIELDS, too_many_form_fields};
 use crate::api::workflow::timeline_for;
 use crate::state::AppState;
 use actix_web::HttpResponse;
@@ -193,7 +194,12 @@ pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<Sma
         file: None,
     };
     let mut total = 0;
+    let mut seen = 0;
     while let Some(mut field) = payload.try_next().await.map_err(unreadable)? {
+        seen += 1;
+        if seen > MAX_FORM_FIELDS + 1 {
+            return Err(too_many_form_fields());
+        }
         let name = field.name().unwrap_or_default().to_owned();
         let is_file = field
             .content_disposition()

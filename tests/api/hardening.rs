@@ -593,11 +593,21 @@ async fn the_evidence_form_is_bounded_and_long_file_names_are_cut(backend: Backe
     let kept = stored["filename"].as_str().expect("filename");
     assert_eq!(kept.chars().count(), 100, "{kept}");
     assert!(kept.ends_with(".pdf"), "{kept}");
-    let html = page_html(
-        &app,
-        &session_of(&app, "liwan-station").await,
-        &format!("/evaluations/{id}?tab=self"),
-    )
-    .await;
+    let station = session_of(&app, "liwan-station").await;
+    let html = page_html(&app, &station, &format!("/evaluations/{id}?tab=self")).await;
     assert!(html.contains(kept));
+
+    // The pages' workbook form is bounded the same way.
+    let response = plain_client()
+        .post(app.url(&format!(
+            "/evaluations/{id}/self-assessment/indicators.xlsx"
+        )))
+        .header("cookie", &station)
+        .header("content-type", &content_type)
+        .body(form(&many, "a.xlsx"))
+        .send()
+        .await
+        .expect("answer");
+    let html = response.text().await.expect("html");
+    assert!(html.contains("表单字段过多"), "the page says why");
 }
