@@ -373,12 +373,7 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
                 &json!({"name": name, "kind": "civil_affairs_bureau", "district": district}),
             )
             .await;
-        let problem = assert_problem(
-            response,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation-failed",
-        )
-        .await;
+        let problem = assert_invalid(response).await;
         let field = if name.contains('\n') {
             "name"
         } else {
@@ -409,7 +404,7 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
                     "role": "manager"}),
         )
         .await;
-    let problem = assert_problem(user, StatusCode::UNPROCESSABLE_ENTITY, "validation-failed").await;
+    let problem = assert_invalid(user).await;
     assert_eq!(error_fields(&problem), ["display_name"]);
     let id = app.create_user(&admin, "zhang", org, "manager").await;
     let patched = app
@@ -419,12 +414,7 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
             &json!({"display_name": "张\u{2028}三"}),
         )
         .await;
-    let problem = assert_problem(
-        patched,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(patched).await;
     assert_eq!(error_fields(&problem), ["display_name"]);
 
     let station = app
@@ -436,12 +426,7 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
                     "zones": [{"name": "一片区", "communities": ["西湾社区", "广\t雅社区"]}]}),
         )
         .await;
-    let problem = assert_problem(
-        station,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(station).await;
     assert_eq!(error_fields(&problem), ["street", "zones[0].communities"]);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM stations").await, 0);
 
@@ -452,12 +437,7 @@ async fn one_line_fields_refuse_line_breaks_and_control_characters(backend: Back
     scheme["code"] = json!("guangzhou-2023-test");
     scheme["parties"][0]["name"] = json!("监督方\n（区民政局）");
     let response = app.post("/api/v1/schemes", Some(&admin), &scheme).await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(response).await;
     assert_eq!(error_fields(&problem), ["parties[0].name"]);
 }
 
@@ -505,12 +485,7 @@ async fn hostile_scheme_documents_are_refused_and_change_nothing(backend: Backen
             .collect::<Vec<_>>()
     );
     let response = app.post("/api/v1/schemes", Some(&admin), &long).await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(response).await;
     assert!(
         error_fields(&problem).contains(&"indicators".to_owned()),
         "{problem}"
@@ -558,24 +533,14 @@ async fn the_evidence_form_is_bounded_and_long_file_names_are_cut(backend: Backe
     let response = app
         .upload(&path, &who.station, &content_type, form(&many, "a.pdf"))
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(response).await;
     assert_eq!(error_fields(&problem), ["multipart"]);
 
     let long = [("note", "长".repeat(2000))];
     let response = app
         .upload(&path, &who.station, &content_type, form(&long, "a.pdf"))
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
+    let problem = assert_invalid(response).await;
     assert_eq!(error_fields(&problem), ["note"]);
     let listed = app.get_json(&path, Some(&who.station)).await;
     assert_eq!(

@@ -442,6 +442,16 @@ pub async fn assert_problem(response: Response, status: StatusCode, problem_type
     body
 }
 
+/// Asserts a 422 `validation-failed` problem; returns it.
+pub async fn assert_invalid(response: Response) -> Value {
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await
+}
+
 /// The fields named in a problem's `errors`.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]

@@ -188,12 +188,7 @@ async fn hostile_workbooks_are_refused_and_change_nothing(backend: Backend) {
                 .send()
                 .await
                 .expect("the server answers");
-            let problem = assert_problem(
-                response,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation-failed",
-            )
-            .await;
+            let problem = assert_invalid(response).await;
             assert_eq!(error_fields(&problem), [field.as_str()], "{route}: {what}");
             let message = problem["errors"][0]["message"].as_str().unwrap_or("");
             assert!(message.contains(word), "{route}: {what}: {message}");
