@@ -347,6 +347,9 @@ impl Settings {
         if !(1..=3_650).contains(&self.auth.refresh_ttl_days) {
             bail!("auth.refresh_ttl_days must be between 1 and 3650");
         }
+        if !(1..=720).contains(&self.auth.session_max_hours) {
+            bail!("auth.session_max_hours must be between 1 and 720 (30 days)");
+        }
         let throttle = self.auth.throttle;
         if throttle.per_user == 0 || throttle.per_ip == 0 {
             bail!("auth.throttle.per_user and per_ip must be positive");

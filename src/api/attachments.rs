@@ -109,6 +109,13 @@ async fn drain(mut payload: Multipart, budget: u64) {
     }
 }
 
+/// A file stored for a form that was then refused: nothing refers to it.
+async fn discard(state: &AppState, stored: Option<Stored>) {
+    if let Some(file) = stored {
+        let _ = state.files.delete(&file.key).await;
+    }
+}
+
 /// The bytes of a form field besides the file.
 const MAX_TEXT_FIELD_BYTES: usize = 4096;
 
@@ -277,7 +284,15 @@ pub async fn upload_for(
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut check_fields = Some(check_fields);
     let mut seen = 0;
-    while let Some(mut field) = payload.try_next().await.map_err(multipart_error)? {
+    loop {
+        let mut field = match payload.try_next().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                discard(state, stored).await;
+                return Err(multipart_error(error));
+            }
+        };
         seen += 1;
         let refused = if seen > MAX_FORM_FIELDS + 1 {
             Some(too_many_form_fields())
@@ -319,10 +334,7 @@ pub async fn upload_for(
         if let Some(refused) = refused {
             drop(field);
             drain(payload, limit).await;
-            if let Some(file) = stored {
-                // Nothing refers to the stored file: remove it.
-                let _ = state.files.delete(&file.key).await;
-            }
+            discard(state, stored).await;
             return Err(refused);
         }
     }

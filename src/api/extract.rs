@@ -127,6 +127,10 @@ fn is_json(req: &HttpRequest) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // The pages hand over JSON typed into a form (a scheme document): the same bound.
+    if body.len() > JSON_LIMIT_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::Malformed(format!(
             "请求体不是有效的 JSON（第 {} 行第 {} 列）",
@@ -154,7 +158,7 @@ fn has_control_character(text: &str) -> bool {
 }
 
 fn find_control_characters(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
-    let message = "不能包含控制字符";
+    let message = text::CONTROL_CHARACTERS;
     match value {
         serde_json::Value::String(text) if has_control_character(text) => {
             out.push(FieldError::new(

@@ -22,6 +22,7 @@ use crate::domain::panel;
 use crate::domain::points::Points;
 use crate::domain::scheme::Scheme;
 use crate::domain::scoring::{self, Raw};
+use crate::domain::text::each_one_line;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Party, State};
 use crate::state::AppState;
@@ -30,7 +31,10 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct Affiliations {
     /// Organizations the expert has worked for or advised.
-    #[validate(length(max = 100, message = "最多 100 个机构"))]
+    #[validate(
+        length(max = 100, message = "最多 100 个机构"),
+        custom(function = "each_one_line")
+    )]
     pub organizations: Vec<String>,
 }
 

@@ -178,7 +178,10 @@ pub struct RosterWorker {
     pub zone_id: Option<i64>,
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
-    #[validate(length(max = 500, message = "备注最多 500 字"))]
+    #[validate(
+        length(max = 500, message = "备注最多 500 字"),
+        custom(function = "super::text::no_control_characters")
+    )]
     pub note: Option<String>,
     /// "2024-12" → that month's entry.
     #[serde(default)]

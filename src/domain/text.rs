@@ -24,14 +24,37 @@ pub fn one_line(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// Each of a list of one-line fields.
-pub fn each_one_line(values: &[String]) -> Result<(), ValidationError> {
-    values.iter().try_for_each(|v| one_line(v))
+/// A longer text: line breaks and tabs, no other control character.
+pub fn no_control_characters(value: &str) -> Result<(), ValidationError> {
+    if value.chars().all(allowed_in_text) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("control").with_message(Cow::Borrowed(CONTROL_CHARACTERS)))
+    }
 }
 
-/// A character a one-line field may not hold.
+/// Why a longer text was refused, in Chinese.
+pub const CONTROL_CHARACTERS: &str = "不能包含控制字符";
+
+/// Each of a list of one-line fields, each at most `MAX_LIST_ITEM_CHARS` characters.
+pub fn each_one_line(values: &[String]) -> Result<(), ValidationError> {
+    values.iter().try_for_each(|v| {
+        if v.chars().count() > MAX_LIST_ITEM_CHARS {
+            Err(ValidationError::new("length").with_message(Cow::Borrowed("每项最多 100 个字符")))
+        } else {
+            one_line(v)
+        }
+    })
+}
+
+/// The longest item of a list of one-line fields (a zone's communities).
+pub const MAX_LIST_ITEM_CHARS: usize = 100;
+
+/// A character a one-line field may not hold: a control character, a line or paragraph
+/// separator, or a bidirectional override or isolate (which can make `exe.pdf` read `fdp.exe`).
 pub fn breaks_line(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// May a longer text hold `c`? Tabs and line breaks, but no other control character
@@ -76,6 +99,8 @@ mod tests {
             "a\u{2028}b",
             "a\u{85}b",
             "a\u{1b}b",
+            "a\u{202E}b",
+            "a\u{2067}b",
         ] {
             assert!(!is_one_line(bad), "{bad:?}");
         }

@@ -74,7 +74,7 @@ impl<'a> BoundedWorkbook<'a> {
             if col >= bounds.cols {
                 return Err(WorkbookError::TooManyColumns {
                     sheet: name.to_owned(),
-                    column: super::cell_name(0, col).trim_end_matches('1').to_owned(),
+                    column: super::column_name(col),
                     limit: bounds.cols,
                 });
             }

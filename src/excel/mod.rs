@@ -45,15 +45,20 @@ impl CellProblem {
 
 /// "C7" for the 0-based (6, 2).
 pub fn cell_name(row: u32, col: u32) -> String {
+    format!("{}{}", column_name(col), u64::from(row) + 1)
+}
+
+/// "C" for the 0-based column 2 (any u32, even one a crafted sheet reaches).
+pub fn column_name(col: u32) -> String {
     let mut letters = Vec::new();
-    let mut n = col + 1;
+    let mut n = u64::from(col) + 1;
     while n > 0 {
         let rem = (n - 1) % 26;
         letters.push(char::from(b'A' + rem as u8));
         n = (n - 1) / 26;
     }
     letters.reverse();
-    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+    letters.into_iter().collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,8 +116,13 @@ where
     F: FnOnce(&[u8]) -> T + Send + 'static,
     T: Send + 'static,
 {
-    let _permit = READING.acquire().await?;
-    Ok(tokio::task::spawn_blocking(move || read(&bytes)).await?)
+    let permit = READING.acquire().await?;
+    // The permit goes with the read: a client that leaves does not end it early.
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        read(&bytes)
+    })
+    .await?)
 }
 
 pub fn value(range: &Range<Data>, row: u32, col: u32) -> &Data {
@@ -211,5 +221,6 @@ mod tests {
         assert_eq!(cell_name(9, 25), "Z10");
         assert_eq!(cell_name(0, 26), "AA1");
         assert_eq!(cell_name(0, 701), "ZZ1");
+        assert_eq!(cell_name(u32::MAX, u32::MAX), "MWLQKWV4294967296");
     }
 }

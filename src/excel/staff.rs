@@ -12,7 +12,7 @@ use crate::domain::points::Points;
 use crate::domain::staffing::{
     self, Month, MonthEntry, MonthSubtotal, Qualification, RosterWorker,
 };
-use crate::domain::text::{NOT_ONE_LINE, is_one_line};
+use validator::Validate;
 
 pub const SHEET: &str = "社工到岗情况";
 const FIXED: [&str; 10] = [
@@ -211,6 +211,36 @@ fn flag(value: &str) -> Option<bool> {
 }
 
 /// "2024年12月" (or "2024-12") → the month.
+/// The rules the JSON roster follows for what is typed (lengths, one line, no control
+/// characters — an Excel cell can hold them, escaped as `_x0000_`), on the cells of `row` that
+/// have no problem yet.
+fn typed_like_json(worker: &RosterWorker, row: u32, problems: &mut Vec<CellProblem>) {
+    let Err(errors) = worker.validate() else {
+        return;
+    };
+    let mut found: Vec<(u32, String)> = errors
+        .field_errors()
+        .into_iter()
+        .filter_map(|(field, list)| {
+            let col = match field.as_ref() {
+                "name" => 1,
+                "position" => 2,
+                "note" => 9,
+                _ => return None,
+            };
+            let message = list.first()?.message.as_ref()?.to_string();
+            Some((col, message))
+        })
+        .collect();
+    found.sort();
+    for (col, message) in found {
+        let cell = super::cell_name(row, col);
+        if !problems.iter().any(|p| p.sheet == SHEET && p.cell == cell) {
+            problems.push(CellProblem::new(SHEET, row, col, message));
+        }
+    }
+}
+
 fn month_of(header: &str) -> Option<Month> {
     if let Ok(month) = header.parse::<Month>() {
         return Some(month);
@@ -266,14 +296,10 @@ pub fn read(
         let name = text(&range, row, 1);
         if name.is_empty() {
             bad(1, "请填写姓名".into());
-        } else if !is_one_line(&name) {
-            bad(1, NOT_ONE_LINE.into());
         }
         let position = text(&range, row, 2);
         if position.is_empty() {
             bad(2, "请填写职位".into());
-        } else if !is_one_line(&position) {
-            bad(2, NOT_ONE_LINE.into());
         }
         let qualification = match qualification(&text(&range, row, 3)) {
             Some(q) => q,
@@ -346,7 +372,7 @@ pub fn read(
             };
             entries.insert(month.to_string(), entry);
         }
-        workers.push(RosterWorker {
+        let worker = RosterWorker {
             name,
             position,
             qualification,
@@ -357,7 +383,9 @@ pub fn read(
             left_on,
             note,
             months: entries,
-        });
+        };
+        typed_like_json(&worker, row, &mut problems);
+        workers.push(worker);
         row += 1;
     }
     if problems.is_empty() {

@@ -13,6 +13,7 @@ both_backends!(
     a_workbook_typed_like_the_annex_gives_the_worked_example,
     export_then_import_changes_nothing,
     a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing,
+    a_roster_workbook_follows_the_rules_of_the_json_roster,
 );
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -105,6 +106,11 @@ pub(crate) fn indicator_workbook(
 
 /// 附件2 as typed: one row per worker, 人员到位/社保购买/工资发放 per month.
 pub(crate) fn roster_workbook(months: &[&str]) -> Vec<u8> {
+    roster_workbook_edited(months, |_| {})
+}
+
+/// As `roster_workbook`; `edit` may change any cell before saving.
+pub(crate) fn roster_workbook_edited(months: &[&str], edit: fn(&mut Worksheet)) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let roster = sheet(&mut workbook, "社工到岗情况");
     let fixed = [
@@ -161,6 +167,7 @@ pub(crate) fn roster_workbook(months: &[&str]) -> Vec<u8> {
             roster.write(row, col + 2, "√").expect("cell");
         }
     }
+    edit(roster);
     workbook.save_to_buffer().expect("workbook")
 }
 
@@ -412,4 +419,43 @@ async fn a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing(ba
         "unsupported-media-type",
     )
     .await;
+}
+
+async fn a_roster_workbook_follows_the_rules_of_the_json_roster(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, _zones) = opened(&app).await;
+    let months: Vec<&str> = XICUN.months.to_vec();
+    // Row 4 (the first worker): a name of 60 characters, a position over two lines, and a note
+    // holding a control character (Excel keeps it escaped as _x0001_).
+    let edited = roster_workbook_edited(&months, |roster| {
+        roster.write(3, 1, "李".repeat(60)).expect("cell");
+        roster.write(3, 2, "一片区\n社工").expect("cell");
+        roster.write(3, 9, "备注\u{1}").expect("cell");
+    });
+    let problem = assert_invalid(
+        app.upload(
+            &format!("/api/v1/evaluations/{id}/staff.xlsx"),
+            &who.station,
+            XLSX,
+            edited,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&problem),
+        ["社工到岗情况!B4", "社工到岗情况!C4", "社工到岗情况!J4"],
+        "{problem}"
+    );
+    let staff = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/staff"),
+            Some(&who.station),
+        )
+        .await;
+    assert_eq!(
+        staff["workers"].as_array().map(Vec::len),
+        Some(0),
+        "nothing written"
+    );
 }
