@@ -1,6 +1,7 @@
 // The pages' one script, served from this origin (the Content-Security-Policy allows no inline
 // script or handler).
-// Live completion percentages and totals on the 自评 tab, as the server computes them:
+// Live completion percentages and totals on the 自评 tab, and the expert's running total, as the
+// server computes them:
 // figures in hundredths, percent = completed × 100 / target rounded half-up to two places.
 // Integers only (BigInt): what is shown equals what will be stored.
 (function () {
@@ -52,25 +53,14 @@
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("input.completed")) { refresh(); }
   });
-})();
-// The expert's sheet: the running total of the scores typed, in hundredths.
-(function () {
-  "use strict";
-  function hundredths(text) {
-    var t = (text || "").trim();
-    if (!/^\d+(\.\d{1,2})?$/.test(t)) { return null; }
-    var parts = t.split(".");
-    return BigInt(parts[0]) * 100n + BigInt(((parts[1] || "") + "00").slice(0, 2));
-  }
+  // The expert's sheet: the running total of the scores typed, in hundredths.
   document.addEventListener("input", function (event) {
     if (!(event.target.matches && event.target.matches("input.item-score"))) { return; }
     var total = 0n;
     document.querySelectorAll("input.item-score").forEach(function (input) {
       total += hundredths(input.value) || 0n;
     });
-    var rest = total % 100n;
-    document.getElementById("sheet-total").textContent =
-      (total / 100n).toString() + "." + (rest < 10n ? "0" : "") + rest.toString();
+    document.getElementById("sheet-total").textContent = show(total);
   });
 })();
 
