@@ -257,7 +257,7 @@ pub async fn put_component_for(
 ) -> Result<ComponentView, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let scheme = scheme_of(&detail)?;
             let party = party_of(&scheme, &party_code)?;
@@ -396,7 +396,7 @@ pub async fn submit_component_for(
 ) -> Result<ComponentView, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             change_status(conn, &user, id, &party, expected, submitting, request_id)
         })
     })

@@ -217,7 +217,7 @@ pub async fn give_for(
     let user = me.clone();
     let settings = state.settings.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let now = db::now();
             let detail = visible(conn, &user, id)?;
             let party = feedback_party(&user, &detail)?;
@@ -413,6 +413,9 @@ pub async fn answer_for(
     let answered = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
+            let found = store::objection(conn, id)?.ok_or(ApiError::NotFound("异议"))?;
+            // Serialized on its evaluation, then read again as it now is.
+            db::evaluations::lock(conn, found.evaluation_id)?;
             let objection = store::objection(conn, id)?.ok_or(ApiError::NotFound("异议"))?;
             let detail = visible(conn, &user, objection.evaluation_id)
                 .map_err(|_| ApiError::NotFound("异议"))?;

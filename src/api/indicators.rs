@@ -218,7 +218,7 @@ pub async fn put_targets_for(
 ) -> Result<Targets, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = organizer_write(
                 conn,
                 &user,
@@ -318,7 +318,7 @@ pub async fn put_completions_for(
 ) -> Result<IndicatorTable, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             let rows: Vec<_> = rows

@@ -320,7 +320,7 @@ pub async fn assign_for(
 ) -> Result<Panel, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             ensure_agency(&user, &detail, true)?;
             if !matches!(
@@ -624,7 +624,7 @@ pub async fn put_sheet_for(
 ) -> Result<Sheet, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             // A recusal is final: the panel is planned around it.
@@ -721,7 +721,7 @@ pub async fn submit_sheet_for(
 ) -> Result<Sheet, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             let current = sheet_of(conn, &detail, &scheme, user.id)?;

@@ -227,6 +227,9 @@ pub async fn update_for(
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
+            let found = store::find(conn, id)?.ok_or(ApiError::NotFound("整改事项"))?;
+            // Serialized on its evaluation, then read again as it now is.
+            db::evaluations::lock(conn, found.evaluation_id)?;
             let item = store::find(conn, id)?.ok_or(ApiError::NotFound("整改事项"))?;
             let station =
                 stations::find_row(conn, item.station_id)?.ok_or(ApiError::NotFound("整改事项"))?;

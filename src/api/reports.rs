@@ -290,7 +290,7 @@ pub async fn revise_for(
     let today = super::evaluations::today(state);
     let settings = state.settings.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let agency_manager =
                 actor_of(&user, &detail).party == Party::Agency && user.role == Role::Manager;

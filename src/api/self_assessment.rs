@@ -77,7 +77,7 @@ pub async fn write_narrative_for(
 ) -> Result<SelfAssessment, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let now = db::now();
             claim_version(conn, &detail, now)?;

@@ -329,7 +329,7 @@ pub async fn put_staff_for(
 ) -> Result<Staff, ApiError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let writing = Writing {
                 user: &user,

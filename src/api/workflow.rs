@@ -273,7 +273,7 @@ pub async fn transition_for(
     let today = today(state);
     let settings = state.settings.clone();
     let moved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let actor = actor_of(&user, &detail);
             if !workflow::may_fire(body.event, actor) {
@@ -579,7 +579,7 @@ pub async fn extend_for(
     let user = me.clone();
     let settings = state.settings.clone();
     let created = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
             let detail = organizer_write(
                 conn,
                 &user,

@@ -332,6 +332,19 @@ pub fn bump_version(
         .execute(conn)
 }
 
+/// Locks the evaluation's row until the transaction ends (PostgreSQL; SQLite's immediate
+/// transaction holds the whole database). An id that names nothing locks nothing.
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        evaluations::table
+            .find(id)
+            .select(evaluations::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
 /// Takes the next version whatever it is: for writes that carry no version (a file upload) but
 /// must still serialize with the evaluation's other writers and its audit chain.
 pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<usize> {

@@ -185,6 +185,22 @@ where
     }
 }
 
+/// A write transaction on one evaluation: it holds the evaluation's lock before it reads
+/// anything, so every check inside sees the evaluation as no other writer can change it until
+/// commit — a write never lands in a stage that has ended, and a write that sent no version
+/// waits for the one ahead of it instead of failing on its version. SQLite's immediate
+/// transaction already excludes every other writer; PostgreSQL takes the row lock.
+pub fn evaluation_transaction<T, E, F>(conn: &mut DbConnection, id: i64, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    write_transaction(conn, |conn| {
+        evaluations::lock(conn, id)?;
+        work(conn)
+    })
+}
+
 /// Runs blocking database work on the blocking thread pool, never on an async worker.
 pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where

@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod cli;
 mod components;
+mod concurrency;
 mod demo;
 mod errors;
 mod evaluations;
