@@ -46,6 +46,8 @@ impl Default for ServerSettings {
 pub struct DatabaseSettings {
     pub url: SecretString,
     pub pool_size: u32,
+    /// How long a request waits for a connection before it is answered 503, in milliseconds.
+    pub wait_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -53,6 +55,7 @@ impl Default for DatabaseSettings {
         Self {
             url: SecretString::from(DEFAULT_DATABASE_URL),
             pool_size: 16,
+            wait_ms: 1500,
         }
     }
 }
@@ -337,6 +340,9 @@ impl Settings {
         }
         if self.database.pool_size == 0 {
             bail!("database.pool_size must be at least 1");
+        }
+        if !(100..=60_000).contains(&self.database.wait_ms) {
+            bail!("database.wait_ms must be between 100 and 60000");
         }
         if self.auth.password_min_length < 8 {
             bail!("auth.password_min_length must be at least 8");

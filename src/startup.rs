@@ -80,7 +80,8 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     let blocking_settings = settings.clone();
     let (pool, hasher) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let url = secrecy::ExposeSecret::expose_secret(&blocking_settings.database.url).to_owned();
-        let pool = db::connect(&url, blocking_settings.database.pool_size)?;
+        let wait = std::time::Duration::from_millis(blocking_settings.database.wait_ms);
+        let pool = db::connect_waiting(&url, blocking_settings.database.pool_size, wait)?;
         let applied = db::migrate(&pool)?;
         if !applied.is_empty() {
             tracing::info!(?applied, "migrations applied");

@@ -118,6 +118,15 @@ impl ManageConnection for DbConnectionManager {
 
 /// Builds the pool and applies the embedded migrations of its backend.
 pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
+    connect_waiting(url, pool_size, DEFAULT_WAIT)
+}
+
+/// How long a request waits for a connection before its 503: short, so that a database outage
+/// answers at once instead of holding every request.
+pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
+
+/// A pool whose requests wait at most `wait` for a connection (`database.wait_ms`).
+pub fn connect_waiting(url: &str, pool_size: u32, wait: Duration) -> anyhow::Result<DbPool> {
     let manager = DbConnectionManager::new(url)?;
     if manager.backend == Backend::Sqlite {
         // Switching the journal mode needs the database to itself: do it on one connection
@@ -132,7 +141,7 @@ pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<DbPool> {
         .max_size(pool_size)
         // Open connections as load needs them, not all at start-up.
         .min_idle(Some(pool_size.min(2)))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(wait)
         .build(manager)
         .context("cannot connect to the database")?;
     Ok(pool)

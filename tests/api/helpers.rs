@@ -476,6 +476,11 @@ pub struct ServeChild {
 impl ServeChild {
     /// Starts the binary on a free port with `env` (`PINGGU__…`) and waits until it is ready.
     pub async fn start(app: &TestApp, env: &[(&str, &str)]) -> ServeChild {
+        Self::start_on(&app.db.url, env).await
+    }
+
+    /// As `start`, on the database at `url`.
+    pub async fn start_on(url: &str, env: &[(&str, &str)]) -> ServeChild {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -485,7 +490,7 @@ impl ServeChild {
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .current_dir(files.path())
             .env_clear()
-            .env("DATABASE_URL", &app.db.url)
+            .env("DATABASE_URL", url)
             .env(
                 "PINGGU__AUTH__JWT_SECRET",
                 "test-secret-test-secret-test-secret-0123",
@@ -528,6 +533,7 @@ impl ServeChild {
             .expect("status value")
     }
 
+    /// Ends the process at once (SIGKILL), as a crash would.
     pub async fn stop(mut self) {
         self.child.kill().await.expect("stop the server");
     }

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod components;
 mod concurrency;
+mod crashes;
 mod demo;
 mod errors;
 mod evaluations;
