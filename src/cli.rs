@@ -66,6 +66,15 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// A consistent copy of the embedded SQLite database, taken while the server runs
+    /// (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        /// The copy to write; it must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -144,6 +153,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("已应用 {} 个迁移：{}", applied.len(), applied.join(", "));
             }
+            Ok(())
+        }
+        Command::Backup { database_url, to } => {
+            override_database(&mut settings, database_url)?;
+            let pool = connect(&settings)?;
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            let bytes = db::backup::sqlite_copy(&mut conn, &to)?;
+            println!("已备份到 {}（{bytes} 字节）", to.display());
             Ok(())
         }
         Command::Audit {

@@ -1,4 +1,4 @@
-//! The command line: migrations from empty, `admin create`, and `serve` with JSON logs.
+//! The command line: migrations from empty, `admin create`, `serve` with JSON logs, and `backup`.
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ both_backends!(
     admin_create_checks_its_input,
     serve_logs_json_lines_with_the_request_id,
     jwt_secret_is_generated_in_the_default_mode_and_required_otherwise,
+    backup_copies_the_running_sqlite_database_and_points_postgres_to_pg_dump,
 );
 
 async fn migrate_applies_everything_to_an_empty_database_once(backend: Backend) {
@@ -186,4 +187,88 @@ async fn jwt_secret_is_generated_in_the_default_mode_and_required_otherwise(back
             .len()
             >= 32
     );
+}
+
+async fn backup_copies_the_running_sqlite_database_and_points_postgres_to_pg_dump(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    // Writes go on while the copy is taken.
+    let writer = {
+        let (client, url, admin) = (
+            app.client.clone(),
+            app.url("/api/v1/organizations"),
+            admin.clone(),
+        );
+        tokio::spawn(async move {
+            for n in 0..60 {
+                let body = json!({"name": format!("备份期间 {n}"), "kind": "operator"});
+                let created = client
+                    .post(&url)
+                    .bearer_auth(&admin)
+                    .json(&body)
+                    .send()
+                    .await;
+                assert!(created.is_ok_and(|r| r.status() == 201));
+            }
+        })
+    };
+    app.create_org(&admin, "备份之前", "operator").await;
+    let copy = app.db.dir.path().join("copy.db");
+    let copy_arg = copy.display().to_string();
+    let output = app.cli(&["backup", "--to", &copy_arg], None).await;
+    writer.await.expect("writer");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if backend == Backend::Postgres {
+        assert!(!output.status.success());
+        assert!(said.contains("pg_dump"), "{said}");
+        assert!(!copy.exists());
+        return;
+    }
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("已备份"), "{said}");
+    // The copy is a database of its own: whole audit chains, and what was there before it.
+    let url = format!("sqlite://{copy_arg}");
+    let verify = run_cli(&url, app.db.dir.path(), &["audit", "verify"], None).await;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let server = ServeChild::start_on(&url, &[]).await;
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let listed: Value = client
+        .get(format!("{}/api/v1/organizations?per_page=100", server.base))
+        .bearer_auth(token_of(&login))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert!(names.contains(&"备份之前"), "{names:?}");
+    server.stop().await;
+    // A second backup to the same file is refused: nothing is overwritten.
+    let again = app.cli(&["backup", "--to", &copy_arg], None).await;
+    assert!(!again.status.success());
 }
