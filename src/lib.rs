@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod excel;
+pub mod metrics;
 pub mod notify;
 pub mod report;
 pub mod schemes;

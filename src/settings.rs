@@ -28,6 +28,8 @@ pub struct ServerSettings {
     pub timezone: String,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// When set, `GET /metrics` asks for it as a bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -37,6 +39,7 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             timezone: "Asia/Shanghai".into(),
             trust_forwarded_for: false,
+            metrics_token: None,
         }
     }
 }

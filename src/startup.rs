@@ -118,7 +118,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .split_for_parts();
         // The operations exist only once the routes are configured.
         api::doc::StandardAnswers.modify(&mut doc);
-        let app = app.configure(crate::web::routes);
+        let app = app
+            .configure(crate::web::routes)
+            .service(crate::metrics::metrics);
         let doc_json = doc.to_json().unwrap_or_else(|_| "{}".into());
         app.app_data(state.clone())
             .app_data(web::Data::new(OpenApiJson(doc_json)))
@@ -153,6 +155,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(crate::security::default_headers(
                 &state.settings.server.public_url,
             ))
+            .wrap(actix_web::middleware::from_fn(crate::metrics::record))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?

@@ -136,11 +136,14 @@ pub fn issue(
     let report = build::build(&input);
     let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
     let page = html::render(&report).map_err(anyhow::Error::from)?;
+    crate::metrics::report_rendered("html");
     let word = docx::render(&report).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?;
+    crate::metrics::report_rendered("docx");
     // The PDF is the final report's: typeset only then. A machine without a CJK font still
     // approves; the report then has no PDF and the log says why.
     let printed = if kind == FINAL {
         pdf::render(&report)
+            .inspect(|_| crate::metrics::report_rendered("pdf"))
             .inspect_err(|e| tracing::warn!(evaluation = detail.row.id, "no PDF: {e}"))
             .ok()
     } else {

@@ -217,3 +217,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MessageRow>>
         .first(conn)
         .optional()
 }
+
+/// How many messages are in each status (queued, sending, sent, failed, dead).
+pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -17,6 +17,7 @@ mod hostile;
 mod journey;
 mod mail;
 mod openapi;
+mod operations;
 mod organizations;
 mod pages;
 mod passwords;
