@@ -207,6 +207,17 @@ impl Default for NotifySettings {
 pub struct StorageSettings {
     pub dir: PathBuf,
     pub max_upload_mb: u64,
+    /// Where evidence files are kept: `auto` (the database on PostgreSQL, `dir` on SQLite),
+    /// `database` or `directory`.
+    pub files: FilesIn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilesIn {
+    Auto,
+    Database,
+    Directory,
 }
 
 impl Default for StorageSettings {
@@ -214,6 +225,7 @@ impl Default for StorageSettings {
         Self {
             dir: PathBuf::from("data/files"),
             max_upload_mb: 50,
+            files: FilesIn::Auto,
         }
     }
 }

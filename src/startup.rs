@@ -19,7 +19,7 @@ use crate::api::{self, ApiDoc, OpenApiJson};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::PasswordHasher;
 use crate::db;
-use crate::settings::{Settings, resolve_jwt_secret};
+use crate::settings::{Backend, FilesIn, Settings, resolve_jwt_secret};
 use crate::state::AppState;
 
 pub struct Application {
@@ -98,14 +98,23 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     })
     .await
     .context("start-up thread failed")??;
+    let in_database = match settings.storage.files {
+        FilesIn::Database => true,
+        FilesIn::Directory => false,
+        FilesIn::Auto => pool_backend(&settings)? == Backend::Postgres,
+    };
     Ok(AppState {
-        files: crate::storage::open(&settings.storage.dir)?,
+        files: crate::storage::open(&settings.storage.dir, in_database.then(|| pool.clone()))?,
         csrf: crate::web::session::CsrfKey::derive(secrecy::ExposeSecret::expose_secret(&secret)),
         jwt: JwtKeys::new(&secret, settings.auth.access_ttl_seconds),
         pool,
         settings,
         hasher,
     })
+}
+
+fn pool_backend(settings: &Settings) -> anyhow::Result<Backend> {
+    crate::settings::backend_of(secrecy::ExposeSecret::expose_secret(&settings.database.url))
 }
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

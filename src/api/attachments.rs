@@ -9,7 +9,6 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStoreExt, WriteMultipart};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -26,11 +25,6 @@ use crate::db::{self, evaluations as store};
 use crate::domain::{evidence, text};
 use crate::security::SANDBOX_POLICY;
 use crate::state::AppState;
-
-/// Parts written to the store at a time, and how many may be in flight: about 2 MiB of memory
-/// per upload whatever the file's size.
-const PART_BYTES: usize = 1024 * 1024;
-const PARTS_IN_FLIGHT: usize = 1;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttachmentView {
@@ -86,8 +80,8 @@ fn clean_filename(raw: Option<&str>) -> String {
     }
 }
 
-fn store_error(e: object_store::Error) -> ApiError {
-    anyhow::anyhow!("file store: {e}").into()
+fn store_error(e: anyhow::Error) -> ApiError {
+    e.context("file store").into()
 }
 
 fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
@@ -112,7 +106,7 @@ async fn drain(mut payload: Multipart, budget: u64) {
 /// A file stored for a form that was then refused: nothing refers to it.
 async fn discard(state: &AppState, stored: Option<Stored>) {
     if let Some(file) = stored {
-        let _ = state.files.delete(&file.key).await;
+        state.files.delete(&file.key).await;
     }
 }
 
@@ -179,12 +173,11 @@ async fn stream_to_store(
     }
     let content_type = evidence::accepted_type(&head)
         .map_err(|reason| Refused::Problem(ApiError::field("file", reason)))?;
-    let parts = state
+    let mut writer = state
         .files
-        .put_multipart(&key)
+        .writer(&key)
         .await
         .map_err(|e| Refused::Problem(store_error(e)))?;
-    let mut writer = WriteMultipart::new_with_chunk_size(parts, PART_BYTES);
     let mut hasher = Sha256::new();
     let mut total: u64 = 0;
     let mut pending: Vec<web::Bytes> = vec![web::Bytes::from(head)];
@@ -193,14 +186,14 @@ async fn stream_to_store(
         for chunk in pending.drain(..) {
             total += chunk.len() as u64;
             if total > limit {
-                let _ = writer.abort().await;
+                writer.abort().await;
                 return Err(Refused::TooLarge);
             }
             hasher.update(&chunk);
-            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+            if let Err(e) = writer.put(chunk).await {
+                writer.abort().await;
                 return Err(Refused::Problem(store_error(e)));
             }
-            writer.put(chunk);
         }
         if ended {
             break;
@@ -209,7 +202,7 @@ async fn stream_to_store(
             Ok(Some(chunk)) => pending.push(chunk),
             Ok(None) => break,
             Err(e) => {
-                let _ = writer.abort().await;
+                writer.abort().await;
                 return Err(Refused::Problem(multipart_error(e)));
             }
         }
@@ -388,7 +381,7 @@ pub async fn upload_for(
         Ok(row) => Ok(AttachmentView::from(row)),
         Err(e) => {
             // Nothing refers to the stored file: remove it.
-            let _ = files.delete(&key).await;
+            files.delete(&key).await;
             Err(e)
         }
     }
@@ -463,7 +456,7 @@ pub async fn download_for(
     .await?;
     let found = state
         .files
-        .get(&StorePath::from(row.storage_key.as_str()))
+        .read(&StorePath::from(row.storage_key.as_str()))
         .await
         .map_err(store_error)?;
     Ok(HttpResponse::Ok()
@@ -474,7 +467,7 @@ pub async fn download_for(
             attachment_disposition("evidence", &row.filename),
         ))
         .insert_header(("x-content-sha256", row.sha256))
-        .streaming(found.into_stream().map(|chunk| {
+        .streaming(found.map(|chunk| {
             chunk.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))
         })))
 }

@@ -8,6 +8,7 @@ pub mod components;
 pub mod evaluations;
 pub mod extensions;
 pub mod feedback;
+pub mod file_chunks;
 pub mod login_attempts;
 pub mod notifications;
 pub mod organizations;

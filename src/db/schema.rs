@@ -450,6 +450,14 @@ diesel::joinable!(objections -> feedback (feedback_id));
 diesel::joinable!(worker_months -> workers (worker_id));
 diesel::joinable!(panel -> evaluations (evaluation_id));
 
+diesel::table! {
+    file_chunks (storage_key, seq) {
+        storage_key -> Text,
+        seq -> Integer,
+        content -> Binary,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,

@@ -168,15 +168,22 @@ async fn evidence_is_kept_with_its_hash_and_seen_only_by_the_parties(backend: Ba
     assert_problem(late, StatusCode::CONFLICT, "transition-refused").await;
     let listed = app.get_json(&path, Some(&who.agency)).await;
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
-    let stored = std::fs::read_dir(
-        app.db
-            .dir
-            .path()
-            .join("files/evaluations")
-            .join(id.to_string()),
-    )
-    .expect("stored files")
-    .count();
+    // Kept in the database on PostgreSQL, in storage.dir on SQLite.
+    let stored = match backend {
+        Backend::Postgres => {
+            app.count("SELECT COUNT(DISTINCT storage_key) AS n FROM file_chunks")
+                .await as usize
+        }
+        Backend::Sqlite => std::fs::read_dir(
+            app.db
+                .dir
+                .path()
+                .join("files/evaluations")
+                .join(id.to_string()),
+        )
+        .expect("stored files")
+        .count(),
+    };
     assert_eq!(stored, 2, "refused uploads leave no file behind");
     let timeline = app
         .get_json(

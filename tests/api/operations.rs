@@ -1,12 +1,15 @@
-//! Operations: `GET /metrics` in Prometheus text, open or behind `server.metrics_token`.
+//! Operations: `GET /metrics` in Prometheus text, open or behind `server.metrics_token`; two
+//! instances on one database serving each other's evidence files.
 
 use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 
 both_backends!(
     metrics_count_requests_reports_the_outbox_and_connections,
-    metrics_ask_for_their_token_when_one_is_set
+    metrics_ask_for_their_token_when_one_is_set,
+    an_evidence_file_uploaded_through_one_instance_downloads_through_another,
 );
 
 /// The value of the sample `name{labels}` in Prometheus text, if present.
@@ -94,4 +97,65 @@ async fn metrics_ask_for_their_token_when_one_is_set(backend: Backend) {
             .expect("text")
             .contains("http_requests_total")
     );
+}
+
+async fn an_evidence_file_uploaded_through_one_instance_downloads_through_another(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, _zones) = crate::self_assessment::opened(&app).await;
+    // Two machines on PostgreSQL keep files in the database, each with a directory of its own;
+    // the embedded SQLite default is one machine, whose instances share storage.dir.
+    let shared = tempfile::tempdir().expect("dir");
+    let shared_dir = shared.path().display().to_string();
+    let env: Vec<(&str, &str)> = match backend {
+        Backend::Postgres => vec![],
+        Backend::Sqlite => vec![("PINGGU__STORAGE__DIR", shared_dir.as_str())],
+    };
+    let first = ServeChild::start(&app, &env).await;
+    let second = ServeChild::start(&app, &env).await;
+    let boundary = "pinggu-instances-boundary";
+    let mut content = b"%PDF-1.7\n".to_vec();
+    content.extend((0..3_200_000u32).map(|n| (n % 251) as u8));
+    let mut body = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"签到表.pdf\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let client = reqwest::Client::new();
+    let uploaded = client
+        .post(format!(
+            "{}/api/v1/evaluations/{id}/attachments",
+            first.base
+        ))
+        .bearer_auth(&who.station)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let stored: serde_json::Value = uploaded.json().await.expect("json");
+    let attachment = id_of(&stored);
+    let downloaded = client
+        .get(format!("{}/api/v1/attachments/{attachment}", second.base))
+        .bearer_auth(&who.agency)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(downloaded.status(), StatusCode::OK);
+    let bytes = downloaded.bytes().await.expect("bytes");
+    assert_eq!(bytes.len(), content.len());
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(stored["sha256"], digest.as_str());
+    assert!(bytes.as_ref() == content.as_slice(), "the same bytes");
+    first.stop().await;
+    second.stop().await;
 }
