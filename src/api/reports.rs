@@ -117,14 +117,24 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Builds, renders and freezes the next version of the evaluation's report; answers its id.
+/// A report version issued in a transaction whose files are still to be rendered.
+pub struct Issued {
+    pub report_id: i64,
+    pub version: i64,
+    pub report: Report,
+    pub kind: &'static str,
+}
+
+/// Builds and freezes the model of the evaluation's next report version, in the caller's
+/// transaction. Its files are typeset after the commit (`render_files`), outside the
+/// evaluation's lock and SQLite's only write lock.
 pub fn issue(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
     user: &AuthenticatedUser,
-    kind: &str,
+    kind: &'static str,
     (today, now): (NaiveDate, NaiveDateTime),
-) -> Result<i64, ApiError> {
+) -> Result<Issued, ApiError> {
     let scheme = scheme_of(detail)?;
     let version = store::next_version(conn, detail.row.id)?;
     let approval = (kind == FINAL).then(|| Approval {
@@ -135,16 +145,63 @@ pub fn issue(
     let input = input_of(conn, detail, &scheme, version, approval)?;
     let report = build::build(&input);
     let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
-    let page = html::render(&report).map_err(anyhow::Error::from)?;
+    let new = NewReport {
+        evaluation_id: detail.row.id,
+        version,
+        kind,
+        model: &model,
+        created_by: Some(user.id),
+    };
+    let report_id = store::insert(conn, &new, &[], now)?;
+    Ok(Issued {
+        report_id,
+        version,
+        report,
+        kind,
+    })
+}
+
+/// Typesets an issued version's files from its committed model and stores them: HTML and Word
+/// always, the PDF for the final report. Runs off the async workers and outside any write lock
+/// but the short one that stores the files.
+pub async fn render_files(state: &AppState, issued: Issued) -> Result<(), ApiError> {
+    let Issued {
+        report_id,
+        report,
+        kind,
+        ..
+    } = issued;
+    let files = actix_web::web::block(move || rendered(&report, kind, report_id))
+        .await
+        .map_err(|e| anyhow::anyhow!("rendering thread failed: {e}"))??;
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            // Stored once: a second renderer (a retry, a download finding none) changes nothing.
+            if store::find(conn, report_id)?.is_some_and(|(_, present)| !present.is_empty()) {
+                return Ok(());
+            }
+            store::add_files(conn, report_id, &files)?;
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await
+}
+
+fn rendered(
+    report: &Report,
+    kind: &str,
+    report_id: i64,
+) -> Result<Vec<NewFile<'static>>, ApiError> {
+    let page = html::render(report).map_err(anyhow::Error::from)?;
     crate::metrics::report_rendered("html");
-    let word = docx::render(&report).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?;
+    let word = docx::render(report).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?;
     crate::metrics::report_rendered("docx");
     // The PDF is the final report's: typeset only then. A machine without a CJK font still
     // approves; the report then has no PDF and the log says why.
     let printed = if kind == FINAL {
-        pdf::render(&report)
+        pdf::render(report)
             .inspect(|_| crate::metrics::report_rendered("pdf"))
-            .inspect_err(|e| tracing::warn!(evaluation = detail.row.id, "no PDF: {e}"))
+            .inspect_err(|e| tracing::warn!(report = report_id, "no PDF: {e}"))
             .ok()
     } else {
         None
@@ -168,14 +225,7 @@ pub fn issue(
             content: printed,
         });
     }
-    let new = NewReport {
-        evaluation_id: detail.row.id,
-        version,
-        kind,
-        model: &model,
-        created_by: Some(user.id),
-    };
-    Ok(store::insert(conn, &new, &files, now)?)
+    Ok(files)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -292,7 +342,7 @@ pub async fn revise_for(
     let user = user.clone();
     let today = super::evaluations::today(state);
     let settings = state.settings.clone();
-    db::run(&state.pool, move |conn| {
+    let issued = db::run(&state.pool, move |conn| {
         db::evaluation_transaction(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let agency_manager =
@@ -308,15 +358,15 @@ pub async fn revise_for(
             }
             let now = db::now();
             evaluations::touch(conn, id, now)?;
-            let report_id = issue(conn, &detail, &user, DRAFT, (today, now))?;
-            let (row, files) = store::find(conn, report_id)?
-                .ok_or_else(|| anyhow::anyhow!("report {report_id} vanished"))?;
+            let issued = issue(conn, &detail, &user, DRAFT, (today, now))?;
+            let report_id = issued.report_id;
+            let version = issued.version;
             let writing = Writing {
                 user: &user,
                 request_id,
                 action: "revise_draft",
             };
-            let summary = format!("出具评估报告修改稿（第 {} 稿）", row.version);
+            let summary = format!("出具评估报告修改稿（第 {version} 稿）");
             let record = Record {
                 entity: "report",
                 entity_id: report_id.to_string(),
@@ -327,16 +377,22 @@ pub async fn revise_for(
             let scheme = scheme_of(&detail)?;
             // The same readers as the first draft's.
             let parties = super::workflow::draft_readers(&detail, &scheme);
-            let notice = Notice::DraftRevised {
-                version: row.version,
-            };
+            let notice = Notice::DraftRevised { version };
             notify(
                 conn, &settings, &user, &detail, &scheme, notice, audit_id, parties, now,
             )?;
-            Ok::<_, ApiError>(version_view(row, files))
+            Ok::<_, ApiError>(issued)
         })
     })
-    .await
+    .await?;
+    let report_id = issued.report_id;
+    render_files(state, issued).await?;
+    let (row, files) = db::run(&state.pool, move |conn| {
+        store::find(conn, report_id)?
+            .ok_or_else(|| ApiError::from(anyhow::anyhow!("report {report_id} vanished")))
+    })
+    .await?;
+    Ok(version_view(row, files))
 }
 
 /// Loads a version the caller may see (404 otherwise).
@@ -382,16 +438,32 @@ pub async fn download_for(
     id: i64,
     format: &'static str,
 ) -> Result<HttpResponse, ApiError> {
-    let user = me.clone();
-    let (row, evaluation, content) = db::run(&state.pool, move |conn| {
-        let (row, _) = visible_report(conn, &user, id)?;
-        let content =
-            store::content(conn, id, format)?.ok_or(ApiError::NotFound("该格式的报告文件"))?;
-        let evaluation =
-            evaluations::find(conn, row.evaluation_id)?.ok_or(ApiError::NotFound("报告"))?;
-        Ok::<_, ApiError>((row, evaluation, content))
-    })
-    .await?;
+    let read = |user: AuthenticatedUser| {
+        db::run(&state.pool, move |conn| {
+            let (row, files) = visible_report(conn, &user, id)?;
+            let content = store::content(conn, id, format)?;
+            let evaluation =
+                evaluations::find(conn, row.evaluation_id)?.ok_or(ApiError::NotFound("报告"))?;
+            Ok::<_, ApiError>((row, files.is_empty(), evaluation, content))
+        })
+    };
+    let (row, unrendered, evaluation, content) = read(me.clone()).await?;
+    // A version committed but never typeset (the process ended in between) is typeset now.
+    let (row, evaluation, content) = if content.is_none() && unrendered {
+        let kind = if row.kind == FINAL { FINAL } else { DRAFT };
+        let issued = Issued {
+            report_id: id,
+            version: row.version,
+            report: model_of(&row)?,
+            kind,
+        };
+        render_files(state, issued).await?;
+        let (row, _, evaluation, content) = read(me.clone()).await?;
+        (row, evaluation, content)
+    } else {
+        (row, evaluation, content)
+    };
+    let content = content.ok_or(ApiError::NotFound("该格式的报告文件"))?;
     let content_type = match format {
         "html" => "text/html; charset=utf-8",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

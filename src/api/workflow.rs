@@ -178,19 +178,26 @@ fn consequences(
     user: &AuthenticatedUser,
     today: NaiveDate,
     now: chrono::NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<Option<super::reports::Issued>, ApiError> {
     match event {
-        Event::IssueDraft => {
-            super::reports::issue(conn, moved, user, reports::DRAFT, (today, now))?;
+        Event::IssueDraft => Ok(Some(super::reports::issue(
+            conn,
+            moved,
+            user,
+            reports::DRAFT,
+            (today, now),
+        )?)),
+        Event::SubmitForReview => {
+            super::feedback::record_deemed(conn, moved, today, now)?;
+            Ok(None)
         }
-        Event::SubmitForReview => super::feedback::record_deemed(conn, moved, today, now)?,
         Event::Approve => {
-            super::reports::issue(conn, moved, user, reports::FINAL, (today, now))?;
+            let issued = super::reports::issue(conn, moved, user, reports::FINAL, (today, now))?;
             super::rectifications::create_from_concerns(conn, moved, now)?;
+            Ok(Some(issued))
         }
-        _ => {}
+        _ => Ok(None),
     }
-    Ok(())
 }
 
 /// The scoring parties (and gates) whose component is not submitted, by name.
@@ -354,16 +361,21 @@ pub async fn transition_for(
                 conn, &settings, &user, &detail, &scheme, notice, audit_id, to_whom, now,
             )?;
             let moved = detail.advanced(to.code(), now);
-            consequences(conn, body.event, &moved, &user, today, now)?;
+            let issued = consequences(conn, body.event, &moved, &user, today, now)?;
             let summary = super::evaluations::summary_of(conn, &user, &moved)?;
-            let done = store::parties_done(conn, std::slice::from_ref(&moved))?
+            let done: Vec<String> = store::parties_done(conn, std::slice::from_ref(&moved))?
                 .remove(&id)
                 .unwrap_or_default();
-            Ok((moved, summary, done))
+            Ok((moved, summary, done, issued))
         })
     })
     .await?;
-    view(moved.0, today, moved.1, &moved.2)
+    let (moved, summary, done, issued) = moved;
+    // Typeset once the transition is committed: no writer waits for it.
+    if let Some(issued) = issued {
+        super::reports::render_files(state, issued).await?;
+    }
+    view(moved, today, summary, &done)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -82,6 +82,12 @@ pub fn insert(
         .filter(reports::version.eq(version))
         .select(reports::id)
         .first(conn)?;
+    add_files(conn, id, files)?;
+    Ok(id)
+}
+
+/// Stores the rendered files of report `id`.
+pub fn add_files(conn: &mut DbConnection, id: i64, files: &[NewFile]) -> QueryResult<()> {
     for file in files {
         let bytes = i64::try_from(file.content.len()).unwrap_or(i64::MAX);
         diesel::insert_into(report_files::table)
@@ -94,7 +100,7 @@ pub fn insert(
             ))
             .execute(conn)?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// The evaluation's versions, oldest first, with their files.

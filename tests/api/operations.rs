@@ -10,6 +10,7 @@ both_backends!(
     metrics_count_requests_reports_the_outbox_and_connections,
     metrics_ask_for_their_token_when_one_is_set,
     an_evidence_file_uploaded_through_one_instance_downloads_through_another,
+    a_version_committed_but_never_typeset_is_typeset_when_asked_for,
 );
 
 /// The value of the sample `name{labels}` in Prometheus text, if present.
@@ -158,4 +159,43 @@ async fn an_evidence_file_uploaded_through_one_instance_downloads_through_anothe
     assert!(bytes.as_ref() == content.as_slice(), "the same bytes");
     first.stop().await;
     second.stop().await;
+}
+
+async fn a_version_committed_but_never_typeset_is_typeset_when_asked_for(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, id, "typeset").await;
+    crate::workflow::fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
+    let versions = format!("/api/v1/evaluations/{id}/reports");
+    let listed = app.get_json(&versions, Some(&who.station)).await;
+    let report = id_of(&listed["items"][0]);
+    let formats = |listed: &serde_json::Value| -> Vec<String> {
+        listed["items"][0]["files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["format"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let before = formats(&listed);
+    assert_eq!(before, ["docx", "html"]);
+    // As if the process had ended between the transition's commit and the typesetting.
+    app.execute_sql(&format!(
+        "DELETE FROM report_files WHERE report_id = {report}"
+    ))
+    .await;
+    let page = app
+        .get(
+            &format!("/api/v1/reports/{report}.html"),
+            Some(&who.station),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.expect("html").contains("征求意见稿"));
+    let listed = app.get_json(&versions, Some(&who.station)).await;
+    assert_eq!(
+        formats(&listed),
+        before,
+        "typeset once, from the committed model"
+    );
 }
