@@ -15,6 +15,7 @@ both_backends!(
     writers_without_a_version_never_get_a_stale_version,
     feedback_with_an_objection_never_lands_after_submit_for_review,
     evidence_never_lands_after_the_self_assessment_is_submitted,
+    a_component_is_never_withdrawn_from_an_issued_draft,
 );
 
 async fn writers_without_a_version_never_get_a_stale_version(backend: Backend) {
@@ -216,5 +217,48 @@ async fn evidence_never_lands_after_the_self_assessment_is_submitted(backend: Ba
             "self_assessment",
         )
         .await;
+    }
+}
+
+async fn a_component_is_never_withdrawn_from_an_issued_draft(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, id, "wd").await;
+    let street = token_of(&app.login_ok("wd-street", PASSWORD).await);
+    let component = format!("/api/v1/evaluations/{id}/components/purchaser");
+    // The street office withdraws its component as the agency issues the draft: the draft is
+    // issued with every component submitted, or the withdrawal stops it — never both. A lost
+    // round (the withdrawal first) is submitted again and raced again.
+    let withdraw = format!("{component}/withdraw");
+    for round in 0..20 {
+        let (withdrawn, issued) = tokio::join!(
+            app.request(Method::POST, &withdraw, Some(&street), None),
+            fire(&app, &who.agency, id, "issue_draft", None),
+        );
+        let (withdrawn, issued) = (withdrawn.status(), issued.status());
+        assert!(
+            withdrawn.is_success() != issued.is_success(),
+            "round {round}: withdraw {withdrawn}, issue_draft {issued}"
+        );
+        let now = app.get_json(&component, Some(&street)).await;
+        if issued.is_success() {
+            assert_eq!(
+                now["status"], "submitted",
+                "round {round}: the draft's component"
+            );
+            assert_eq!(state_of(&app, &who.agency, id).await, "draft_feedback");
+            eprintln!("issue_draft won in round {round}");
+            return;
+        }
+        assert_eq!(now["status"], "draft", "round {round}");
+        let again = app
+            .request(
+                Method::POST,
+                &format!("{component}/submit"),
+                Some(&street),
+                None,
+            )
+            .await;
+        assert_eq!(again.status(), StatusCode::OK, "round {round}");
     }
 }
