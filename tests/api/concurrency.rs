@@ -16,6 +16,7 @@ both_backends!(
     feedback_with_an_objection_never_lands_after_submit_for_review,
     evidence_never_lands_after_the_self_assessment_is_submitted,
     a_component_is_never_withdrawn_from_an_issued_draft,
+    a_revised_draft_never_lands_in_the_bureaus_review,
 );
 
 async fn writers_without_a_version_never_get_a_stale_version(backend: Backend) {
@@ -260,5 +261,57 @@ async fn a_component_is_never_withdrawn_from_an_issued_draft(backend: Backend) {
             )
             .await;
         assert_eq!(again.status(), StatusCode::OK, "round {round}");
+    }
+}
+
+/// The actions of the evaluation's timeline, oldest first.
+async fn actions(app: &TestApp, token: &str, id: i64) -> Vec<String> {
+    let timeline = app
+        .get_json(&format!("/api/v1/evaluations/{id}/timeline"), Some(token))
+        .await;
+    timeline["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["action"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn a_revised_draft_never_lands_in_the_bureaus_review(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, id, "rev").await;
+    crate::workflow::fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
+    let reports = format!("/api/v1/evaluations/{id}/reports");
+    let nothing = json!({});
+    for round in 0..8 {
+        let (revised, submitted) = tokio::join!(
+            app.post(&reports, Some(&who.agency), &nothing),
+            fire(&app, &who.agency, id, "submit_for_review", None),
+        );
+        let (revised, submitted) = (revised.status(), submitted.status());
+        assert_eq!(
+            submitted,
+            StatusCode::OK,
+            "round {round}: the deadlines are past"
+        );
+        let done = actions(&app, &who.agency, id).await;
+        let submit_at = done.iter().rposition(|a| a == "submit_for_review");
+        let revise_at = done.iter().rposition(|a| a == "revise_draft");
+        if revised == StatusCode::CREATED {
+            // Issued while the draft was out for feedback, before it went to the bureau.
+            assert!(revise_at < submit_at, "round {round}: {done:?}");
+        } else {
+            assert_eq!(revised, StatusCode::CONFLICT, "round {round}");
+        }
+        crate::workflow::fire_ok(
+            &app,
+            &s.bureau,
+            id,
+            "return_draft",
+            Some("再议"),
+            "draft_feedback",
+        )
+        .await;
     }
 }
