@@ -161,6 +161,15 @@ pub fn issue(
     })
 }
 
+/// Typesets what a committed write issued. The write stands whatever happens here: a failure is
+/// logged, and the files are typeset when first asked for.
+pub async fn typeset_after_commit(state: &AppState, issued: Issued) {
+    let report_id = issued.report_id;
+    if let Err(error) = render_files(state, issued).await {
+        tracing::error!(report = report_id, %error, "report files not typeset yet");
+    }
+}
+
 /// Typesets an issued version's files from its committed model and stores them: HTML and Word
 /// always, the PDF for the final report. Runs off the async workers and outside any write lock
 /// but the short one that stores the files.
@@ -386,7 +395,7 @@ pub async fn revise_for(
     })
     .await?;
     let report_id = issued.report_id;
-    render_files(state, issued).await?;
+    typeset_after_commit(state, issued).await;
     let (row, files) = db::run(&state.pool, move |conn| {
         store::find(conn, report_id)?
             .ok_or_else(|| ApiError::from(anyhow::anyhow!("report {report_id} vanished")))

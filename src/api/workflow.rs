@@ -373,7 +373,7 @@ pub async fn transition_for(
     let (moved, summary, done, issued) = moved;
     // Typeset once the transition is committed: no writer waits for it.
     if let Some(issued) = issued {
-        super::reports::render_files(state, issued).await?;
+        super::reports::typeset_after_commit(state, issued).await;
     }
     view(moved, today, summary, &done)
 }
