@@ -247,9 +247,17 @@ pub fn render(report: &Report) -> Result<Vec<u8>, PdfError> {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let document: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|errors| PdfError::Typeset(describe(&errors)))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|errors| PdfError::Typeset(describe(&errors)))
+    let typeset = || {
+        let document: PagedDocument = typst::compile(&world)
+            .output
+            .map_err(|errors| PdfError::Typeset(describe(&errors)))?;
+        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+            .map_err(|errors| PdfError::Typeset(describe(&errors)))
+    };
+    let printed = typeset();
+    // typst memoizes every compile in a process-wide cache that nothing else empties: without
+    // this each final report kept about 19 MB for good. Another render running meanwhile only
+    // computes again what it had memoized.
+    comemo::evict(0);
+    printed
 }

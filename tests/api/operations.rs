@@ -11,6 +11,7 @@ both_backends!(
     metrics_ask_for_their_token_when_one_is_set,
     an_evidence_file_uploaded_through_one_instance_downloads_through_another,
     a_version_committed_but_never_typeset_is_typeset_when_asked_for,
+    typesetting_final_reports_again_and_again_keeps_memory_level,
 );
 
 /// The value of the sample `name{labels}` in Prometheus text, if present.
@@ -198,4 +199,62 @@ async fn a_version_committed_but_never_typeset_is_typeset_when_asked_for(backend
         before,
         "typeset once, from the committed model"
     );
+}
+
+async fn typesetting_final_reports_again_and_again_keeps_memory_level(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, id, "mem").await;
+    let admin = app.admin_token().await;
+    // A separate server, so that its memory is its own; every PDF is typeset there.
+    let server = ServeChild::start(&app, &[]).await;
+    let client = reqwest::Client::new();
+    let fire = |token: &str, event: &str| {
+        let mut body = serde_json::json!({"event": event});
+        if event == "reopen" {
+            body["reason"] = serde_json::json!("更正");
+        }
+        client
+            .post(format!(
+                "{}/api/v1/evaluations/{id}/transitions",
+                server.base
+            ))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let cycle = |first: &'static str| {
+        let (agency, bureau, admin) = (&who.agency, &s.bureau, &admin);
+        let fire = &fire;
+        async move {
+            let (token, event) = if first == "issue_draft" {
+                (agency, "issue_draft")
+            } else {
+                (admin, "reopen")
+            };
+            for (token, event) in [
+                (token, event),
+                (agency, "submit_for_review"),
+                (bureau, "approve"),
+            ] {
+                let response = fire(token, event).await.expect("answer");
+                assert_eq!(response.status(), StatusCode::OK, "{event}");
+            }
+        }
+    };
+    cycle("issue_draft").await;
+    cycle("reopen").await;
+    let warm = server.status_kb("VmRSS");
+    for _ in 0..6 {
+        cycle("reopen").await;
+    }
+    let after = server.status_kb("VmRSS");
+    let pdfs = app
+        .count("SELECT COUNT(*) AS n FROM report_files WHERE format = 'pdf'")
+        .await;
+    eprintln!("{pdfs} final reports typeset: VmRSS {warm} kB after two, {after} kB after eight");
+    assert!(pdfs >= 8, "every approval typeset its PDF ({pdfs})");
+    // Each PDF once kept about 19 MB for good (typst's memo cache): six would add over 100 MB.
+    assert!(after < warm + 50 * 1024, "{warm} kB → {after} kB");
+    server.stop().await;
 }
