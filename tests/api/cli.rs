@@ -242,18 +242,10 @@ async fn backup_copies_the_running_sqlite_database_and_points_postgres_to_pg_dum
     );
     let server = ServeChild::start_on(&url, &[]).await;
     let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
+    let token = login_at(&client, &server.base, ADMIN, ADMIN_PASSWORD).await;
     let listed: Value = client
         .get(format!("{}/api/v1/organizations?per_page=100", server.base))
-        .bearer_auth(token_of(&login))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("list")

@@ -190,22 +190,11 @@ async fn evidence_never_lands_after_the_self_assessment_is_submitted(backend: Ba
         let (uploaded, submitted) = (uploaded.status(), submitted.status());
         assert_eq!(submitted, StatusCode::OK, "round {round}");
         // The upload either came first or was refused: never stored in onsite_scoring.
-        let timeline = app
-            .get_json(
-                &format!("/api/v1/evaluations/{id}/timeline"),
-                Some(&who.agency),
-            )
-            .await;
-        let actions: Vec<&str> = timeline["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| i["action"].as_str())
-            .collect();
-        let submitted_at = actions.iter().rposition(|a| *a == "submit_self_assessment");
-        let uploaded_at = actions.iter().rposition(|a| *a == "upload_attachment");
+        let done = actions(&app, &who.agency, id).await;
+        let submitted_at = done.iter().rposition(|a| a == "submit_self_assessment");
+        let uploaded_at = done.iter().rposition(|a| a == "upload_attachment");
         if uploaded == StatusCode::CREATED {
-            assert!(uploaded_at < submitted_at, "round {round}: {actions:?}");
+            assert!(uploaded_at < submitted_at, "round {round}: {done:?}");
         } else {
             assert_eq!(uploaded, StatusCode::CONFLICT, "round {round}");
         }

@@ -17,24 +17,11 @@ use crate::helpers::*;
 
 both_backends!(acknowledged_writes_survive_kill_9);
 
-async fn login(client: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": password}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    token_of(&login)
-}
-
 async fn acknowledged_writes_survive_kill_9(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let server = ServeChild::start(&app, &[]).await;
     let client = reqwest::Client::new();
-    let token = login(&client, &server.base, ADMIN, ADMIN_PASSWORD).await;
+    let token = login_at(&client, &server.base, ADMIN, ADMIN_PASSWORD).await;
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
     let count = Arc::new(AtomicUsize::new(0));
     // Four clients create organizations as fast as the server acknowledges them.
@@ -77,7 +64,7 @@ async fn acknowledged_writes_survive_kill_9(backend: Backend) {
     eprintln!("{} writes acknowledged before kill -9", acknowledged.len());
     // Restarted on the same database: every acknowledged write is there.
     let restarted = ServeChild::start(&app, &[]).await;
-    let token = login(&client, &restarted.base, ADMIN, ADMIN_PASSWORD).await;
+    let token = login_at(&client, &restarted.base, ADMIN, ADMIN_PASSWORD).await;
     for id in &acknowledged {
         let found = client
             .get(format!("{}/api/v1/organizations/{id}", restarted.base))
@@ -241,7 +228,7 @@ async fn a_postgres_outage_answers_503_at_once_and_pinggu_recovers() {
         .timeout(Duration::from_secs(6))
         .build()
         .expect("client");
-    let token = login(&client, &server.base, ADMIN, ADMIN_PASSWORD).await;
+    let token = login_at(&client, &server.base, ADMIN, ADMIN_PASSWORD).await;
     let organizations = format!("{}/api/v1/organizations", server.base);
     let ready = format!("{}/readyz", server.base);
     assert_eq!(

@@ -406,6 +406,20 @@ pub async fn run_cli_with(
     child.wait_with_output().await.expect("pinggu ends")
 }
 
+/// Logs in at the server at `base` (a `ServeChild`); answers the access token.
+pub async fn login_at(client: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    token_of(&login)
+}
+
 pub fn token_of(login: &Value) -> String {
     login["access_token"]
         .as_str()
