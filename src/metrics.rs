@@ -27,17 +27,21 @@ struct Metrics {
     connections: IntGaugeVec,
 }
 
+/// A metric of the fixed definitions below: their names and labels are valid by construction.
+fn fixed<T>(made: prometheus::Result<T>) -> T {
+    made.unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"))
+}
+
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let registry = Registry::new();
-    let requests = IntCounterVec::new(
+    let requests = fixed(IntCounterVec::new(
         Opts::new(
             "http_requests_total",
             "HTTP requests answered, by route and status",
         ),
         &["route", "status"],
-    )
-    .unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"));
-    let durations = HistogramVec::new(
+    ));
+    let durations = fixed(HistogramVec::new(
         HistogramOpts::new(
             "http_request_duration_seconds",
             "Time to answer an HTTP request, by route",
@@ -46,32 +50,28 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
         ]),
         &["route"],
-    )
-    .unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"));
-    let reports = IntCounterVec::new(
+    ));
+    let reports = fixed(IntCounterVec::new(
         Opts::new(
             "pinggu_reports_rendered_total",
             "Report files rendered, by format",
         ),
         &["format"],
-    )
-    .unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"));
-    let outbox = IntGaugeVec::new(
+    ));
+    let outbox = fixed(IntGaugeVec::new(
         Opts::new(
             "pinggu_outbox_messages",
             "E-mail messages in the outbox, by status",
         ),
         &["status"],
-    )
-    .unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"));
-    let connections = IntGaugeVec::new(
+    ));
+    let connections = fixed(IntGaugeVec::new(
         Opts::new(
             "pinggu_db_connections",
             "Database connections of the pool, by state",
         ),
         &["state"],
-    )
-    .unwrap_or_else(|e| unreachable!("fixed metric definition: {e}"));
+    ));
     for collector in [
         Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
         Box::new(durations.clone()),

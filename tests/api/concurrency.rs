@@ -191,13 +191,12 @@ async fn evidence_never_lands_after_the_self_assessment_is_submitted(backend: Ba
         assert_eq!(submitted, StatusCode::OK, "round {round}");
         // The upload either came first or was refused: never stored in onsite_scoring.
         let done = actions(&app, &who.agency, id).await;
-        let submitted_at = done.iter().rposition(|a| a == "submit_self_assessment");
-        let uploaded_at = done.iter().rposition(|a| a == "upload_attachment");
-        if uploaded == StatusCode::CREATED {
-            assert!(uploaded_at < submitted_at, "round {round}: {done:?}");
-        } else {
-            assert_eq!(uploaded, StatusCode::CONFLICT, "round {round}");
-        }
+        came_first_or_was_refused(
+            &done,
+            (uploaded, "upload_attachment"),
+            "submit_self_assessment",
+            round,
+        );
         crate::workflow::fire_ok(
             &app,
             &who.agency,
@@ -253,6 +252,23 @@ async fn a_component_is_never_withdrawn_from_an_issued_draft(backend: Backend) {
     }
 }
 
+/// A write that raced the transition `ending` its stage: created (201) and recorded before it,
+/// or refused (409).
+fn came_first_or_was_refused(
+    done: &[String],
+    (status, action): (StatusCode, &str),
+    ending: &str,
+    round: usize,
+) {
+    if status == StatusCode::CREATED {
+        let written_at = done.iter().rposition(|a| a == action);
+        let ended_at = done.iter().rposition(|a| a == ending);
+        assert!(written_at < ended_at, "round {round}: {done:?}");
+    } else {
+        assert_eq!(status, StatusCode::CONFLICT, "round {round}");
+    }
+}
+
 /// The actions of the evaluation's timeline, oldest first.
 async fn actions(app: &TestApp, token: &str, id: i64) -> Vec<String> {
     let timeline = app
@@ -284,15 +300,9 @@ async fn a_revised_draft_never_lands_in_the_bureaus_review(backend: Backend) {
             StatusCode::OK,
             "round {round}: the deadlines are past"
         );
+        // Issued while the draft was out for feedback, before it went to the bureau.
         let done = actions(&app, &who.agency, id).await;
-        let submit_at = done.iter().rposition(|a| a == "submit_for_review");
-        let revise_at = done.iter().rposition(|a| a == "revise_draft");
-        if revised == StatusCode::CREATED {
-            // Issued while the draft was out for feedback, before it went to the bureau.
-            assert!(revise_at < submit_at, "round {round}: {done:?}");
-        } else {
-            assert_eq!(revised, StatusCode::CONFLICT, "round {round}");
-        }
+        came_first_or_was_refused(&done, (revised, "revise_draft"), "submit_for_review", round);
         crate::workflow::fire_ok(
             &app,
             &s.bureau,
