@@ -2,12 +2,14 @@
 //! See DESIGN.md of the project for the domain; README.md for running it.
 
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod excel;
+pub mod http;
 pub mod metrics;
 pub mod notify;
 pub mod report;

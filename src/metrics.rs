@@ -143,7 +143,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         .set(i64::from(pool.connections) - idle);
     // The outbox is read when scraped; an unreachable database leaves the last figures.
     let counted = db::run(&state.pool, |conn| {
-        db::outbox::count_by_status(conn).map_err(crate::api::error::ApiError::from)
+        db::outbox::count_by_status(conn).map_err(crate::app::AppError::from)
     })
     .await;
     if let Ok(counts) = counted {

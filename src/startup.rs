@@ -13,9 +13,9 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::api::error::ApiError;
 use crate::api::routing::{RouteTable, problem_for_error, unmatched};
 use crate::api::{self, ApiDoc, OpenApiJson};
+use crate::app::AppError;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::password::PasswordHasher;
 use crate::db;
@@ -105,7 +105,7 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
     };
     Ok(AppState {
         files: crate::storage::open(&settings.storage.dir, in_database.then(|| pool.clone()))?,
-        csrf: crate::web::session::CsrfKey::derive(secrecy::ExposeSecret::expose_secret(&secret)),
+        csrf: crate::auth::csrf::CsrfKey::derive(secrecy::ExposeSecret::expose_secret(&secret)),
         jwt: JwtKeys::new(&secret, settings.auth.access_ttl_seconds),
         pool,
         settings,
@@ -135,16 +135,16 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(web::Data::new(OpenApiJson(doc_json)))
             .app_data(web::Data::new(RouteTable::from_openapi(&doc)))
             .app_data(
-                web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("资源").into()),
+                web::PathConfig::default().error_handler(|_, _| AppError::NotFound("资源").into()),
             )
             .app_data(
                 web::QueryConfig::default()
-                    .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
+                    .error_handler(|e, _| AppError::Malformed(e.to_string()).into()),
             )
             // The pages' forms: a 60-worker, 12-month roster or a scheme document is far past
             // actix's 16 KiB default.
             .app_data(web::FormConfig::default().limit(crate::web::FORM_LIMIT_BYTES))
-            .default_service(web::to(unmatched))
+            .default_service(web::to(no_route))
             .wrap(ErrorHandlers::new().default_handler(problem_for_error))
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();
@@ -170,4 +170,16 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// No route matched: a browser asking for a page gets the pages' own 404, anything else the
+/// API's answer (405 with Allow where the path exists, else 404).
+async fn no_route(
+    req: actix_web::HttpRequest,
+    table: web::Data<RouteTable>,
+) -> actix_web::HttpResponse {
+    if !req.path().starts_with("/api/") && crate::api::routing::wants_html(&req) {
+        return crate::web::not_found();
+    }
+    unmatched(req, table).await
 }

@@ -15,5 +15,5 @@ pub struct AppState {
     /// Evidence files.
     pub files: crate::storage::FileStore,
     /// The pages' CSRF tokens.
-    pub csrf: crate::web::session::CsrfKey,
+    pub csrf: crate::auth::csrf::CsrfKey,
 }

@@ -3,210 +3,14 @@
 //! submitted (locked) by its manager, withdrawn (撤回) until the draft is issued, amended with a
 //! reason during draft_feedback; every change in the audit log.
 
-use actix_web::{HttpRequest, get, post, put, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use validator::Validate;
-
-use super::access::{
-    Record, Writing, actor_of, audit_on_evaluation, request_id, scheme_of, state_of, visible,
-};
-use super::error::{ApiError, FieldError, Problem};
-use super::extract::{ValidJson, expected_version};
-use super::views::utc;
+use crate::api::error::Problem;
+use crate::api::extract::{ValidJson, expected_version};
+use crate::app::components::*;
+use crate::app::error::AppError;
 use crate::auth::CurrentUser;
-use crate::auth::extractor::AuthenticatedUser;
-use crate::db::components::{self as store, ComponentRow, Content, DRAFT, SUBMITTED};
-use crate::db::evaluations::{self as evaluations, EvaluationDetail};
-use crate::db::{self, DbConnection, stations};
-use crate::domain::components::{self, Concern, Strength, Viewer};
-use crate::domain::points::Points;
-use crate::domain::scheme::{Scheme, SchemeParty};
-use crate::domain::scoring::Raw;
-use crate::domain::user::Role;
-use crate::domain::workflow::{Party, State};
+use crate::http::request_id;
 use crate::state::AppState;
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutComponent {
-    /// On the party's native scale, 0…native_max, two places; not for the third party (its
-    /// score comes from the experts) nor for a gate.
-    pub raw_score: Option<Points>,
-    /// A gate's result: pass or fail.
-    pub passed: Option<bool>,
-    #[validate(length(max = 2000, message = "最多 2000 字"))]
-    pub gate_reason: Option<String>,
-    #[serde(default)]
-    #[validate(length(max = 200, message = "最多 200 条"), nested)]
-    pub strengths: Vec<Strength>,
-    #[serde(default)]
-    #[validate(length(max = 200, message = "最多 200 条"), nested)]
-    pub concerns: Vec<Concern>,
-    /// The third party's closing words (结语) for the report.
-    #[validate(length(max = 10000, message = "最多 10000 字"))]
-    pub conclusion: Option<String>,
-    /// Required to amend a submitted component after the draft is issued.
-    #[validate(length(max = 2000, message = "最多 2000 字"))]
-    pub reason: Option<String>,
-    /// The component's version the caller saw (or send If-Match).
-    pub version: Option<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ComponentView {
-    pub party: String,
-    pub name: String,
-    /// missing, draft or submitted
-    pub status: String,
-    pub raw_score: Option<Points>,
-    pub passed: Option<bool>,
-    pub gate_reason: Option<String>,
-    pub strengths: Vec<Strength>,
-    pub concerns: Vec<Concern>,
-    pub conclusion: Option<String>,
-    /// 0 while the component does not exist.
-    pub version: i64,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-fn view(party: &SchemeParty, row: Option<&ComponentRow>) -> ComponentView {
-    ComponentView {
-        party: party.code.clone(),
-        name: party.name.clone(),
-        status: row.map_or("missing", |r| r.status.as_str()).to_owned(),
-        raw_score: row
-            .and_then(|r| r.raw_hundredths)
-            .map(Points::from_hundredths),
-        passed: row.and_then(|r| r.gate_passed),
-        gate_reason: row.and_then(|r| r.gate_reason.clone()),
-        strengths: row
-            .and_then(|r| serde_json::from_str(&r.strengths).ok())
-            .unwrap_or_default(),
-        concerns: row
-            .and_then(|r| serde_json::from_str(&r.concerns).ok())
-            .unwrap_or_default(),
-        conclusion: row.and_then(|r| r.conclusion.clone()),
-        version: row.map_or(0, |r| r.version),
-        updated_at: row.map(|r| utc(r.updated_at)),
-    }
-}
-
-/// The view, with the third party's raw score from its experts' sheets.
-fn view_with_panel(
-    conn: &mut DbConnection,
-    scheme: &Scheme,
-    party: &SchemeParty,
-    id: i64,
-) -> Result<ComponentView, ApiError> {
-    let row = store::find(conn, id, &party.code)?;
-    let mut found = view(party, row.as_ref());
-    if scheme.third_party().is_some_and(|p| p.code == party.code) {
-        found.raw_score = super::panel::panel_raw(conn, id)?.map(Raw::rounded);
-    }
-    Ok(found)
-}
-
-fn party_of<'a>(scheme: &'a Scheme, code: &str) -> Result<&'a SchemeParty, ApiError> {
-    scheme
-        .parties
-        .iter()
-        .find(|p| p.code == code)
-        .ok_or(ApiError::NotFound("评估方"))
-}
-
-/// The scheme parties the caller's organization stands for in this evaluation.
-fn own_parties<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Vec<&'a str> {
-    detail
-        .parties
-        .iter()
-        .filter(|(_, org)| org.id == user.organization.id)
-        .map(|(code, _)| code.as_str())
-        .collect()
-}
-
-pub(super) fn viewer<'a>(user: &AuthenticatedUser, detail: &'a EvaluationDetail) -> Viewer<'a> {
-    let actor = actor_of(user, detail);
-    Viewer {
-        parties: own_parties(user, detail),
-        sees_submitted_early: user.role == Role::Admin
-            || actor.party == Party::Bureau
-            || (actor.party == Party::Agency && user.role == Role::Manager),
-    }
-}
-
-pub(super) fn draft_issued(state: State) -> bool {
-    matches!(
-        state,
-        State::DraftFeedback | State::BureauReview | State::Final
-    )
-}
-
-/// The caller acts for `party`: its own organization's member or manager, or an admin (403).
-fn ensure_party(
-    user: &AuthenticatedUser,
-    detail: &EvaluationDetail,
-    party: &SchemeParty,
-    managers_only: bool,
-) -> Result<(), ApiError> {
-    let role_ok = match user.role {
-        Role::Admin => return Ok(()),
-        Role::Manager => true,
-        Role::Member => !managers_only,
-        _ => false,
-    };
-    if role_ok && own_parties(user, detail).contains(&party.code.as_str()) {
-        Ok(())
-    } else if managers_only {
-        Err(ApiError::forbidden(format!(
-            "只有{}的负责人可以提交或撤回本方评分",
-            party.name
-        )))
-    } else {
-        Err(ApiError::forbidden(format!(
-            "只有{}可以填写本方评分",
-            party.name
-        )))
-    }
-}
-
-fn ensure_version(row: Option<&ComponentRow>, expected: Option<i64>) -> Result<(), ApiError> {
-    let current = row.map_or(0, |r| r.version);
-    match expected {
-        Some(v) if v != current => Err(ApiError::StaleVersion { current }),
-        _ => Ok(()),
-    }
-}
-
-fn refused(detail: &str) -> ApiError {
-    ApiError::TransitionRefused {
-        detail: detail.to_owned(),
-        missing: vec![],
-    }
-}
-
-/// Serializes the component's write with the evaluation's other writers and its audit chain,
-/// and records it.
-fn record(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    writing: Writing,
-    party: &str,
-    summary: String,
-    reason: Option<String>,
-) -> Result<(), ApiError> {
-    let now = db::now();
-    evaluations::touch(conn, detail.row.id, now)?;
-    let record = Record {
-        entity: "component",
-        entity_id: party.to_owned(),
-        summary,
-        reason,
-    };
-    audit_on_evaluation(conn, detail.row.id, writing, record, now)?;
-    Ok(())
-}
+use actix_web::{HttpRequest, get, post, put, web};
 
 /// Saves a party's component: a draft in self_assessment or onsite_scoring; an amendment of the
 /// submitted component, with a reason, in draft_feedback.
@@ -228,7 +32,7 @@ pub async fn put_component(
     req: HttpRequest,
     path: web::Path<(i64, String)>,
     body: ValidJson<PutComponent>,
-) -> Result<web::Json<ComponentView>, ApiError> {
+) -> Result<web::Json<ComponentView>, AppError> {
     let (id, party_code) = path.into_inner();
     let body = body.0;
     let expected = expected_version(&req, body.version)?;
@@ -245,101 +49,6 @@ pub async fn put_component(
     Ok(web::Json(saved))
 }
 
-/// Saves a party's component as `user` (the API and the 评分 tab).
-pub async fn put_component_for(
-    state: &AppState,
-    user: &AuthenticatedUser,
-    id: i64,
-    party_code: String,
-    body: PutComponent,
-    expected: Option<i64>,
-    request_id: Option<String>,
-) -> Result<ComponentView, ApiError> {
-    let user = user.clone();
-    db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
-            let detail = visible(conn, &user, id)?;
-            let scheme = scheme_of(&detail)?;
-            let party = party_of(&scheme, &party_code)?;
-            ensure_party(&user, &detail, party, false)?;
-            let existing = store::find(conn, id, &party.code)?;
-            ensure_version(existing.as_ref(), expected)?;
-            let submitted = existing.as_ref().is_some_and(|r| r.status == SUBMITTED);
-            let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            let amending = match state_of(&detail)? {
-                State::SelfAssessment | State::OnsiteScoring if submitted => {
-                    return Err(refused("本方评分已提交，需先撤回才能修改"));
-                }
-                State::SelfAssessment | State::OnsiteScoring => false,
-                State::DraftFeedback if submitted => {
-                    if reason.is_none() {
-                        return Err(ApiError::field("reason", "报告初稿发出后修改评分须填写原因"));
-                    }
-                    true
-                }
-                _ => return Err(refused("现在不能修改评分：评分在自评和实地评估阶段填写，初稿发出后只能在征求意见阶段修改已提交的评分")),
-            };
-            let third_party = scheme.third_party().is_some_and(|p| p.code == party.code);
-            let mut problems: Vec<FieldError> = Vec::new();
-            if body.raw_score.is_some() && (third_party || party.gate) {
-                let why = if party.gate { "门槛项只记录通过与否" } else { "第三方的分数来自专家评分" };
-                problems.push(FieldError::new("raw_score", why));
-            }
-            if body.conclusion.is_some() && !third_party {
-                problems.push(FieldError::new("conclusion", "结语由第三方评估机构填写"));
-            }
-            if body.passed.is_some() && !party.gate {
-                problems.push(FieldError::new("passed", "只有门槛项记录通过与否"));
-            }
-            let zones = stations::zones_of(conn, detail.row.station_id)?;
-            for (field, reason) in components::problems(
-                &scheme,
-                party,
-                third_party,
-                &zones,
-                body.raw_score,
-                &body.strengths,
-                &body.concerns,
-            ) {
-                problems.push(FieldError::new(field, reason));
-            }
-            if !problems.is_empty() {
-                return Err(ApiError::Validation(problems));
-            }
-            let strengths = serde_json::to_string(&body.strengths).map_err(anyhow::Error::from)?;
-            let concerns = serde_json::to_string(&body.concerns).map_err(anyhow::Error::from)?;
-            let gate_reason = body.gate_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-            let content = Content {
-                raw_hundredths: body.raw_score.map(Points::hundredths),
-                gate_passed: body.passed,
-                gate_reason,
-                strengths: &strengths,
-                concerns: &concerns,
-                conclusion: body.conclusion.as_deref().map(str::trim).filter(|c| !c.is_empty()),
-            };
-            let now = db::now();
-            let version = existing.as_ref().map(|r| r.version);
-            if store::save(conn, id, &party.code, version, &content, user.id, now)? == 0 {
-                let current = store::find(conn, id, &party.code)?.map_or(0, |r| r.version);
-                return Err(ApiError::StaleVersion { current });
-            }
-            let summary = serde_json::json!({
-                "raw_score": body.raw_score, "passed": body.passed, "gate_reason": gate_reason,
-                "strengths": body.strengths, "concerns": body.concerns, "conclusion": body.conclusion,
-            });
-            let action = if amending { "amend_component" } else { "save_component" };
-            let writing = Writing {
-                user: &user,
-                request_id,
-                action,
-            };
-            record(conn, &detail, writing, &party.code, summary.to_string(), reason.map(str::to_owned))?;
-            view_with_panel(conn, &scheme, party, id)
-        })
-    })
-    .await
-}
-
 /// A party's component: its own party always; others as §3 allows (403 otherwise).
 #[utoipa::path(
     tag = "scoring",
@@ -352,139 +61,9 @@ pub async fn get_component(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(i64, String)>,
-) -> Result<web::Json<ComponentView>, ApiError> {
+) -> Result<web::Json<ComponentView>, AppError> {
     let (id, party_code) = path.into_inner();
     Ok(web::Json(component_for(&state, &me, id, party_code).await?))
-}
-
-/// A party's component as `user` may see it (the API and the 评分 tab).
-pub async fn component_for(
-    state: &AppState,
-    user: &AuthenticatedUser,
-    id: i64,
-    party_code: String,
-) -> Result<ComponentView, ApiError> {
-    let user = user.clone();
-    db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        let scheme = scheme_of(&detail)?;
-        let party = party_of(&scheme, &party_code)?;
-        let row = store::find(conn, id, &party.code)?;
-        let submitted = row.as_ref().is_some_and(|r| r.status == SUBMITTED);
-        let issued = draft_issued(state_of(&detail)?);
-        if !components::may_see(&viewer(&user, &detail), &party.code, submitted, issued) {
-            return Err(ApiError::forbidden(format!(
-                "{}的评分在报告初稿发出前不公开",
-                party.name
-            )));
-        }
-        view_with_panel(conn, &scheme, party, id)
-    })
-    .await
-}
-
-/// Submits (`submitting`) or withdraws the party's component as `user` (the API and the 评分
-/// tab).
-pub async fn submit_component_for(
-    state: &AppState,
-    user: &AuthenticatedUser,
-    id: i64,
-    party: String,
-    expected: Option<i64>,
-    submitting: bool,
-    request_id: Option<String>,
-) -> Result<ComponentView, ApiError> {
-    let user = user.clone();
-    db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
-            change_status(conn, &user, id, &party, expected, submitting, request_id)
-        })
-    })
-    .await
-}
-
-/// Submits (locks) or withdraws (撤回) the party's component: its manager, or an admin, in
-/// self_assessment or onsite_scoring.
-fn change_status(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    id: i64,
-    party_code: &str,
-    expected: Option<i64>,
-    submitting: bool,
-    request_id: Option<String>,
-) -> Result<ComponentView, ApiError> {
-    let detail = visible(conn, user, id)?;
-    let scheme = scheme_of(&detail)?;
-    let party = party_of(&scheme, party_code)?;
-    ensure_party(user, &detail, party, true)?;
-    let existing = store::find(conn, id, &party.code)?;
-    ensure_version(existing.as_ref(), expected)?;
-    if !matches!(
-        state_of(&detail)?,
-        State::SelfAssessment | State::OnsiteScoring
-    ) {
-        return Err(refused("报告初稿发出后不能再提交或撤回评分"));
-    }
-    let Some(row) = existing else {
-        return Err(refused("本方评分尚未填写"));
-    };
-    let (from, to, action) = if submitting {
-        (DRAFT, SUBMITTED, "submit_component")
-    } else {
-        (SUBMITTED, DRAFT, "withdraw_component")
-    };
-    if row.status != from {
-        return Err(refused(if submitting {
-            "本方评分已提交"
-        } else {
-            "本方评分尚未提交，无需撤回"
-        }));
-    }
-    if submitting {
-        let third_party = scheme.third_party().is_some_and(|p| p.code == party.code);
-        let mut missing = Vec::new();
-        if party.gate && (row.gate_passed.is_none() || row.gate_reason.is_none()) {
-            missing.push("门槛项的结果和理由".to_owned());
-        } else if third_party {
-            let sheets = super::panel::submitted_sheets(conn, id)?.len();
-            if i64::try_from(sheets).unwrap_or(i64::MAX) < scheme.min_experts {
-                missing.push(format!(
-                    "至少 {} 名未回避的专家提交评分表（已提交 {sheets} 份）",
-                    scheme.min_experts
-                ));
-            }
-        } else if !party.gate && row.raw_hundredths.is_none() {
-            missing.push("本方得分".to_owned());
-        }
-        if !missing.is_empty() {
-            return Err(ApiError::TransitionRefused {
-                detail: format!("还不能提交：缺少{}", missing.join("、")),
-                missing,
-            });
-        }
-    }
-    let now = db::now();
-    if store::set_status(conn, id, &party.code, row.version, to, now)? == 0 {
-        let current = store::find(conn, id, &party.code)?.map_or(0, |r| r.version);
-        return Err(ApiError::StaleVersion { current });
-    }
-    let summary = format!(
-        "{}：{}",
-        party.name,
-        if submitting {
-            "提交评分"
-        } else {
-            "撤回评分"
-        }
-    );
-    let writing = Writing {
-        user,
-        request_id,
-        action,
-    };
-    record(conn, &detail, writing, &party.code, summary, None)?;
-    view_with_panel(conn, &scheme, party, id)
 }
 
 #[utoipa::path(
@@ -503,7 +82,7 @@ pub async fn submit(
     me: CurrentUser,
     req: HttpRequest,
     path: web::Path<(i64, String)>,
-) -> Result<web::Json<ComponentView>, ApiError> {
+) -> Result<web::Json<ComponentView>, AppError> {
     let (id, party) = path.into_inner();
     let expected = expected_version(&req, None)?;
     let changed =
@@ -527,7 +106,7 @@ pub async fn withdraw(
     me: CurrentUser,
     req: HttpRequest,
     path: web::Path<(i64, String)>,
-) -> Result<web::Json<ComponentView>, ApiError> {
+) -> Result<web::Json<ComponentView>, AppError> {
     let (id, party) = path.into_inner();
     let expected = expected_version(&req, None)?;
     let changed =

@@ -9,7 +9,7 @@ use utoipa::Modify;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Response};
 
-use super::error::PROBLEM_JSON;
+use crate::api::error::PROBLEM_JSON;
 
 pub struct StandardAnswers;
 

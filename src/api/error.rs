@@ -6,27 +6,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbUnavailable;
+pub use crate::app::error::{AppError, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One problem with one field of a request.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
-    /// The field's path in the request, e.g. `role` or `months.2024-12.on_post`.
-    pub field: String,
-    /// What is wrong, in Chinese.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,55 +28,16 @@ pub struct Problem {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("malformed request: {0}")]
-    Malformed(String),
-    /// The body's type is not the one the route reads: the expected `Content-Type`.
-    #[error("unsupported media type; expected {0}")]
-    UnsupportedMediaType(&'static str),
-    #[error("payload too large")]
-    PayloadTooLarge,
-    #[error("validation failed: {0:?}")]
-    Validation(Vec<FieldError>),
-    #[error("unauthenticated: {0}")]
-    Unauthorized(&'static str),
-    #[error("password change required")]
-    PasswordChangeRequired,
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error("not found: {0}")]
-    NotFound(&'static str),
-    #[error("conflict: {0:?}")]
-    Conflict(Vec<FieldError>),
-    #[error("stale version; current is {current}")]
-    StaleVersion { current: i64 },
-    #[error("transition refused: {detail}")]
-    TransitionRefused {
-        detail: String,
-        missing: Vec<String>,
-    },
-    #[error("too many failed logins; retry after {retry_after_seconds} s")]
-    TooManyLogins { retry_after_seconds: u64 },
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+/// The problem+json body of an application error.
+trait AsProblem {
+    fn problem(&self) -> Problem;
 }
 
-impl ApiError {
-    pub fn field(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::Validation(vec![FieldError::new(field, message)])
-    }
-
-    pub fn forbidden(reason: impl Into<String>) -> ApiError {
-        ApiError::Forbidden(reason.into())
-    }
-
+impl AsProblem for AppError {
     fn problem(&self) -> Problem {
         let mut missing = Vec::new();
         let (problem_type, title, detail, errors, current_version) = match self {
-            ApiError::TransitionRefused {
+            AppError::TransitionRefused {
                 detail,
                 missing: lacking,
             } => {
@@ -107,71 +50,71 @@ impl ApiError {
                     None,
                 )
             }
-            ApiError::Malformed(detail) => (
+            AppError::Malformed(detail) => (
                 "malformed-request",
                 "请求格式错误",
                 detail.clone(),
                 vec![],
                 None,
             ),
-            ApiError::UnsupportedMediaType(expected) => (
+            AppError::UnsupportedMediaType(expected) => (
                 "unsupported-media-type",
                 "不支持的请求类型",
                 format!("请求体的类型须为 {expected}"),
                 vec![],
                 None,
             ),
-            ApiError::PayloadTooLarge => (
+            AppError::PayloadTooLarge => (
                 "payload-too-large",
                 "请求内容过大",
                 "请求体超过允许的大小".into(),
                 vec![],
                 None,
             ),
-            ApiError::Validation(errors) => (
+            AppError::Validation(errors) => (
                 "validation-failed",
                 "提交的内容有误",
                 summarize(errors),
                 errors.clone(),
                 None,
             ),
-            ApiError::Unauthorized(detail) => (
+            AppError::Unauthorized(detail) => (
                 "unauthorized",
                 "未登录或登录已失效",
                 (*detail).into(),
                 vec![],
                 None,
             ),
-            ApiError::PasswordChangeRequired => (
+            AppError::PasswordChangeRequired => (
                 "password-change-required",
                 "请先修改密码",
                 "您的密码由他人设置或已被重置，修改密码后才能继续使用".into(),
                 vec![],
                 None,
             ),
-            ApiError::Forbidden(reason) => ("forbidden", "没有权限", reason.clone(), vec![], None),
-            ApiError::NotFound(what) => (
+            AppError::Forbidden(reason) => ("forbidden", "没有权限", reason.clone(), vec![], None),
+            AppError::NotFound(what) => (
                 "not-found",
                 "找不到该资源",
                 format!("{what}不存在或您无权查看"),
                 vec![],
                 None,
             ),
-            ApiError::Conflict(errors) => (
+            AppError::Conflict(errors) => (
                 "conflict",
                 "与现有数据冲突",
                 summarize(errors),
                 errors.clone(),
                 None,
             ),
-            ApiError::StaleVersion { current } => (
+            AppError::StaleVersion { current } => (
                 "version-conflict",
                 "数据已被他人修改",
                 format!("您提交的版本已过期，当前版本为 {current}，请刷新后重试"),
                 vec![],
                 Some(*current),
             ),
-            ApiError::TooManyLogins {
+            AppError::TooManyLogins {
                 retry_after_seconds,
             } => (
                 "too-many-login-attempts",
@@ -180,14 +123,14 @@ impl ApiError {
                 vec![],
                 None,
             ),
-            ApiError::Unavailable(_) => (
+            AppError::Unavailable(_) => (
                 "service-unavailable",
                 "服务暂时不可用",
                 "服务繁忙或数据库暂时无法访问，请稍后再试".into(),
                 vec![],
                 None,
             ),
-            ApiError::Internal(_) => (
+            AppError::Internal(_) => (
                 "internal-error",
                 "服务器内部错误",
                 "处理请求时出错，请稍后再试；如仍出错，请联系系统管理员".into(),
@@ -215,40 +158,40 @@ fn summarize(errors: &[FieldError]) -> String {
         .join("；")
 }
 
-impl ResponseError for ApiError {
+impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::PasswordChangeRequired | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_)
-            | ApiError::StaleVersion { .. }
-            | ApiError::TransitionRefused { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Malformed(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::PasswordChangeRequired | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_)
+            | AppError::StaleVersion { .. }
+            | AppError::TransitionRefused { .. } => StatusCode::CONFLICT,
+            AppError::TooManyLogins { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ApiError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
-            ApiError::Unavailable(cause) => tracing::error!(error = %cause, "service unavailable"),
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
+            AppError::Unavailable(cause) => tracing::error!(error = %cause, "service unavailable"),
             _ => {}
         }
         let mut response = problem_response(&self.problem());
-        if let ApiError::TooManyLogins {
+        if let AppError::TooManyLogins {
             retry_after_seconds,
         } = self
             && let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
-        if let ApiError::Unauthorized(_) = self {
+        if let AppError::Unauthorized(_) = self {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"pinggu\""),
@@ -263,18 +206,6 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
         .json(problem)
-}
-
-impl From<DbUnavailable> for ApiError {
-    fn from(error: DbUnavailable) -> Self {
-        ApiError::Unavailable(error.0)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        ApiError::Internal(anyhow::Error::new(error).context("database query failed"))
-    }
 }
 
 /// A problem for an error answer that did not come from a handler (unknown route, wrong method,

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::ApiError;
+use crate::app::error::AppError;
 use crate::db;
 use crate::state::AppState;
 
@@ -22,11 +22,11 @@ pub async fn healthz() -> web::Json<Health> {
 /// Readiness: the database answers.
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = super::error::Problem)))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, AppError> {
     use diesel::connection::SimpleConnection;
     db::run(&state.pool, |conn| {
         conn.batch_execute("SELECT 1")
-            .map_err(|e| ApiError::Unavailable(e.to_string()))
+            .map_err(|e| AppError::Unavailable(e.to_string()))
     })
     .await?;
     Ok(web::Json(Health { status: "ok" }))

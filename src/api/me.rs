@@ -1,21 +1,14 @@
 //! GET /me and POST /me/password: reachable even while a password change is required.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use secrecy::SecretString;
-use serde::Deserialize;
-use tracing_actix_web::RequestId;
-use utoipa::ToSchema;
-use validator::Validate;
-
-use super::error::{ApiError, Problem};
-use super::extract::{ValidJson, expected_version};
-use super::views::MeView;
+use crate::api::error::Problem;
+use crate::api::extract::{ValidJson, expected_version};
+use crate::app::error::AppError;
+use crate::app::me::*;
+use crate::app::views::MeView;
 use crate::auth::CurrentUserAnyPassword;
-use crate::auth::attempts;
-use crate::db::login_attempts::Outcome;
-use crate::db::{self, audit, sessions, users};
-use crate::domain::password_policy;
 use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use tracing_actix_web::RequestId;
 
 /// The logged-in user.
 #[utoipa::path(
@@ -27,17 +20,6 @@ use crate::state::AppState;
 pub async fn get_me(me: CurrentUserAnyPassword) -> web::Json<MeView> {
     // The extractor has just read the user, organization and session: no second query.
     web::Json(MeView::from(&me.0))
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePasswordRequest {
-    #[validate(length(min = 1, max = 128, message = "请输入当前密码"))]
-    pub current_password: String,
-    #[validate(length(min = 1, max = 128, message = "请输入 1 到 128 个字符的新密码"))]
-    pub new_password: String,
-    /// The version of the user this change is based on (or send If-Match).
-    pub version: Option<i64>,
 }
 
 /// Changes one's own password; the user's other sessions end, this one stays.
@@ -60,7 +42,7 @@ pub async fn change_password(
     request: RequestId,
     req: HttpRequest,
     body: ValidJson<ChangePasswordRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let ChangePasswordRequest {
         current_password,
         new_password,
@@ -70,7 +52,7 @@ pub async fn change_password(
     change_own_password(
         &state,
         &me,
-        &req,
+        crate::auth::attempts::client_ip(&req, &state),
         request.to_string(),
         current_password,
         new_password,
@@ -78,94 +60,4 @@ pub async fn change_password(
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Changes the caller's own password after checking the current one (a throttled, recorded
-/// password guess); ends the user's other sessions. For the API and the pages.
-pub async fn change_own_password(
-    state: &AppState,
-    me: &crate::auth::extractor::AuthenticatedUser,
-    req: &HttpRequest,
-    request_id: String,
-    current_password: String,
-    new_password: String,
-    expected: Option<i64>,
-) -> Result<(), ApiError> {
-    password_policy::check(&new_password, state.settings.auth.password_min_length)
-        .map_err(|message| ApiError::field("new_password", message))?;
-    if new_password == current_password {
-        return Err(ApiError::field("new_password", "新密码不能与当前密码相同"));
-    }
-    // The current password is a password guess like a login's: throttled and recorded.
-    let ip = attempts::client_ip(req, state);
-    let claimed = attempts::claim(state, me.username.clone(), ip).await?;
-    let (user, _) = claimed
-        .user
-        .clone()
-        .ok_or(ApiError::Unauthorized("登录已失效，请重新登录"))?;
-    let matches = state
-        .hasher
-        .verify(
-            SecretString::from(current_password),
-            Some(user.password_hash.clone()),
-        )
-        .await?;
-    let outcome = if matches {
-        Outcome::Success
-    } else {
-        Outcome::BadCredentials
-    };
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| attempts::settle(conn, &claimed, outcome))
-    })
-    .await?;
-    if !matches {
-        return Err(ApiError::field("current_password", "当前密码不正确"));
-    }
-
-    let new_hash = state.hasher.hash(SecretString::from(new_password)).await?;
-    let (id, session_id) = (me.id, me.session_id.clone());
-    let (organization_id, username) = (me.organization.id, me.username.clone());
-    let based_on = expected.unwrap_or(user.version);
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            // Compare and swap on the version read with the password just checked: a reset or
-            // a disabling that landed meanwhile wins.
-            if users::bump_version(conn, id, Some(based_on), now)? == 0 {
-                let current = users::find(conn, id)?.map_or(based_on, |(u, _)| u.version);
-                return Err(ApiError::StaleVersion { current });
-            }
-            match sessions::find_authenticated(conn, id, &session_id)? {
-                Some((user, _, session)) if session.revoked_at.is_none() && !user.disabled => {}
-                _ => return Err(ApiError::Unauthorized("登录已失效，请重新登录")),
-            }
-            users::apply(
-                conn,
-                id,
-                &users::UserChanges {
-                    password_hash: Some(new_hash),
-                    must_change_password: Some(false),
-                    ..Default::default()
-                },
-            )?;
-            sessions::revoke_all_for_user(conn, id, Some(&session_id), "password_changed", now)?;
-            audit::append_global(
-                conn,
-                &audit::global_entry(
-                    Some((id, organization_id)),
-                    "change_password",
-                    "user",
-                    id,
-                    format!("用户 {username} 修改了自己的密码"),
-                    now,
-                    Some(request_id),
-                ),
-            )?;
-            Ok::<_, ApiError>(())
-        })
-    })
-    .await?;
-    tracing::info!(user_id = id, "password changed");
-    Ok(())
 }

@@ -1,7 +1,6 @@
 //! The JSON API: one module per resource, registered in `routes`, the only place that adds a
 //! route; every route is documented by the same registration (utoipa-actix-web).
 
-pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod auth;
@@ -26,7 +25,6 @@ pub mod self_assessment;
 pub mod staff;
 pub mod stations;
 pub mod users;
-pub mod views;
 pub mod warnings;
 pub mod workbooks;
 pub mod workflow;

@@ -3,284 +3,14 @@
 //! stored once, served byte-identical later. GET /evaluations/{id}/reports, POST (revised draft),
 //! GET /reports/{id}, /reports/{id}.html (and .docx, .pdf where rendered).
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
-
-use super::access::{
-    Record, Writing, actor_of, audit_on_evaluation, notify, request_id, scheme_of, state_of,
-    visible,
-};
-use super::error::{ApiError, Problem};
-use super::views::{attachment_disposition, utc};
+use crate::api::error::Problem;
+use crate::app::error::AppError;
+use crate::app::reports::*;
 use crate::auth::CurrentUser;
-use crate::auth::extractor::AuthenticatedUser;
-use crate::db::evaluations::{self as evaluations, EvaluationDetail};
-use crate::db::reports::{self as store, DRAFT, FINAL, FileInfo, NewFile, NewReport, ReportRow};
-use crate::db::{self, DbConnection, components, stations};
-use crate::domain::components::{Concern, Strength};
-use crate::domain::evaluation::Kind;
-use crate::domain::scheme::Scheme;
-use crate::domain::staffing;
-use crate::domain::user::Role;
-use crate::domain::workflow::{Party, State};
-use crate::notify::catalog::Notice;
-use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
-use crate::report::compare::{self, SectionChange};
-use crate::report::{docx, html, model::Report, pdf};
-use crate::security::SANDBOX_POLICY;
+use crate::db::{self};
+use crate::http::request_id;
 use crate::state::AppState;
-
-/// Loads everything the report of `detail` says: a fixed number of queries.
-fn input_of<'a>(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    scheme: &'a Scheme,
-    version: i64,
-    approval: Option<Approval>,
-) -> Result<ReportInput<'a>, ApiError> {
-    let row = &detail.row;
-    let station = stations::find(conn, row.station_id)?
-        .ok_or_else(|| anyhow::anyhow!("station of evaluation {} vanished", row.id))?;
-    let agreement = stations::find_agreement(conn, row.agreement_id)?
-        .ok_or_else(|| anyhow::anyhow!("agreement of evaluation {} vanished", row.id))?;
-    let comments = components::list(conn, row.id)?
-        .into_iter()
-        .map(|c| PartyComments {
-            strengths: serde_json::from_str::<Vec<Strength>>(&c.strengths).unwrap_or_default(),
-            concerns: serde_json::from_str::<Vec<Concern>>(&c.concerns).unwrap_or_default(),
-            passed: c.gate_passed,
-            gate_reason: c.gate_reason,
-            conclusion: c.conclusion,
-            party: c.party_code,
-        })
-        .collect();
-    let score = super::score::report_score(conn, detail, scheme)?;
-    let results = Results {
-        lines: score
-            .components
-            .iter()
-            .map(|l| (l.party.clone(), l.score, l.passed))
-            .collect(),
-        total: score.total,
-        grade: score.grade.as_ref().map(|g| g.name.clone()),
-        gate_failed: score.gate_failed,
-    };
-    let indicators = super::indicators::table_of(conn, detail, scheme)?;
-    let staff = super::staff::staff_of(conn, detail)?;
-    let feedback = super::feedback::rounds(conn, detail, scheme)?;
-    let rectifications = super::rectifications::carried_into(conn, detail)?;
-    let kind = Kind::from_code(&row.kind).unwrap_or(Kind::MidTerm);
-    Ok(ReportInput {
-        scheme,
-        station_name: detail.station_name.clone(),
-        kind_name: kind.chinese_name(),
-        address: station.station.address.clone(),
-        organizations: detail
-            .parties
-            .iter()
-            .map(|(code, org)| (code.clone(), org.name.clone()))
-            .collect(),
-        zones: station
-            .zones
-            .into_iter()
-            .map(|z| ZoneFacts {
-                id: z.id,
-                name: z.name,
-                communities: z.communities,
-            })
-            .collect(),
-        agreement_period: (agreement.period_start, agreement.period_end),
-        assessment_period: (row.assessment_start, row.assessment_end),
-        months_counted: staff.metrics.months,
-        onsite_date: row.onsite_date,
-        comments,
-        results,
-        indicators,
-        period: staffing::period_months(row.assessment_start, row.assessment_end),
-        roster: staff.workers.into_iter().map(|w| w.worker).collect(),
-        subtotals: staff.months,
-        metrics: staff.metrics,
-        feedback,
-        rectifications,
-        approval,
-        version,
-    })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A report version issued in a transaction whose files are still to be rendered.
-pub struct Issued {
-    pub report_id: i64,
-    pub version: i64,
-    pub report: Report,
-    pub kind: &'static str,
-}
-
-/// Builds and freezes the model of the evaluation's next report version, in the caller's
-/// transaction. Its files are typeset after the commit (`render_files`), outside the
-/// evaluation's lock and SQLite's only write lock.
-pub fn issue(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    user: &AuthenticatedUser,
-    kind: &'static str,
-    (today, now): (NaiveDate, NaiveDateTime),
-) -> Result<Issued, ApiError> {
-    let scheme = scheme_of(detail)?;
-    let version = store::next_version(conn, detail.row.id)?;
-    let approval = (kind == FINAL).then(|| Approval {
-        organization: user.organization.name.clone(),
-        by: user.display_name.clone(),
-        on: today,
-    });
-    let input = input_of(conn, detail, &scheme, version, approval)?;
-    let report = build::build(&input);
-    let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
-    let new = NewReport {
-        evaluation_id: detail.row.id,
-        version,
-        kind,
-        model: &model,
-        created_by: Some(user.id),
-    };
-    let report_id = store::insert(conn, &new, &[], now)?;
-    Ok(Issued {
-        report_id,
-        version,
-        report,
-        kind,
-    })
-}
-
-/// Typesets what a committed write issued. The write stands whatever happens here: a failure is
-/// logged, and the files are typeset when first asked for.
-pub async fn typeset_after_commit(state: &AppState, issued: Issued) {
-    let report_id = issued.report_id;
-    if let Err(error) = render_files(state, issued).await {
-        tracing::error!(report = report_id, %error, "report files not typeset yet");
-    }
-}
-
-/// Typesets an issued version's files from its committed model and stores them: HTML and Word
-/// always, the PDF for the final report. Runs off the async workers and outside any write lock
-/// but the short one that stores the files.
-pub async fn render_files(state: &AppState, issued: Issued) -> Result<(), ApiError> {
-    let Issued {
-        report_id,
-        report,
-        kind,
-        ..
-    } = issued;
-    let files = actix_web::web::block(move || rendered(&report, kind, report_id))
-        .await
-        .map_err(|e| anyhow::anyhow!("rendering thread failed: {e}"))??;
-    db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            // Stored once: a second renderer (a retry, a download finding none) changes nothing.
-            if store::find(conn, report_id)?.is_some_and(|(_, present)| !present.is_empty()) {
-                return Ok(());
-            }
-            store::add_files(conn, report_id, &files)?;
-            Ok::<_, ApiError>(())
-        })
-    })
-    .await
-}
-
-fn rendered(
-    report: &Report,
-    kind: &str,
-    report_id: i64,
-) -> Result<Vec<NewFile<'static>>, ApiError> {
-    let page = html::render(report).map_err(anyhow::Error::from)?;
-    crate::metrics::report_rendered("html");
-    let word = docx::render(report).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?;
-    crate::metrics::report_rendered("docx");
-    // The PDF is the final report's: typeset only then. A machine without a CJK font still
-    // approves; the report then has no PDF and the log says why.
-    let printed = if kind == FINAL {
-        pdf::render(report)
-            .inspect(|_| crate::metrics::report_rendered("pdf"))
-            .inspect_err(|e| tracing::warn!(report = report_id, "no PDF: {e}"))
-            .ok()
-    } else {
-        None
-    };
-    let mut files = vec![
-        NewFile {
-            format: "html",
-            sha256: sha256_hex(page.as_bytes()),
-            content: page.into_bytes(),
-        },
-        NewFile {
-            format: "docx",
-            sha256: sha256_hex(&word),
-            content: word,
-        },
-    ];
-    if let Some(printed) = printed {
-        files.push(NewFile {
-            format: "pdf",
-            sha256: sha256_hex(&printed),
-            content: printed,
-        });
-    }
-    Ok(files)
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportFile {
-    /// html, docx or pdf
-    pub format: String,
-    pub sha256: String,
-    pub bytes: i64,
-    /// Where to download it.
-    pub url: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportVersion {
-    pub id: i64,
-    pub evaluation_id: i64,
-    pub version: i64,
-    /// draft or final
-    pub kind: String,
-    pub created_at: DateTime<Utc>,
-    pub files: Vec<ReportFile>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportVersions {
-    pub items: Vec<ReportVersion>,
-}
-
-fn version_view(row: ReportRow, files: Vec<FileInfo>) -> ReportVersion {
-    ReportVersion {
-        id: row.id,
-        evaluation_id: row.evaluation_id,
-        version: row.version,
-        kind: row.kind,
-        created_at: utc(row.created_at),
-        files: files
-            .into_iter()
-            .map(|f| ReportFile {
-                url: format!("/api/v1/reports/{}.{}", f.report_id, f.format),
-                format: f.format,
-                sha256: f.sha256,
-                bytes: f.bytes,
-            })
-            .collect(),
-    }
-}
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 /// The evaluation's report versions, oldest first (the draft exists from issue_draft on).
 #[utoipa::path(
@@ -294,28 +24,10 @@ pub async fn list(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<web::Json<ReportVersions>, ApiError> {
+) -> Result<web::Json<ReportVersions>, AppError> {
     versions_for(&state, &me, id.into_inner())
         .await
         .map(|items| web::Json(ReportVersions { items }))
-}
-
-/// The evaluation's report versions as `me` may see them (404 otherwise): API and pages.
-pub async fn versions_for(
-    state: &AppState,
-    me: &AuthenticatedUser,
-    id: i64,
-) -> Result<Vec<ReportVersion>, ApiError> {
-    let user = me.clone();
-    let items = db::run(&state.pool, move |conn| {
-        visible(conn, &user, id)?;
-        Ok::<_, ApiError>(store::list(conn, id)?)
-    })
-    .await?;
-    Ok(items
-        .into_iter()
-        .map(|(row, files)| version_view(row, files))
-        .collect())
 }
 
 /// Issues a revised draft (v2, …) from the data as it stands: the agency's manager (or an admin)
@@ -336,83 +48,9 @@ pub async fn revise(
     me: CurrentUser,
     req: HttpRequest,
     id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let issued = revise_for(&state, &me, id.into_inner(), request_id(&req)).await?;
     Ok(HttpResponse::Created().json(issued))
-}
-
-/// Issues a revised draft as `user` (the API and the 报告 tab).
-pub async fn revise_for(
-    state: &AppState,
-    user: &AuthenticatedUser,
-    id: i64,
-    request_id: Option<String>,
-) -> Result<ReportVersion, ApiError> {
-    let user = user.clone();
-    let today = super::evaluations::today(state);
-    let settings = state.settings.clone();
-    let issued = db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
-            let detail = visible(conn, &user, id)?;
-            let agency_manager =
-                actor_of(&user, &detail).party == Party::Agency && user.role == Role::Manager;
-            if !(agency_manager || user.role == Role::Admin) {
-                return Err(ApiError::forbidden("只有评估机构的负责人可以出具修改稿"));
-            }
-            if state_of(&detail)? != State::DraftFeedback {
-                return Err(ApiError::TransitionRefused {
-                    detail: "只有在征求意见阶段才能出具报告修改稿".into(),
-                    missing: vec![],
-                });
-            }
-            let now = db::now();
-            evaluations::touch(conn, id, now)?;
-            let issued = issue(conn, &detail, &user, DRAFT, (today, now))?;
-            let report_id = issued.report_id;
-            let version = issued.version;
-            let writing = Writing {
-                user: &user,
-                request_id,
-                action: "revise_draft",
-            };
-            let summary = format!("出具评估报告修改稿（第 {version} 稿）");
-            let record = Record {
-                entity: "report",
-                entity_id: report_id.to_string(),
-                summary: summary.clone(),
-                reason: None,
-            };
-            let audit_id = audit_on_evaluation(conn, id, writing, record, now)?;
-            let scheme = scheme_of(&detail)?;
-            // The same readers as the first draft's.
-            let parties = super::workflow::draft_readers(&detail, &scheme);
-            let notice = Notice::DraftRevised { version };
-            notify(
-                conn, &settings, &user, &detail, &scheme, notice, audit_id, parties, now,
-            )?;
-            Ok::<_, ApiError>(issued)
-        })
-    })
-    .await?;
-    let report_id = issued.report_id;
-    typeset_after_commit(state, issued).await;
-    let (row, files) = db::run(&state.pool, move |conn| {
-        store::find(conn, report_id)?
-            .ok_or_else(|| ApiError::from(anyhow::anyhow!("report {report_id} vanished")))
-    })
-    .await?;
-    Ok(version_view(row, files))
-}
-
-/// Loads a version the caller may see (404 otherwise).
-fn visible_report(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    report_id: i64,
-) -> Result<(ReportRow, Vec<FileInfo>), ApiError> {
-    let (row, files) = store::find(conn, report_id)?.ok_or(ApiError::NotFound("报告"))?;
-    visible(conn, user, row.evaluation_id).map_err(|_| ApiError::NotFound("报告"))?;
-    Ok((row, files))
 }
 
 /// One version with its files.
@@ -427,74 +65,11 @@ pub async fn get_one(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<web::Json<ReportVersion>, ApiError> {
+) -> Result<web::Json<ReportVersion>, AppError> {
     let id = id.into_inner();
     let user = me.0.clone();
     let (row, files) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
     Ok(web::Json(version_view(row, files)))
-}
-
-/// The stored model of a version (for comparisons).
-pub fn model_of(row: &ReportRow) -> Result<Report, ApiError> {
-    Ok(serde_json::from_str(&row.model)
-        .map_err(|e| anyhow::anyhow!("model of report {} does not parse: {e}", row.id))?)
-}
-
-/// A version's stored file as `me` may see it (404 otherwise): for the API and the pages.
-pub async fn download_for(
-    state: &AppState,
-    me: &AuthenticatedUser,
-    id: i64,
-    format: &'static str,
-) -> Result<HttpResponse, ApiError> {
-    let read = |user: AuthenticatedUser| {
-        db::run(&state.pool, move |conn| {
-            let (row, files) = visible_report(conn, &user, id)?;
-            let content = store::content(conn, id, format)?;
-            let evaluation =
-                evaluations::find(conn, row.evaluation_id)?.ok_or(ApiError::NotFound("报告"))?;
-            Ok::<_, ApiError>((row, files.is_empty(), evaluation, content))
-        })
-    };
-    let (row, unrendered, evaluation, content) = read(me.clone()).await?;
-    // A version committed but never typeset (the process ended in between) is typeset now.
-    let (row, evaluation, content) = if content.is_none() && unrendered {
-        let kind = if row.kind == FINAL { FINAL } else { DRAFT };
-        let issued = Issued {
-            report_id: id,
-            version: row.version,
-            report: model_of(&row)?,
-            kind,
-        };
-        render_files(state, issued).await?;
-        let (row, _, evaluation, content) = read(me.clone()).await?;
-        (row, evaluation, content)
-    } else {
-        (row, evaluation, content)
-    };
-    let content = content.ok_or(ApiError::NotFound("该格式的报告文件"))?;
-    let content_type = match format {
-        "html" => "text/html; charset=utf-8",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        _ => "application/pdf",
-    };
-    let label = if row.kind == FINAL {
-        "评估报告".to_owned()
-    } else {
-        format!("评估报告征求意见稿第{}稿", row.version)
-    };
-    let name = format!("{}{label}.{format}", evaluation.station_name);
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((header::CONTENT_SECURITY_POLICY, SANDBOX_POLICY));
-    if format != "html" {
-        response.insert_header((
-            header::CONTENT_DISPOSITION,
-            attachment_disposition(&format!("report-{id}.{format}"), &name),
-        ));
-    }
-    Ok(response.body(content))
 }
 
 /// The version's HTML, exactly as stored.
@@ -509,8 +84,10 @@ pub async fn get_html(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    download_for(&state, &me, id.into_inner(), "html").await
+) -> Result<HttpResponse, AppError> {
+    download_for(&state, &me, id.into_inner(), "html")
+        .await
+        .map(crate::http::download)
 }
 
 /// The version's Word document, exactly as stored.
@@ -525,8 +102,10 @@ pub async fn get_docx(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    download_for(&state, &me, id.into_inner(), "docx").await
+) -> Result<HttpResponse, AppError> {
+    download_for(&state, &me, id.into_inner(), "docx")
+        .await
+        .map(crate::http::download)
 }
 
 /// The final report's PDF, exactly as stored.
@@ -541,17 +120,10 @@ pub async fn get_pdf(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
-    download_for(&state, &me, id.into_inner(), "pdf").await
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Comparison {
-    /// The older version (the path's first id).
-    pub from: ReportVersion,
-    pub to: ReportVersion,
-    /// Sections that differ, with the sentences added and removed.
-    pub sections: Vec<SectionChange>,
+) -> Result<HttpResponse, AppError> {
+    download_for(&state, &me, id.into_inner(), "pdf")
+        .await
+        .map(crate::http::download)
 }
 
 /// What changed between two versions of one evaluation's report, section by section.
@@ -566,34 +138,9 @@ pub async fn compare_versions(
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<(i64, i64)>,
-) -> Result<web::Json<Comparison>, ApiError> {
+) -> Result<web::Json<Comparison>, AppError> {
     let (id, other) = path.into_inner();
     Ok(web::Json(compare_for(&state, &me, id, other).await?))
-}
-
-/// What changed between two versions, for anyone who may see both (the API and the 报告 tab).
-pub async fn compare_for(
-    state: &AppState,
-    user: &AuthenticatedUser,
-    id: i64,
-    other: i64,
-) -> Result<Comparison, ApiError> {
-    let user = user.clone();
-    let ((from, from_files), (to, to_files)) = db::run(&state.pool, move |conn| {
-        let first = visible_report(conn, &user, id)?;
-        let second = visible_report(conn, &user, other)?;
-        Ok::<_, ApiError>((first, second))
-    })
-    .await?;
-    if from.evaluation_id != to.evaluation_id {
-        return Err(ApiError::field("other", "只能比较同一评估的报告版本"));
-    }
-    let sections = compare::compare(&model_of(&from)?, &model_of(&to)?);
-    Ok(Comparison {
-        from: version_view(from, from_files),
-        to: version_view(to, to_files),
-        sections,
-    })
 }
 
 /// The version's document model as JSON (what every rendering draws).
@@ -608,7 +155,7 @@ pub async fn get_model(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let user = me.0.clone();
     let (row, _) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;

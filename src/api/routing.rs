@@ -7,7 +7,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::error::{PROBLEM_JSON, problem_for_status, problem_response};
+use crate::api::error::{PROBLEM_JSON, problem_for_status, problem_response};
 
 /// The documented routes: path templates split into segments, with their methods.
 #[derive(Debug, Clone, Default)]
@@ -82,13 +82,12 @@ pub async fn unmatched(req: HttpRequest, table: actix_web::web::Data<RouteTable>
             }
             response
         }
-        // A browser asking for a page that does not exist gets the pages' own 404.
-        None if !req.path().starts_with("/api/") && wants_html(&req) => crate::web::not_found(),
         None => problem_response(&problem_for_status(StatusCode::NOT_FOUND)),
     }
 }
 
-fn wants_html(req: &HttpRequest) -> bool {
+/// Does the request come from a browser asking for a page?
+pub fn wants_html(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

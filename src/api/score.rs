@@ -2,194 +2,14 @@
 //! far as the caller may see them (DESIGN.md §3, §4). The evaluation view carries the total and
 //! grade from the same computation.
 
-use actix_web::{get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use super::access::{scheme_of, state_of, visible};
-use super::components::{draft_issued, viewer};
-use super::error::{ApiError, Problem};
+use crate::api::error::Problem;
+use crate::app::access::{scheme_of, visible};
+use crate::app::error::AppError;
+use crate::app::score::*;
 use crate::auth::CurrentUser;
-use crate::auth::extractor::AuthenticatedUser;
-use crate::db::components::{self as store, ComponentRow, SUBMITTED};
-use crate::db::evaluations::EvaluationDetail;
-use crate::db::panel;
-use crate::db::{self, DbConnection};
-use crate::domain::components::{self, Viewer};
-use crate::domain::points::Points;
-use crate::domain::scheme::Scheme;
-use crate::domain::scoring::{self, Raw};
+use crate::db::{self};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScoreLine {
-    pub party: String,
-    pub name: String,
-    pub weight: Points,
-    pub native_max: Points,
-    pub gate: bool,
-    /// missing, draft or submitted
-    pub status: String,
-    /// On the party's native scale; the third party's is Σ of the experts' item means, shown
-    /// rounded. Null when hidden from the caller or not entered.
-    pub raw_score: Option<Points>,
-    /// The weighted component, from the exact raw score.
-    pub score: Option<Points>,
-    /// A gate's result.
-    pub passed: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Grade {
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Score {
-    pub components: Vec<ScoreLine>,
-    /// Σ of the weighted components, once every one is submitted and visible to the caller.
-    pub total: Option<Points>,
-    pub grade: Option<Grade>,
-    /// A gate failed: the grade is the lowest band whatever the total.
-    pub gate_failed: bool,
-}
-
-/// The total and grade, for the evaluation view.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ScoreSummary {
-    pub total: Points,
-    pub grade: Grade,
-    pub gate_failed: bool,
-}
-
-impl Score {
-    pub fn summary(&self) -> Option<ScoreSummary> {
-        Some(ScoreSummary {
-            total: self.total?,
-            grade: self.grade.clone()?,
-            gate_failed: self.gate_failed,
-        })
-    }
-}
-
-/// The score as `user` may see it.
-pub fn score_of(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    detail: &EvaluationDetail,
-    scheme: &Scheme,
-) -> Result<Score, ApiError> {
-    let id = detail.row.id;
-    let rows = store::list(conn, id)?;
-    let sheets = super::panel::submitted_sheets(conn, id)?;
-    let issued = draft_issued(state_of(detail)?);
-    score_from(&viewer(user, detail), issued, scheme, &rows, &sheets)
-}
-
-/// The whole score, every component shown: what a report prints.
-pub fn report_score(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    scheme: &Scheme,
-) -> Result<Score, ApiError> {
-    let id = detail.row.id;
-    let rows = store::list(conn, id)?;
-    let sheets = super::panel::submitted_sheets(conn, id)?;
-    let everyone = Viewer {
-        parties: scheme.parties.iter().map(|p| p.code.as_str()).collect(),
-        sees_submitted_early: true,
-    };
-    score_from(&everyone, true, scheme, &rows, &sheets)
-}
-
-/// The totals and grades of several evaluations as `user` may see them, in two queries.
-pub fn summaries(
-    conn: &mut DbConnection,
-    user: &AuthenticatedUser,
-    details: &[EvaluationDetail],
-) -> Result<Vec<Option<ScoreSummary>>, ApiError> {
-    let ids: Vec<i64> = details.iter().map(|d| d.row.id).collect();
-    let rows = store::list_for(conn, &ids)?;
-    let scores = panel::counted_scores(conn, &ids)?;
-    details
-        .iter()
-        .map(|detail| {
-            let id = detail.row.id;
-            let own: Vec<ComponentRow> = rows
-                .iter()
-                .filter(|r| r.evaluation_id == id)
-                .cloned()
-                .collect();
-            let sheets = super::panel::sheets_in(&scores, id);
-            let scheme = scheme_of(detail)?;
-            let issued = draft_issued(state_of(detail)?);
-            Ok(score_from(&viewer(user, detail), issued, &scheme, &own, &sheets)?.summary())
-        })
-        .collect()
-}
-
-/// The score from the evaluation's component rows and counted expert sheets.
-fn score_from(
-    who: &Viewer,
-    issued: bool,
-    scheme: &Scheme,
-    rows: &[ComponentRow],
-    sheets: &[Vec<Points>],
-) -> Result<Score, ApiError> {
-    let third_party = scheme.third_party().map(|p| p.code.as_str());
-    let mut lines = Vec::new();
-    let (mut weighted, mut gates, mut complete) = (Vec::new(), Vec::new(), true);
-    for party in &scheme.parties {
-        let row = rows.iter().find(|r| r.party_code == party.code);
-        let submitted = row.is_some_and(|r| r.status == SUBMITTED);
-        let shown = components::may_see(who, &party.code, submitted, issued);
-        let raw = if !shown {
-            None
-        } else if third_party == Some(party.code.as_str()) {
-            scoring::third_party_raw(sheets.iter().map(Vec::as_slice))
-        } else {
-            row.and_then(|r| r.raw_hundredths)
-                .map(|h| Raw::points(Points::from_hundredths(h)))
-        };
-        let score = raw.map(|raw| scoring::weighted(raw, party.weight, party.native_max));
-        let passed = row.and_then(|r| r.gate_passed).filter(|_| shown);
-        if party.gate {
-            match passed {
-                Some(passed) if submitted => gates.push(passed),
-                _ => complete = false,
-            }
-        } else {
-            match score {
-                Some(score) if submitted => weighted.push(score),
-                _ => complete = false,
-            }
-        }
-        lines.push(ScoreLine {
-            party: party.code.clone(),
-            name: party.name.clone(),
-            weight: party.weight,
-            native_max: party.native_max,
-            gate: party.gate,
-            status: row.map_or("missing", |r| r.status.as_str()).to_owned(),
-            raw_score: raw.map(Raw::rounded),
-            score,
-            passed,
-        });
-    }
-    let outcome = complete
-        .then(|| scoring::outcome(scheme, &weighted, &gates))
-        .flatten();
-    Ok(Score {
-        components: lines,
-        total: outcome.as_ref().map(|o| o.total),
-        gate_failed: outcome.as_ref().is_some_and(|o| o.gate_failed),
-        grade: outcome.map(|o| Grade {
-            code: o.band.code.clone(),
-            name: o.band.name.clone(),
-        }),
-    })
-}
+use actix_web::{get, web};
 
 /// Each party's component, weighted, with the total and grade, as far as the caller may see.
 #[utoipa::path(
@@ -203,7 +23,7 @@ pub async fn get_score(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
-) -> Result<web::Json<Score>, ApiError> {
+) -> Result<web::Json<Score>, AppError> {
     let id = id.into_inner();
     let user = me.0.clone();
     let score = db::run(&state.pool, move |conn| {

@@ -5,7 +5,7 @@
 use actix_web::HttpRequest;
 use chrono::TimeDelta;
 
-use crate::api::error::ApiError;
+use crate::app::AppError;
 use crate::db::login_attempts::Unsuccessful::{Failed, Pending};
 use crate::db::login_attempts::{self, Outcome};
 use crate::db::users::{self, UserWithOrg};
@@ -23,7 +23,7 @@ pub struct Claimed {
 
 /// Records a pending attempt for `username` from `ip`, or refuses it with 429 when too many
 /// recent attempts failed (the refusal is recorded too).
-pub async fn claim(state: &AppState, username: String, ip: String) -> Result<Claimed, ApiError> {
+pub async fn claim(state: &AppState, username: String, ip: String) -> Result<Claimed, AppError> {
     let limits = state.settings.auth.throttle;
     let window = TimeDelta::seconds(i64::try_from(limits.window_seconds).unwrap_or(900));
     let claimed = db::run(&state.pool, move |conn| {
@@ -60,7 +60,7 @@ pub async fn claim(state: &AppState, username: String, ip: String) -> Result<Cla
             if let Some(wait) = wait {
                 login_attempts::record(conn, &username, None, &ip, Outcome::Throttled, now)?;
                 tracing::warn!(%username, %ip, "password attempt throttled");
-                return Ok::<_, ApiError>(Err(wait));
+                return Ok::<_, AppError>(Err(wait));
             }
             let user = users::find_by_username(conn, &username)?;
             let user_id = user.as_ref().map(|(u, _)| u.id);
@@ -75,7 +75,7 @@ pub async fn claim(state: &AppState, username: String, ip: String) -> Result<Cla
         })
     })
     .await?;
-    claimed.map_err(|wait| ApiError::TooManyLogins {
+    claimed.map_err(|wait| AppError::TooManyLogins {
         retry_after_seconds: throttle::retry_after_seconds(wait),
     })
 }
@@ -86,7 +86,7 @@ pub fn settle(
     conn: &mut DbConnection,
     claimed: &Claimed,
     outcome: Outcome,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     login_attempts::serialize_attempts(conn, &claimed.username, &claimed.ip)?;
     login_attempts::settle(conn, claimed.attempt_id, outcome)?;
     Ok(())

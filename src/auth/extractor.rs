@@ -9,7 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::api::error::ApiError;
+use crate::app::AppError;
 use crate::db;
 use crate::domain::organization::OrgKind;
 use crate::domain::user::Role;
@@ -91,10 +91,10 @@ impl std::ops::Deref for CurrentUserAnyPassword {
     }
 }
 
-type Authenticating<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+type Authenticating<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
 impl FromRequest for CurrentUserAnyPassword {
-    type Error = ApiError;
+    type Error = AppError;
     type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -110,7 +110,7 @@ impl FromRequest for CurrentUserAnyPassword {
 }
 
 impl FromRequest for CurrentUser {
-    type Error = ApiError;
+    type Error = AppError;
     type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -118,7 +118,7 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let user = any.await?.0;
             if user.must_change_password {
-                return Err(ApiError::PasswordChangeRequired);
+                return Err(AppError::PasswordChangeRequired);
             }
             Ok(CurrentUser(user))
         })
@@ -142,27 +142,27 @@ const SESSION_ENDED: &str = "登录已失效，请重新登录";
 pub async fn authenticate(
     state: &AppState,
     token: Option<String>,
-) -> Result<AuthenticatedUser, ApiError> {
-    let token = token.ok_or(ApiError::Unauthorized(NOT_LOGGED_IN))?;
+) -> Result<AuthenticatedUser, AppError> {
+    let token = token.ok_or(AppError::Unauthorized(NOT_LOGGED_IN))?;
     let claims = state
         .jwt
         .decode(&token)
-        .ok_or(ApiError::Unauthorized(SESSION_ENDED))?;
+        .ok_or(AppError::Unauthorized(SESSION_ENDED))?;
     let user_id: i64 = claims
         .sub
         .parse()
-        .map_err(|_| ApiError::Unauthorized(SESSION_ENDED))?;
+        .map_err(|_| AppError::Unauthorized(SESSION_ENDED))?;
     let session_id = claims.sid;
     let found = db::run(&state.pool, move |conn| {
-        db::sessions::find_authenticated(conn, user_id, &session_id).map_err(ApiError::from)
+        db::sessions::find_authenticated(conn, user_id, &session_id).map_err(AppError::from)
     })
     .await?;
     let Some((user, org, session)) = found else {
-        return Err(ApiError::Unauthorized(SESSION_ENDED));
+        return Err(AppError::Unauthorized(SESSION_ENDED));
     };
     let expired = db::now() >= state.settings.auth.session_ends_at(session.created_at);
     if session.revoked_at.is_some() || user.disabled || expired {
-        return Err(ApiError::Unauthorized(SESSION_ENDED));
+        return Err(AppError::Unauthorized(SESSION_ENDED));
     }
     Ok(AuthenticatedUser::of(user, org, session.id)?)
 }

@@ -2,6 +2,7 @@
 //! named permission checks that handlers call first.
 
 pub mod attempts;
+pub mod csrf;
 pub mod extractor;
 pub mod jwt;
 pub mod password;

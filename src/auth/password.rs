@@ -9,7 +9,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::error::ApiError;
+use crate::app::AppError;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -21,9 +21,9 @@ const HASHING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 #[error("password hashing is overloaded")]
 pub struct HashingBusy;
 
-impl From<HashingBusy> for crate::api::error::ApiError {
+impl From<HashingBusy> for crate::app::AppError {
     fn from(busy: HashingBusy) -> Self {
-        crate::api::error::ApiError::Unavailable(busy.to_string())
+        crate::app::AppError::Unavailable(busy.to_string())
     }
 }
 
@@ -81,7 +81,7 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, AppError> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = reply.send(work());

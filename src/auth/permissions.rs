@@ -1,15 +1,15 @@
 //! Named authorization checks, called at the top of each handler (after loading the resource).
 
-use crate::api::error::ApiError;
+use crate::app::AppError;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::domain::organization::OrgKind;
 use crate::domain::user::Role;
 
-pub fn ensure_admin(user: &AuthenticatedUser) -> Result<(), ApiError> {
+pub fn ensure_admin(user: &AuthenticatedUser) -> Result<(), AppError> {
     if user.is_admin() {
         Ok(())
     } else {
-        Err(ApiError::forbidden("只有系统管理员可以执行此操作"))
+        Err(AppError::forbidden("只有系统管理员可以执行此操作"))
     }
 }
 
@@ -19,10 +19,10 @@ pub fn can_view_user(actor: &AuthenticatedUser, target_org_id: i64) -> bool {
 }
 
 /// May list users at all: admins (all) and managers (their own organization).
-pub fn ensure_can_list_users(actor: &AuthenticatedUser) -> Result<(), ApiError> {
+pub fn ensure_can_list_users(actor: &AuthenticatedUser) -> Result<(), AppError> {
     match actor.role {
         Role::Admin | Role::Manager => Ok(()),
-        _ => Err(ApiError::forbidden(
+        _ => Err(AppError::forbidden(
             "只有系统管理员和本机构负责人可以查看用户",
         )),
     }
@@ -34,20 +34,20 @@ pub fn ensure_can_create_user(
     actor: &AuthenticatedUser,
     org_id: i64,
     role: Role,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if actor.is_admin() {
         return Ok(());
     }
     if actor.role != Role::Manager {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "只有系统管理员和本机构负责人可以创建用户",
         ));
     }
     if actor.organization.id != org_id {
-        return Err(ApiError::forbidden("机构负责人只能为本机构创建用户"));
+        return Err(AppError::forbidden("机构负责人只能为本机构创建用户"));
     }
     if !role.assignable_by_manager() {
-        return Err(ApiError::forbidden("机构负责人只能创建普通成员或评估专家"));
+        return Err(AppError::forbidden("机构负责人只能创建普通成员或评估专家"));
     }
     Ok(())
 }
@@ -60,25 +60,25 @@ pub fn ensure_can_change_user(
     target_role: Role,
     new_role: Option<Role>,
     disabling: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if actor.is_admin() {
         if target_id == actor.id && (disabling || new_role.is_some_and(|r| r != Role::Admin)) {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "不能停用自己的账号或取消自己的管理员角色",
             ));
         }
         return Ok(());
     }
     if actor.role != Role::Manager {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "只有系统管理员和本机构负责人可以修改用户",
         ));
     }
     if !target_role.assignable_by_manager() {
-        return Err(ApiError::forbidden("机构负责人只能修改普通成员和评估专家"));
+        return Err(AppError::forbidden("机构负责人只能修改普通成员和评估专家"));
     }
     if new_role.is_some_and(|r| !r.assignable_by_manager()) {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "机构负责人只能设置普通成员或评估专家角色",
         ));
     }
@@ -141,7 +141,7 @@ pub fn can_view_evaluation(
 pub fn ensure_can_set_up_station(
     actor: &AuthenticatedUser,
     supervisor_org_id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     if actor.is_admin()
         || (actor.role == Role::Manager
             && actor.organization.kind == OrgKind::CivilAffairsBureau
@@ -149,7 +149,7 @@ pub fn ensure_can_set_up_station(
     {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
+        Err(AppError::forbidden(
             "只有系统管理员或负责监督该社工站的区民政局负责人可以登记社工站和服务协议",
         ))
     }

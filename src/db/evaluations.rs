@@ -11,7 +11,7 @@ use super::schema::{
     deadline_extensions, evaluation_deadlines, evaluation_parties, evaluations, organizations,
     panel, schemes, stations,
 };
-use crate::api::extract::Page;
+use crate::db::Page;
 use crate::domain::evaluation::{Deadlines, Stage};
 
 pub use crate::domain::evaluation::STATION_PARTY;

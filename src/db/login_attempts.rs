@@ -147,7 +147,7 @@ pub struct LoginAttemptRow {
 pub fn list(
     conn: &mut DbConnection,
     username: Option<&str>,
-    page: crate::api::extract::Page,
+    page: crate::db::Page,
 ) -> QueryResult<(Vec<LoginAttemptRow>, i64)> {
     let mut count = login_attempts::table.into_boxed();
     let mut rows = login_attempts::table

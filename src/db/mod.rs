@@ -276,3 +276,16 @@ mod tests {
         assert_eq!(pragma("busy_timeout", "timeout"), "10000");
     }
 }
+
+/// A page of a list query: which page (from 1) and how many per page.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Page {
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::organizations;
-use crate::api::extract::Page;
+use crate::db::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizations)]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::schemes;
-use crate::api::extract::Page;
+use crate::db::Page;
 use crate::domain::scheme::Scheme;
 
 #[derive(Debug, Clone, Queryable, Selectable)]

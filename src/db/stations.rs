@@ -11,7 +11,7 @@ use super::organizations::OrganizationRow;
 use super::schema::{
     agreements, communities, evaluation_parties, evaluations, organizations, stations, zones,
 };
-use crate::api::extract::Page;
+use crate::db::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = stations)]

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::organizations::OrganizationRow;
 use super::schema::{organizations, users};
-use crate::api::extract::Page;
+use crate::db::Page;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]

@@ -10,8 +10,8 @@ use validator::Validate;
 
 use super::data::Plan;
 use super::people::Cast;
-use crate::api::error::ApiError;
-use crate::api::{
+use crate::app::AppError;
+use crate::app::{
     components, evaluations, feedback, indicators, panel, reports, self_assessment, staff,
     stations, workflow,
 };
@@ -35,7 +35,7 @@ trait Step<T> {
     fn step(self, what: &str) -> anyhow::Result<T>;
 }
 
-impl<T> Step<T> for Result<T, ApiError> {
+impl<T> Step<T> for Result<T, AppError> {
     fn step(self, what: &str) -> anyhow::Result<T> {
         self.map_err(|e| anyhow::anyhow!("演示数据加载失败（{what}）：{e:?}"))
     }
@@ -45,7 +45,7 @@ impl<T> Step<T> for Result<T, ApiError> {
 fn body<T: DeserializeOwned + Validate>(what: &str, value: Value) -> anyhow::Result<T> {
     let parsed: T = serde_json::from_value(value)
         .with_context(|| format!("演示数据加载失败（{what}）：数据格式不符"))?;
-    crate::api::extract::validate(&parsed).step(what)?;
+    crate::app::input::validate(&parsed).step(what)?;
     Ok(parsed)
 }
 

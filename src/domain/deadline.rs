@@ -25,15 +25,8 @@ pub fn owing_parties(stage: Stage, scheme: &Scheme) -> Vec<String> {
         Stage::SelfAssessment => vec![STATION_PARTY.to_owned()],
         // Every party enters its component or gate before the draft can be issued.
         Stage::OnsiteScoring => scheme.parties.iter().map(|p| p.code.clone()).collect(),
-        // Feedback on the draft comes from the bureau, the street office and the station.
-        Stage::DraftFeedback => {
-            let mut parties = vec![STATION_PARTY.to_owned()];
-            parties.extend(of_kinds(&[
-                OrgKind::CivilAffairsBureau,
-                OrgKind::StreetOffice,
-            ]));
-            parties
-        }
+        // Feedback on the draft comes from the scheme's feedback parties and the station.
+        Stage::DraftFeedback => scheme.feedback_parties(),
         Stage::BureauReview => of_kinds(&[OrgKind::CivilAffairsBureau]),
     }
 }

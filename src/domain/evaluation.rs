@@ -12,7 +12,7 @@ use super::scheme::Scheme;
 use super::workflow::State;
 
 /// The party code of the station's operator: it takes part in every evaluation, scoring nothing.
-pub const STATION_PARTY: &str = "station";
+pub use super::scheme::STATION_PARTY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -234,6 +234,32 @@ fn field_of(party: &super::scheme::SchemeParty, orgs: &PartyOrgs) -> String {
         OrgKind::SupervisionCenter => "center_org_id".into(),
         _ => format!("party_orgs.{}", party.code),
     }
+}
+
+/// Who is sent a draft (the first and every revised one): the organizations standing for the
+/// bureau, the street office, the station and the supervision center among the evaluation's
+/// parties, given as (party code, organization kind, organization id).
+pub fn draft_readers<'a>(
+    parties: impl IntoIterator<Item = (&'a str, Option<OrgKind>, i64)>,
+    scheme: &Scheme,
+) -> Vec<i64> {
+    let readers = [
+        OrgKind::CivilAffairsBureau,
+        OrgKind::StreetOffice,
+        OrgKind::Operator,
+        OrgKind::SupervisionCenter,
+    ];
+    let mut orgs: Vec<i64> = parties
+        .into_iter()
+        .filter(|(code, kind, _)| {
+            (*code == STATION_PARTY || scheme.parties.iter().any(|p| p.code == *code))
+                && kind.is_some_and(|k| readers.contains(&k))
+        })
+        .map(|(_, _, org)| org)
+        .collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    orgs
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Pure rules: no I/O, no framework types.
 
+pub mod access;
 pub mod components;
 pub mod deadline;
 pub mod evaluation;

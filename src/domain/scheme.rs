@@ -49,6 +49,23 @@ pub struct SchemeParty {
     /// Zero weight, pass or fail; a failure makes the grade 不合格 whatever the total.
     #[serde(default)]
     pub gate: bool,
+    /// Asked for feedback on the draft report (反馈). When absent: the scoring parties of a
+    /// civil affairs bureau or a street office, as the shipped schemes' first versions intend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<bool>,
+}
+
+impl SchemeParty {
+    /// Asked for feedback on the draft report.
+    pub fn gives_feedback(&self) -> bool {
+        self.feedback.unwrap_or(
+            !self.gate
+                && matches!(
+                    self.org_kind,
+                    OrgKind::CivilAffairsBureau | OrgKind::StreetOffice
+                ),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -156,7 +173,31 @@ fn sum(mut points: impl Iterator<Item = Points>) -> Option<Points> {
     points.try_fold(Points::ZERO, |acc, p| acc.checked_add(p))
 }
 
+/// The station's operator in an evaluation's parties: not a scheme party (it is evaluated, it
+/// does not score), but it fills in the self-assessment and gives feedback.
+pub const STATION_PARTY: &str = "station";
+
 impl Scheme {
+    /// The parties asked for feedback on a draft: the station, then the scheme's feedback
+    /// parties in its order.
+    pub fn feedback_parties(&self) -> Vec<String> {
+        std::iter::once(STATION_PARTY.to_owned())
+            .chain(
+                self.parties
+                    .iter()
+                    .filter(|p| p.gives_feedback())
+                    .map(|p| p.code.clone()),
+            )
+            .collect()
+    }
+
+    /// The party an organization of this kind stands for: the scoring one first, else a gate.
+    pub fn party_of_kind(&self, kind: OrgKind) -> Option<&SchemeParty> {
+        let mut of_kind = self.parties.iter().filter(|p| p.org_kind == kind);
+        let first = of_kind.clone().find(|p| !p.gate);
+        first.or_else(|| of_kind.next())
+    }
+
     /// The scoring party whose score comes from the experts' sheets (the evaluation agency).
     pub fn third_party(&self) -> Option<&SchemeParty> {
         self.parties
@@ -305,6 +346,21 @@ impl Scheme {
         check_codes("parties", self.parties.iter().map(|p| p.code.as_str()), out);
         for (index, party) in self.parties.iter().enumerate() {
             let field = |name: &str| format!("parties[{index}].{name}");
+            if party.code == STATION_PARTY {
+                out.push(problem(
+                    field("code"),
+                    format!("代码“{STATION_PARTY}”留给社工站，评估方不能使用"),
+                ));
+            }
+            if party.feedback == Some(true)
+                && !party.gate
+                && party.org_kind == OrgKind::EvaluationAgency
+            {
+                out.push(problem(
+                    field("feedback"),
+                    "评估机构答复各方的反馈意见，不能同时作为反馈方",
+                ));
+            }
             if matches!(
                 party.org_kind,
                 OrgKind::Operator | OrgKind::MunicipalBureau | OrgKind::System

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use super::model::{Block, Cell, CoverLine, Report, Section, Table, chinese_number};
 use crate::domain::components::{Concern, Strength};
 use crate::domain::indicators::{IndicatorTable, Zone};
+use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
-use crate::domain::scheme::{IndicatorScope, Scheme};
+use crate::domain::scheme::{IndicatorScope, STATION_PARTY, Scheme};
 use crate::domain::staffing::{Metrics, Month, MonthSubtotal, RosterWorker};
 
 /// Everything a report says, loaded by the caller.
@@ -17,7 +18,7 @@ pub struct ReportInput<'a> {
     /// 中期评估 / 末期评估
     pub kind_name: &'static str,
     pub address: Option<String>,
-    /// Organization names by scheme party code, and "station" for the operator.
+    /// Organization names by scheme party code, and `STATION_PARTY` for the operator.
     pub organizations: Vec<(String, String)>,
     pub zones: Vec<ZoneFacts>,
     pub agreement_period: (NaiveDate, NaiveDate),
@@ -127,6 +128,32 @@ impl ReportInput<'_> {
             .unwrap_or_default()
     }
 
+    /// The organization standing for the scheme's party of this kind: its scoring party, else a
+    /// gate (a scheme may keep the bureau behind a gate only).
+    fn organization_of_kind(&self, kind: OrgKind) -> String {
+        let of_kind = || self.scheme.parties.iter().filter(|p| p.org_kind == kind);
+        of_kind()
+            .filter(|p| !p.gate)
+            .chain(of_kind().filter(|p| p.gate))
+            .map(|p| self.organization(&p.code))
+            .find(|name| !name.is_empty())
+            .unwrap_or_default()
+    }
+
+    /// The bureau that supervises the station.
+    fn supervisor(&self) -> String {
+        self.organization_of_kind(OrgKind::CivilAffairsBureau)
+    }
+
+    /// The street office that buys the service.
+    fn purchaser(&self) -> String {
+        self.organization_of_kind(OrgKind::StreetOffice)
+    }
+
+    fn operator(&self) -> String {
+        self.organization(STATION_PARTY)
+    }
+
     fn third_party(&self) -> Option<&str> {
         self.scheme.third_party().map(|p| p.code.as_str())
     }
@@ -140,11 +167,10 @@ impl ReportInput<'_> {
 /// with nothing to say (no earlier evaluation to follow up) is left out and the numbering closes up.
 pub fn build(input: &ReportInput) -> Report {
     let title = format!("{} {}报告", input.station_name, input.kind_name);
-    let supervisor = input.organization("supervisor");
     let mut cover = vec![
-        line("项目监督方", supervisor_name(input, &supervisor)),
-        line("项目购买方", input.organization("purchaser")),
-        line("项目承办方", input.organization("station")),
+        line("项目监督方", input.supervisor()),
+        line("项目购买方", input.purchaser()),
+        line("项目承办方", input.operator()),
         line(
             "项目评估方",
             input
@@ -211,15 +237,6 @@ pub fn build(input: &ReportInput) -> Report {
             .then(|| format!("征求意见稿（第 {} 稿）", input.version)),
         cover,
         sections,
-    }
-}
-
-fn supervisor_name(input: &ReportInput, supervisor: &str) -> String {
-    if supervisor.is_empty() {
-        // Schemes whose supervisor is not a scoring party still have the bureau behind the gate.
-        input.organization("financial")
-    } else {
-        supervisor.to_owned()
     }
 }
 
@@ -315,8 +332,8 @@ fn basic_info(input: &ReportInput) -> Vec<Block> {
         text: format!(
             "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}。社工站根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
             input.station_name,
-            input.organization("station"),
-            input.organization("purchaser"),
+            input.operator(),
+            input.purchaser(),
             chinese_date(start),
             chinese_date(end),
             chinese_number(input.zones.len()),
@@ -347,7 +364,7 @@ fn method(input: &ReportInput) -> Vec<Block> {
     blocks.push(Block::Paragraph {
         text: format!(
             "受{}委托，{agency}负责本年度社工站购买服务项目第三方专业评估工作，组织专家评委专项评估小组，于{}到{}进行现场评估。",
-            supervisor_name(input, &input.organization("supervisor")),
+            input.supervisor(),
             chinese_date(input.onsite_date),
             input.station_name,
         ),

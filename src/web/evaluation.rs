@@ -10,33 +10,20 @@ use super::forms::Echo;
 use super::home::{Row, row};
 use super::session::WebUser;
 use super::{Chrome, not_found, page};
-use crate::api::error::ApiError;
-use crate::api::evaluations::{EvaluationView, find_for};
-use crate::api::feedback::{FEEDBACK_PARTIES, FeedbackList, feedback_for};
-use crate::api::rectifications::{RectificationView, station_items_for};
-use crate::api::reports::{
+use crate::app::AppError;
+use crate::app::evaluations::{EvaluationView, context_for};
+use crate::app::feedback::{FeedbackList, feedback_for};
+use crate::app::rectifications::{RectificationView, station_items_for};
+use crate::app::reports::{
     Comparison, ReportVersion, compare_for, download_for, revise_for, versions_for,
 };
-use crate::api::workflow::{TransitionRequest, available_for, timeline_for, transition_for};
+use crate::app::workflow::{TransitionRequest, available_for, timeline_for, transition_for};
+use crate::domain::access::EvaluationAccess;
 use crate::domain::points::Points;
 use crate::domain::staffing::RosterWorker;
 use crate::domain::workflow::{Event, State};
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;
-
-/// Whether the user organizes the evaluation (the agency's or the supervising bureau's manager,
-/// or an admin): who sets targets and extends deadlines. The API decides; this only chooses
-/// which forms to show.
-pub fn organizes(me: &WebUser, view: &EvaluationView) -> bool {
-    me.is_admin()
-        || (me.role == crate::domain::user::Role::Manager
-            && view.parties.iter().any(|p| {
-                matches!(p.code.as_str(), "third_party" | "supervisor")
-                    && p.organization
-                        .as_ref()
-                        .is_some_and(|o| o.id == me.organization.id)
-            }))
-}
 
 /// The steps of the bar, in order.
 const STEPS: [State; 6] = [
@@ -101,8 +88,8 @@ struct EvaluationPage {
     previous: Vec<RectificationView>,
     /// The station's users answer the items.
     answers_items: bool,
-    self_tab: Option<super::self_assessment::SelfTab>,
-    scoring_tab: Option<super::scoring::ScoringTab>,
+    self_tab: Option<super::tabs::self_assessment::SelfTab>,
+    scoring_tab: Option<super::tabs::scoring::ScoringTab>,
     /// The agency's manager may issue a revised draft now.
     may_revise: bool,
     comparison: Option<Comparison>,
@@ -338,7 +325,7 @@ pub async fn extend(
         }
         return render_with(&state, &me, id, Some("info"), None, Some(echo)).await;
     };
-    let body = crate::api::workflow::CreateExtension {
+    let body = crate::app::workflow::CreateExtension {
         stage,
         party: value(&values, "party")
             .filter(|p| !p.is_empty())
@@ -348,15 +335,15 @@ pub async fn extend(
         version: None,
     };
     let request_id = Some(uuid::Uuid::new_v4().to_string());
-    let extended = match crate::api::extract::validate(&body) {
-        Ok(()) => crate::api::workflow::extend_for(&state, &me, id, body, None, request_id).await,
+    let extended = match crate::app::input::validate(&body) {
+        Ok(()) => crate::app::workflow::extend_for(&state, &me, id, body, None, request_id).await,
         Err(error) => Err(error),
     };
     match extended {
         Ok(_) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=info")))
             .finish(),
-        Err(ApiError::NotFound(_)) => not_found(),
+        Err(AppError::NotFound(_)) => not_found(),
         Err(error) => {
             let echo = super::forms::explain(&state, &me, id, echo, error, |field| {
                 matches!(field, "stage" | "party" | "new_deadline" | "reason")
@@ -387,7 +374,7 @@ pub async fn revise(
         Ok(_) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=reports")))
             .finish(),
-        Err(ApiError::NotFound(_)) => not_found(),
+        Err(AppError::NotFound(_)) => not_found(),
         Err(error) => {
             let echo =
                 super::forms::explain(&state, &me, id, Echo::new("revise", &[]), error, |_| None)
@@ -429,6 +416,22 @@ pub async fn render_with(
     show(state, me, id, tab, refused, echo, None).await
 }
 
+/// The evaluation page again on `tab`, with the refused form as typed and what stopped it.
+pub async fn show_refused(
+    state: &AppState,
+    me: &WebUser,
+    id: i64,
+    tab: &str,
+    echo: Echo,
+    error: AppError,
+    field_to_input: impl Fn(&str) -> Option<String>,
+) -> HttpResponse {
+    match super::forms::explain(state, me, id, echo, error, field_to_input).await {
+        Ok(echo) => render_with(state, me, id, Some(tab), None, Some(echo)).await,
+        Err(_) => super::not_found(),
+    }
+}
+
 /// The page on a tab, with a refusal above the buttons or a refused form as typed.
 async fn show(
     state: &AppState,
@@ -439,9 +442,9 @@ async fn show(
     echo: Option<Echo>,
     compare: Option<(i64, i64)>,
 ) -> HttpResponse {
-    let view = match find_for(state, me, id).await {
-        Ok(view) => view,
-        Err(ApiError::NotFound(_)) => return not_found(),
+    let (view, access) = match context_for(state, me, id).await {
+        Ok(context) => (context.view, context.access),
+        Err(AppError::NotFound(_)) => return not_found(),
         Err(error) => {
             tracing::error!(%error, "evaluation page");
             return not_found();
@@ -457,21 +460,21 @@ async fn show(
         _ => "info",
     };
     let self_tab = if tab == "self" {
-        super::self_assessment::load(state, me, &view).await
+        super::tabs::self_assessment::load(state, me, &view, &access).await
     } else {
         None
     };
     let scoring_tab = if tab == "scoring" {
-        let zones = super::self_assessment::scheme_and_zones(state, me, id)
+        let zones = super::tabs::self_assessment::scheme_and_zones(state, me, id)
             .await
             .map(|(_, zones)| zones.into_iter().map(|z| (z.id, z.name)).collect())
             .unwrap_or_default();
         let sections = outline_of(state, me, id).await;
-        Some(super::scoring::load(state, me, &view, sections, zones).await)
+        Some(super::tabs::scoring::load(state, me, &view, &access, sections, zones).await)
     } else {
         None
     };
-    let organizer = organizes(me, &view);
+    let organizer = access.organizes();
     let extension =
         (tab == "info" && organizer && !matches!(view.state, State::Final | State::Cancelled))
             .then(|| {
@@ -494,16 +497,8 @@ async fn show(
         ("reports", Some((from, to))) => compare_for(state, me, from, to).await.ok(),
         _ => None,
     };
-    let may_revise = tab == "reports"
-        && view.state == State::DraftFeedback
-        && (me.is_admin()
-            || (me.role == crate::domain::user::Role::Manager
-                && view.parties.iter().any(|p| {
-                    p.code == "third_party"
-                        && p.organization
-                            .as_ref()
-                            .is_some_and(|o| o.id == me.organization.id)
-                })));
+    let may_revise =
+        tab == "reports" && view.state == State::DraftFeedback && access.revises_draft();
     let (items, previous, answers_items) = if tab == "rectification" {
         let items = station_items_for(state, me, view.station.id)
             .await
@@ -511,12 +506,11 @@ async fn show(
             .into_iter()
             .filter(|item| item.evaluation_id == id)
             .collect();
-        let station_user = view
-            .station_operator
-            .as_ref()
-            .is_some_and(|o| o.id == me.organization.id)
-            || me.is_admin();
-        (items, view.previous_rectifications.clone(), station_user)
+        (
+            items,
+            view.previous_rectifications.clone(),
+            access.answers_rectifications(),
+        )
     } else {
         (Vec::new(), Vec::new(), false)
     };
@@ -526,7 +520,7 @@ async fn show(
         None
     };
     let (feedback_form, answers) = match &feedback {
-        Some(list) => feedback_forms(state, me, &view, list).await,
+        Some(list) => feedback_forms(state, me, &view, &access, list).await,
         None => (None, false),
     };
     let sections = if feedback.is_some() {
@@ -608,42 +602,22 @@ async fn feedback_forms(
     state: &AppState,
     me: &WebUser,
     view: &EvaluationView,
+    access: &EvaluationAccess,
     list: &FeedbackList,
 ) -> (Option<FeedbackFormView>, bool) {
-    use crate::domain::user::Role;
     if view.state != State::DraftFeedback {
         return (None, false);
     }
-    let manager = me.role == Role::Manager || me.is_admin();
-    let mine: Vec<String> = view
-        .parties
-        .iter()
-        .filter(|p| {
-            p.organization
-                .as_ref()
-                .is_some_and(|o| o.id == me.organization.id)
-        })
-        .map(|p| p.code.clone())
-        .chain(
-            view.station_operator
-                .as_ref()
-                .filter(|o| o.id == me.organization.id)
-                .map(|_| crate::domain::evaluation::STATION_PARTY.to_owned()),
-        )
-        .collect();
-    let answers = manager && mine.iter().any(|p| p == "third_party");
-    let asked = mine
-        .iter()
-        .find(|p| FEEDBACK_PARTIES.contains(&p.as_str()))
-        .cloned();
+    let answers = access.answers_objections();
+    let asked = access.feedback_party().ok().map(str::to_owned);
     let latest = versions_for(state, me, view.id)
         .await
         .unwrap_or_default()
         .into_iter()
         .rev()
         .find(|v| v.kind == "draft");
-    let form = match (manager, asked, latest) {
-        (true, Some(party), Some(latest))
+    let form = match (asked, latest) {
+        (Some(party), Some(latest))
             if !list
                 .items
                 .iter()
@@ -663,9 +637,9 @@ async fn feedback_forms(
 async fn outline_of(state: &AppState, me: &WebUser, id: i64) -> Vec<(String, String)> {
     let user = me.user.clone();
     crate::db::run(&state.pool, move |conn| {
-        let detail = crate::api::access::visible(conn, &user, id)?;
-        let scheme = crate::api::access::scheme_of(&detail)?;
-        Ok::<_, ApiError>(
+        let detail = crate::app::access::visible(conn, &user, id)?;
+        let scheme = crate::app::access::scheme_of(&detail)?;
+        Ok::<_, AppError>(
             scheme
                 .outline
                 .into_iter()
@@ -717,13 +691,13 @@ pub async fn act(
                 .insert_header((header::LOCATION, format!("/evaluations/{id}")))
                 .finish();
         }
-        Err(ApiError::NotFound(_)) => return not_found(),
-        Err(ApiError::Forbidden(reason)) => Refused {
+        Err(AppError::NotFound(_)) => return not_found(),
+        Err(AppError::Forbidden(reason)) => Refused {
             message: reason,
             missing: Vec::new(),
         },
         // The detail repeats the list: a headline is enough above it.
-        Err(ApiError::TransitionRefused { detail, missing }) => Refused {
+        Err(AppError::TransitionRefused { detail, missing }) => Refused {
             message: if missing.is_empty() {
                 detail
             } else {
@@ -735,11 +709,11 @@ pub async fn act(
             },
             missing,
         },
-        Err(ApiError::StaleVersion { .. }) => Refused {
+        Err(AppError::StaleVersion { .. }) => Refused {
             message: "评估已被他人更新，页面已刷新为最新内容，请确认后再操作。".into(),
             missing: Vec::new(),
         },
-        Err(ApiError::Validation(errors)) => Refused {
+        Err(AppError::Validation(errors)) => Refused {
             message: format!("{}：请填写原因", event.chinese_name()),
             missing: errors.into_iter().map(|e| e.message).collect(),
         },
@@ -779,7 +753,7 @@ pub async fn report_file(
         _ => return not_found(),
     };
     match download_for(&state, &me, route.id, format).await {
-        Ok(response) => response,
+        Ok(file) => crate::http::download(file),
         Err(_) => not_found(),
     }
 }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::evaluation::{Refused, render, render_with};
 use super::forms::Echo;
 use super::session::WebUser;
-use crate::api::error::ApiError;
-use crate::api::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
+use crate::app::AppError;
+use crate::app::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -25,17 +25,17 @@ pub struct FeedbackForm {
     objection: Option<String>,
 }
 
-fn refusal(error: ApiError) -> Refused {
+fn refusal(error: AppError) -> Refused {
     match error {
-        ApiError::Validation(errors) | ApiError::Conflict(errors) => Refused {
+        AppError::Validation(errors) | AppError::Conflict(errors) => Refused {
             message: "提交的内容有误：".into(),
             missing: errors.into_iter().map(|e| e.message).collect(),
         },
-        ApiError::Forbidden(reason) => Refused {
+        AppError::Forbidden(reason) => Refused {
             message: reason,
             missing: Vec::new(),
         },
-        ApiError::TransitionRefused { detail, missing } => Refused {
+        AppError::TransitionRefused { detail, missing } => Refused {
             message: detail,
             missing,
         },
@@ -119,7 +119,7 @@ pub async fn give(
     let request_id = Some(uuid::Uuid::new_v4().to_string());
     match give_for(&state, &me, id, body, request_id).await {
         Ok(_) => back_to(id),
-        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             let refused = Some(refusal(error));
             render_with(&state, &me, id, Some("feedback"), refused, Some(typed)).await
@@ -167,7 +167,7 @@ pub async fn answer(
     let request_id = Some(uuid::Uuid::new_v4().to_string());
     match answer_for(&state, &me, id.into_inner(), body, request_id).await {
         Ok(_) => back_to(evaluation),
-        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             render(
                 &state,

@@ -7,9 +7,9 @@ use actix_multipart::Multipart;
 use futures_util::TryStreamExt;
 
 use super::session::WebUser;
-use crate::api::error::{ApiError, FieldError};
-use crate::api::extract::{MAX_FORM_FIELDS, too_many_form_fields};
-use crate::api::workflow::timeline_for;
+use crate::app::error::{AppError, FieldError};
+use crate::app::input::{MAX_FORM_FIELDS, too_many_form_fields};
+use crate::app::workflow::timeline_for;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 
@@ -104,28 +104,28 @@ pub async fn explain(
     me: &WebUser,
     evaluation_id: i64,
     mut echo: Echo,
-    error: ApiError,
+    error: AppError,
     field_to_input: impl Fn(&str) -> Option<String>,
-) -> Result<Echo, ApiError> {
+) -> Result<Echo, AppError> {
     match error {
-        ApiError::Validation(errors) | ApiError::Conflict(errors) => {
+        AppError::Validation(errors) | AppError::Conflict(errors) => {
             echo.headline = "有内容需要修改，请看标出的地方：".into();
             place(&mut echo, errors, field_to_input);
         }
-        ApiError::StaleVersion { .. } => {
+        AppError::StaleVersion { .. } => {
             echo.headline = format!(
                 "保存前，{}。您填写的内容仍在下方，页面其余部分已是最新；请核对后再保存。",
                 last_change(state, me, evaluation_id).await
             );
         }
-        ApiError::Forbidden(reason) => echo.headline = reason,
-        ApiError::TransitionRefused { detail, missing } => {
+        AppError::Forbidden(reason) => echo.headline = reason,
+        AppError::TransitionRefused { detail, missing } => {
             echo.headline = detail;
             echo.general.extend(missing);
         }
-        other @ (ApiError::NotFound(_) | ApiError::Unauthorized(_)) => return Err(other),
-        ApiError::PayloadTooLarge => echo.headline = "文件太大，无法上传".into(),
-        ApiError::Malformed(reason) => echo.headline = reason,
+        other @ (AppError::NotFound(_) | AppError::Unauthorized(_)) => return Err(other),
+        AppError::PayloadTooLarge => echo.headline = "文件太大，无法上传".into(),
+        AppError::Malformed(reason) => echo.headline = reason,
         other => {
             tracing::error!(error = %other, "form on a page");
             echo.headline = "保存失败，请稍后再试；您填写的内容仍在下方。".into();
@@ -185,9 +185,9 @@ pub struct SmallForm {
     pub file: Option<Vec<u8>>,
 }
 
-pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<SmallForm, ApiError> {
+pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<SmallForm, AppError> {
     let unreadable = |e: actix_multipart::MultipartError| {
-        ApiError::Malformed(format!("无法读取上传的表单：{e}"))
+        AppError::Malformed(format!("无法读取上传的表单：{e}"))
     };
     let mut form = SmallForm {
         fields: Vec::new(),
@@ -209,7 +209,7 @@ pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<Sma
         while let Some(chunk) = field.try_next().await.map_err(unreadable)? {
             total += chunk.len();
             if total > limit {
-                return Err(ApiError::PayloadTooLarge);
+                return Err(AppError::PayloadTooLarge);
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -232,22 +232,4 @@ pub fn csrf_refusal(
     values: &[(String, String)],
 ) -> Option<HttpResponse> {
     super::session::refuse_without_csrf(state, me, value(values, "csrf").unwrap_or(""))
-}
-
-/// The evaluation page again on `tab`, with the refused form as typed and what stopped it.
-pub async fn show_refused(
-    state: &AppState,
-    me: &WebUser,
-    id: i64,
-    tab: &str,
-    echo: Echo,
-    error: ApiError,
-    field_to_input: impl Fn(&str) -> Option<String>,
-) -> HttpResponse {
-    match explain(state, me, id, echo, error, field_to_input).await {
-        Ok(echo) => {
-            super::evaluation::render_with(state, me, id, Some(tab), None, Some(echo)).await
-        }
-        Err(_) => super::not_found(),
-    }
 }

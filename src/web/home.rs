@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::session::WebUser;
 use super::{Chrome, page};
-use crate::api::evaluations::{EvaluationView, list_for};
-use crate::api::extract::PageQuery;
+use crate::app::evaluations::{EvaluationView, list_for};
+use crate::app::input::PageQuery;
 use crate::domain::evaluation::Kind;
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;

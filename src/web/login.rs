@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::session::{AnyWebUser, LOGIN_CSRF_COOKIE, login_nonce_cookie, removal, session_cookie};
 use super::{Chrome, forbidden, page};
-use crate::api::error::ApiError;
+use crate::app::AppError;
 use crate::auth::tokens::random_token;
 use crate::db;
 use crate::state::AppState;
@@ -109,7 +109,14 @@ pub async fn do_login(
     if username.is_empty() || form.password.is_empty() {
         return login_page(&state, next, username, Some("请输入用户名和密码".into()));
     }
-    match crate::api::auth::sign_in(&state, &req, &username, form.password).await {
+    match crate::app::auth::sign_in(
+        &state,
+        crate::auth::attempts::client_ip(&req, &state),
+        &username,
+        form.password,
+    )
+    .await
+    {
         Ok(signed) => {
             let Ok(cookie) = session_cookie(&state, signed.user.id, &signed.session_id) else {
                 return login_page(&state, next, username, Some("登录失败，请重试".into()));
@@ -125,10 +132,10 @@ pub async fn do_login(
                 .insert_header((header::LOCATION, target))
                 .finish()
         }
-        Err(ApiError::Unauthorized(reason)) => {
+        Err(AppError::Unauthorized(reason)) => {
             login_page(&state, next, username, Some(reason.to_owned()))
         }
-        Err(ApiError::TooManyLogins { .. }) => login_page(
+        Err(AppError::TooManyLogins { .. }) => login_page(
             &state,
             next,
             username,
@@ -162,7 +169,7 @@ pub async fn logout(
         db::write_transaction(conn, |conn| {
             db::sessions::revoke(conn, &session_id, "logout", db::now())
         })
-        .map_err(ApiError::from)
+        .map_err(AppError::from)
     })
     .await;
     if let Err(error) = revoked {
@@ -245,10 +252,10 @@ pub async fn change_password(
         )]);
     }
     let request_id = uuid::Uuid::new_v4().to_string();
-    let changed = crate::api::me::change_own_password(
+    let changed = crate::app::me::change_own_password(
         &state,
         &me,
-        &req,
+        crate::auth::attempts::client_ip(&req, &state),
         request_id,
         form.current_password,
         form.new_password,
@@ -259,13 +266,13 @@ pub async fn change_password(
         Ok(()) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/"))
             .finish(),
-        Err(ApiError::Validation(errors)) => again(
+        Err(AppError::Validation(errors)) => again(
             errors
                 .into_iter()
                 .map(|e| (e.field.clone(), e.message.clone()))
                 .collect(),
         ),
-        Err(ApiError::Unauthorized(reason)) => {
+        Err(AppError::Unauthorized(reason)) => {
             again(vec![("current_password".into(), reason.into())])
         }
         Err(error) => {

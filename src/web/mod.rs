@@ -12,6 +12,7 @@ pub mod rectifications;
 pub mod scoring;
 pub mod self_assessment;
 pub mod session;
+pub mod tabs;
 pub mod timeline;
 
 use actix_web::http::header;

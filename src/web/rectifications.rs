@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::evaluation::{Refused, render};
 use super::session::WebUser;
-use crate::api::error::ApiError;
-use crate::api::rectifications::{Status, UpdateRectification, update_for};
+use crate::app::AppError;
+use crate::app::rectifications::{Status, UpdateRectification, update_for};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -63,12 +63,12 @@ pub async fn answer(
                 ))
                 .finish();
         }
-        Err(ApiError::NotFound(_)) => return super::not_found(),
-        Err(ApiError::StaleVersion { .. }) => Refused {
+        Err(AppError::NotFound(_)) => return super::not_found(),
+        Err(AppError::StaleVersion { .. }) => Refused {
             message: "该整改事项已被他人更新，下面是最新内容，请确认后再保存。".into(),
             missing: Vec::new(),
         },
-        Err(ApiError::Forbidden(reason)) => Refused {
+        Err(AppError::Forbidden(reason)) => Refused {
             message: reason,
             missing: Vec::new(),
         },

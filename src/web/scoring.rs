@@ -1,174 +1,24 @@
 //! The 评分 tab: each party's component form (score or gate, strengths and concerns by section,
 //! the third party's zones and 结语), the expert's scoring sheet with its running total and the
-//! conflict declaration, and the panel's progress for the agency. Writes go through the API's
-//! own functions.
+//! conflict declaration, and the panel's progress for the agency: the forms, which go through the
+//! application layer; what the tab shows is read in `web::tabs::scoring`.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 
 use super::evaluation::render_with;
-use super::forms::{Echo, csrf_refusal, show_refused, value};
+use super::evaluation::show_refused;
+use super::forms::{Echo, csrf_refusal, value};
 use super::session::WebUser;
-use crate::api::components::{
-    ComponentView, PutComponent, component_for, put_component_for, submit_component_for,
-};
-use crate::api::error::ApiError;
-use crate::api::evaluations::EvaluationView;
-use crate::api::extract::validate;
-use crate::api::panel::{
-    AssignExpert, ItemScore, Panel, PutSheet, Sheet, assign_for, panel_for, put_sheet_for,
-    sheet_for, submit_sheet_for,
+use crate::app::AppError;
+use crate::app::components::{PutComponent, put_component_for, submit_component_for};
+use crate::app::input::validate;
+use crate::app::panel::{
+    AssignExpert, ItemScore, PutSheet, assign_for, put_sheet_for, submit_sheet_for,
 };
 use crate::domain::components::{Concern, Strength};
 use crate::domain::points::Points;
-use crate::domain::user::Role;
-use crate::domain::workflow::State;
 use crate::state::AppState;
-
-/// Blank comment lines offered below those written.
-const BLANK_COMMENTS: usize = 2;
-
-pub struct CommentLine {
-    pub index: usize,
-    pub section: String,
-    pub zones: Vec<i64>,
-    pub text: String,
-    pub suggestion: String,
-}
-
-pub struct ComponentForm {
-    pub view: ComponentView,
-    pub third_party: bool,
-    pub gate: bool,
-    pub native_max: Points,
-    /// Saving is possible now; amending a submitted one needs a reason.
-    pub editable: bool,
-    pub amending: bool,
-    /// The party's manager may submit or withdraw.
-    pub manager: bool,
-    pub strengths: Vec<CommentLine>,
-    pub concerns: Vec<CommentLine>,
-}
-
-pub struct ScoringTab {
-    pub forms: Vec<ComponentForm>,
-    /// Other parties' components the user may see (read only).
-    pub others: Vec<ComponentView>,
-    pub sheet: Option<Sheet>,
-    pub sheet_editable: bool,
-    pub panel: Option<Panel>,
-    pub panel_manager: bool,
-    pub zones: Vec<(i64, String)>,
-    pub sections: Vec<(String, String)>,
-}
-
-fn lines_of<'a>(
-    items: impl Iterator<Item = (Option<&'a str>, Vec<i64>, &'a str, &'a str)>,
-) -> Vec<CommentLine> {
-    let mut lines: Vec<CommentLine> = items
-        .enumerate()
-        .map(|(index, (section, zones, text, suggestion))| CommentLine {
-            index,
-            section: section.unwrap_or("").to_owned(),
-            zones,
-            text: text.to_owned(),
-            suggestion: suggestion.to_owned(),
-        })
-        .collect();
-    for index in lines.len()..lines.len() + BLANK_COMMENTS {
-        lines.push(CommentLine {
-            index,
-            section: String::new(),
-            zones: Vec::new(),
-            text: String::new(),
-            suggestion: String::new(),
-        });
-    }
-    lines
-}
-
-pub async fn load(
-    state: &AppState,
-    me: &WebUser,
-    view: &EvaluationView,
-    sections: Vec<(String, String)>,
-    zones: Vec<(i64, String)>,
-) -> ScoringTab {
-    let manager = me.role == Role::Manager || me.is_admin();
-    let scoring_open = matches!(view.state, State::SelfAssessment | State::OnsiteScoring);
-    let mut forms = Vec::new();
-    let mut others = Vec::new();
-    let mut agency = false;
-    for party in &view.parties {
-        let own = party
-            .organization
-            .as_ref()
-            .is_some_and(|o| o.id == me.organization.id)
-            || me.is_admin();
-        let third_party = party.code == "third_party";
-        if own && third_party {
-            agency = true;
-        }
-        let Ok(found) = component_for(state, me, view.id, party.code.clone()).await else {
-            continue;
-        };
-        if !own || me.role == Role::Expert {
-            if found.status != "missing" {
-                others.push(found);
-            }
-            continue;
-        }
-        let submitted = found.status == "submitted";
-        let editable = match view.state {
-            State::SelfAssessment | State::OnsiteScoring => !submitted,
-            State::DraftFeedback => submitted,
-            _ => false,
-        };
-        let strengths = lines_of(
-            found
-                .strengths
-                .iter()
-                .map(|s: &Strength| (s.section.as_deref(), s.zones(), s.text.as_str(), "")),
-        );
-        let concerns = lines_of(found.concerns.iter().map(|c: &Concern| {
-            (
-                c.section.as_deref(),
-                c.zones(),
-                c.text.as_str(),
-                c.suggestion.as_deref().unwrap_or(""),
-            )
-        }));
-        forms.push(ComponentForm {
-            third_party,
-            gate: party.gate,
-            native_max: party.native_max,
-            editable,
-            amending: view.state == State::DraftFeedback,
-            manager: manager && scoring_open,
-            strengths,
-            concerns,
-            view: found,
-        });
-    }
-    let sheet = sheet_for(state, me, view.id).await.ok();
-    let sheet_editable =
-        view.state == State::OnsiteScoring && sheet.as_ref().is_some_and(|s| s.status == "open");
-    let panel = if agency && me.role != Role::Expert {
-        panel_for(state, me, view.id).await.ok()
-    } else {
-        None
-    };
-    ScoringTab {
-        forms,
-        others,
-        sheet,
-        sheet_editable,
-        panel,
-        panel_manager: agency && manager && !matches!(view.state, State::Final | State::Cancelled),
-        zones,
-        sections,
-    }
-}
 
 fn back_to(id: i64, anchor: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -184,7 +34,7 @@ async fn refused(
     me: &WebUser,
     id: i64,
     echo: Echo,
-    error: ApiError,
+    error: AppError,
     field_to_input: impl Fn(&str) -> Option<String>,
 ) -> HttpResponse {
     show_refused(state, me, id, "scoring", echo, error, field_to_input).await

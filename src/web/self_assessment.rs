@@ -8,220 +8,21 @@ use actix_web::{HttpResponse, get, post, web};
 use std::collections::BTreeMap;
 
 use super::evaluation::render_with;
-use super::forms::{Echo, csrf_refusal, read_small_form, show_refused, value};
+use super::evaluation::show_refused;
+use super::forms::{Echo, csrf_refusal, read_small_form, value};
 use super::session::WebUser;
-use crate::api::attachments::{AttachmentView, attachments_for, upload_for};
-use crate::api::error::{ApiError, FieldError};
-use crate::api::evaluations::EvaluationView;
-use crate::api::extract::{WORKBOOK_LIMIT_BYTES, validate};
-use crate::api::indicators::{
-    CompletionRow, TargetRow, indicators_for, put_completions_for, put_targets_for,
-};
-use crate::api::self_assessment::{narrative_for, write_narrative_for};
-use crate::api::staff::{PutStaff, Staff, put_staff_for, staff_for};
-use crate::api::workbooks::{
+use crate::app::attachments::upload_for;
+use crate::app::error::{AppError, FieldError};
+use crate::app::indicators::{CompletionRow, TargetRow, put_completions_for, put_targets_for};
+use crate::app::input::validate;
+use crate::app::self_assessment::write_narrative_for;
+use crate::app::staff::{PutStaff, put_staff_for};
+use crate::app::workbooks::{
     import_indicators_for, import_staff_for, indicators_workbook_for, staff_workbook_for,
 };
-use crate::domain::indicators::Zone;
 use crate::domain::points::Points;
-use crate::domain::scheme::IndicatorScope;
-use crate::domain::staffing::{self, MonthEntry, Qualification, RosterWorker};
-use crate::domain::workflow::State;
+use crate::domain::staffing::{MonthEntry, Qualification, RosterWorker};
 use crate::state::AppState;
-
-/// Blank roster lines offered below the workers, for new ones.
-const BLANK_WORKERS: usize = 3;
-
-/// One zone's part of the indicator table (or the station-wide indicators).
-pub struct ZoneBlock {
-    /// The form's name: zone-<id> or zone-station.
-    pub form: String,
-    /// "" for the station-wide indicators.
-    pub zone: String,
-    pub title: String,
-    pub lines: Vec<Line>,
-}
-
-pub struct Line {
-    pub code: String,
-    pub name: String,
-    pub unit: String,
-    pub target: String,
-    pub completed: String,
-    pub percent: Option<Points>,
-}
-
-/// A figure as the annexes print it (742, 783.5), or nothing.
-fn shown(value: Option<Points>) -> String {
-    value.map(crate::report::build::figure).unwrap_or_default()
-}
-
-/// The 合计 of one indicator over its zones.
-pub struct Total {
-    pub code: String,
-    pub name: String,
-    pub target: String,
-    pub completed: String,
-    pub percent: Option<Points>,
-}
-
-pub struct WorkerLine {
-    pub index: usize,
-    pub worker: RosterWorker,
-    pub on_post_total: Option<Points>,
-}
-
-pub struct SelfTab {
-    /// The station may edit now (its users, during the self-assessment).
-    pub editable: bool,
-    /// The organizers set the 协议量 in setup (the agency's or the bureau's manager).
-    pub targets_editable: bool,
-    pub zones: Vec<ZoneBlock>,
-    pub totals: Vec<Total>,
-    pub staff: Staff,
-    pub months: Vec<String>,
-    pub roster: Vec<WorkerLine>,
-    pub zone_choices: Vec<(i64, String)>,
-    pub qualifications: Vec<(&'static str, &'static str)>,
-    pub evidence: Vec<AttachmentView>,
-    pub narrative: String,
-}
-
-pub async fn load(state: &AppState, me: &WebUser, view: &EvaluationView) -> Option<SelfTab> {
-    let id = view.id;
-    let table = indicators_for(state, me, id).await.ok()?;
-    let staff = staff_for(state, me, id).await.ok()?;
-    let evidence = attachments_for(state, me, id).await.ok()?.items;
-    let narrative = narrative_for(state, me, id).await.ok()?.narrative;
-    let (scheme, zones) = scheme_and_zones(state, me, id).await.ok()?;
-    let station_user = view
-        .station_operator
-        .as_ref()
-        .is_some_and(|o| o.id == me.organization.id)
-        || me.is_admin();
-    let mut blocks: Vec<ZoneBlock> = zones
-        .iter()
-        .map(|z| ZoneBlock {
-            form: format!("zone-{}", z.id),
-            zone: z.id.to_string(),
-            title: z.name.clone(),
-            lines: Vec::new(),
-        })
-        .collect();
-    let mut station = ZoneBlock {
-        form: "zone-station".into(),
-        zone: String::new(),
-        title: "全站指标".into(),
-        lines: Vec::new(),
-    };
-    for def in &scheme.indicators {
-        let line = |zone_id: Option<i64>| {
-            let row = table
-                .rows
-                .iter()
-                .find(|r| r.indicator == def.code && r.zone_id == zone_id);
-            Line {
-                code: def.code.clone(),
-                name: def.name.clone(),
-                unit: def.unit.clone(),
-                target: shown(row.and_then(|r| r.target)),
-                completed: shown(row.and_then(|r| r.completed)),
-                percent: row.and_then(|r| r.percent),
-            }
-        };
-        match def.scope {
-            IndicatorScope::Zone => {
-                for (block, zone) in blocks.iter_mut().zip(&zones) {
-                    block.lines.push(line(Some(zone.id)));
-                }
-            }
-            IndicatorScope::Station => station.lines.push(line(None)),
-        }
-    }
-    if !station.lines.is_empty() {
-        blocks.push(station);
-    }
-    let months: Vec<String> = staffing::period_months(view.assessment_start, view.assessment_end)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let mut roster: Vec<WorkerLine> = staff
-        .workers
-        .iter()
-        .enumerate()
-        .map(|(index, w)| WorkerLine {
-            index,
-            worker: w.worker.clone(),
-            on_post_total: Some(w.figures.on_post_total),
-        })
-        .collect();
-    for index in roster.len()..roster.len() + BLANK_WORKERS {
-        roster.push(WorkerLine {
-            index,
-            worker: blank_worker(),
-            on_post_total: None,
-        });
-    }
-    let totals = table
-        .totals
-        .iter()
-        .map(|t| Total {
-            code: t.indicator.clone(),
-            name: t.name.clone(),
-            target: shown(t.target),
-            completed: shown(t.completed),
-            percent: t.percent,
-        })
-        .collect();
-    let organizer = super::evaluation::organizes(me, view);
-    Some(SelfTab {
-        editable: station_user && view.state == State::SelfAssessment,
-        targets_editable: organizer && view.state == State::Setup,
-        zones: blocks,
-        totals,
-        staff,
-        months,
-        roster,
-        zone_choices: zones.iter().map(|z| (z.id, z.name.clone())).collect(),
-        qualifications: Qualification::ALL
-            .iter()
-            .map(|q| (q.code(), q.chinese_name()))
-            .collect(),
-        evidence,
-        narrative,
-    })
-}
-
-/// The evaluation's pinned scheme and its station's zones.
-pub async fn scheme_and_zones(
-    state: &AppState,
-    me: &WebUser,
-    id: i64,
-) -> Result<(crate::domain::scheme::Scheme, Vec<Zone>), ApiError> {
-    let user = me.user.clone();
-    crate::db::run(&state.pool, move |conn| {
-        let detail = crate::api::access::visible(conn, &user, id)?;
-        let scheme = crate::api::access::scheme_of(&detail)?;
-        let zones = crate::db::stations::zones_of(conn, detail.row.station_id)?;
-        Ok::<_, ApiError>((scheme, zones))
-    })
-    .await
-}
-
-fn blank_worker() -> RosterWorker {
-    RosterWorker {
-        name: String::new(),
-        position: String::new(),
-        qualification: Qualification::Uncertified,
-        over_two_years: false,
-        practice_start: None,
-        zone_id: None,
-        joined_on: None,
-        left_on: None,
-        note: None,
-        months: BTreeMap::new(),
-    }
-}
 
 fn back_to(id: i64, anchor: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -242,7 +43,7 @@ async fn refused(
     me: &WebUser,
     id: i64,
     echo: Echo,
-    error: ApiError,
+    error: AppError,
     field_to_input: impl Fn(&str) -> Option<String>,
 ) -> HttpResponse {
     show_refused(state, me, id, "self", echo, error, field_to_input).await
@@ -351,7 +152,7 @@ pub async fn save_narrative(
     let narrative = value(&values, "narrative").unwrap_or("").to_owned();
     let echo = Echo::new("narrative", &values);
     let request_id = Some(uuid::Uuid::new_v4().to_string());
-    let checked = validate(&crate::api::self_assessment::PutSelfAssessment {
+    let checked = validate(&crate::app::self_assessment::PutSelfAssessment {
         narrative: narrative.clone(),
         version: None,
     });
@@ -535,9 +336,9 @@ fn roster_from(values: &[(String, String)], echo: &mut Echo) -> (Vec<RosterWorke
 }
 
 /// `指标完成情况!D7` style cell problems, listed above the upload form.
-fn cell_problems(error: ApiError) -> Result<Vec<String>, ApiError> {
+fn cell_problems(error: AppError) -> Result<Vec<String>, AppError> {
     match error {
-        ApiError::Validation(errors) => Ok(errors
+        AppError::Validation(errors) => Ok(errors
             .into_iter()
             .map(|FieldError { field, message, .. }| format!("{field}：{message}"))
             .collect()),
@@ -553,7 +354,7 @@ async fn import(
     form_name: &str,
     roster: bool,
 ) -> HttpResponse {
-    let form = match read_small_form(payload, WORKBOOK_LIMIT_BYTES).await {
+    let form = match read_small_form(payload, crate::app::input::WORKBOOK_LIMIT_BYTES).await {
         Ok(form) => form,
         Err(error) => {
             return refused(state, me, id, Echo::new(form_name, &[]), error, |_| None).await;
@@ -629,7 +430,7 @@ pub async fn indicators_workbook(
 ) -> HttpResponse {
     indicators_workbook_for(&state, &me, id.into_inner())
         .await
-        .unwrap_or_else(|_| super::not_found())
+        .map_or_else(|_| super::not_found(), crate::http::download)
 }
 
 #[get("/evaluations/{id}/self-assessment/staff.xlsx")]
@@ -640,7 +441,7 @@ pub async fn staff_workbook(
 ) -> HttpResponse {
     staff_workbook_for(&state, &me, id.into_inner())
         .await
-        .unwrap_or_else(|_| super::not_found())
+        .map_or_else(|_| super::not_found(), crate::http::download)
 }
 
 /// An evidence file, streamed to the store by the API's upload once the CSRF token checks.
@@ -662,14 +463,14 @@ pub async fn upload_evidence(
         {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("csrf".into()))
+            Err(AppError::Forbidden("csrf".into()))
         }
     })
     .await;
     match uploaded {
         Ok(_) => back_to(id, "evidence"),
-        Err(ApiError::Forbidden(reason)) if reason == "csrf" => super::forbidden(),
-        Err(ApiError::NotFound(_)) => super::not_found(),
+        Err(AppError::Forbidden(reason)) if reason == "csrf" => super::forbidden(),
+        Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             refused(
                 &state,
@@ -690,7 +491,7 @@ pub async fn evidence_file(
     me: WebUser,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    crate::api::attachments::download_for(&state, &me, id.into_inner())
+    crate::app::attachments::download_for(&state, &me, id.into_inner())
         .await
-        .unwrap_or_else(|_| super::not_found())
+        .map_or_else(|_| super::not_found(), crate::http::download)
 }

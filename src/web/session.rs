@@ -9,8 +9,6 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use crate::auth::extractor::{AuthenticatedUser, authenticate};
 use crate::state::AppState;
@@ -19,41 +17,6 @@ pub const SESSION_COOKIE: &str = "pinggu_session";
 pub const LOGIN_CSRF_COOKIE: &str = "pinggu_login_csrf";
 /// A cookie older than this is renewed on the next page.
 const RENEW_AFTER_SECONDS: i64 = 60;
-
-/// The key of the CSRF tokens, derived from the JWT secret.
-#[derive(Clone)]
-pub struct CsrfKey(Vec<u8>);
-
-impl CsrfKey {
-    pub fn derive(secret: &str) -> CsrfKey {
-        CsrfKey(format!("pinggu-csrf:{secret}").into_bytes())
-    }
-
-    /// The token of a session (or of a login form's nonce): HMAC-SHA256, hex.
-    pub fn token(&self, subject: &str) -> String {
-        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0) else {
-            return String::new();
-        };
-        mac.update(subject.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    /// Does `given` match the token of `subject`? (Constant time.)
-    pub fn verify(&self, subject: &str, given: &str) -> bool {
-        let expected = self.token(subject);
-        !expected.is_empty()
-            && expected.len() == given.len()
-            && expected
-                .bytes()
-                .zip(given.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    }
-}
 
 fn secure(state: &AppState) -> bool {
     state.settings.server.public_url.starts_with("https://")
@@ -200,20 +163,4 @@ impl FromRequest for WebUser {
 /// A form post's CSRF token checked against the session's: the 403 page to answer otherwise.
 pub fn refuse_without_csrf(state: &AppState, user: &WebUser, given: &str) -> Option<HttpResponse> {
     (!state.csrf.verify(&user.session_id, given)).then(super::forbidden)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csrf_tokens_belong_to_their_session_and_key() {
-        let key = CsrfKey::derive("secret-one");
-        let token = key.token("session-a");
-        assert_eq!(token.len(), 64);
-        assert!(key.verify("session-a", &token));
-        assert!(!key.verify("session-b", &token));
-        assert!(!key.verify("session-a", ""));
-        assert!(!CsrfKey::derive("secret-two").verify("session-a", &token));
-    }
 }

@@ -1,7 +1,7 @@
 //! The 时间线 tab: each audit entry in words a user reads, at the users' local time, with the
 //! e-mails it caused.
 
-use crate::api::workflow::{Timeline, TimelineMessage};
+use crate::app::workflow::{Timeline, TimelineMessage};
 use crate::domain::workflow::Event;
 use crate::state::AppState;
 

@@ -15,6 +15,7 @@ mod evaluations;
 mod hardening;
 mod hostile;
 mod journey;
+mod layers;
 mod mail;
 mod openapi;
 mod operations;

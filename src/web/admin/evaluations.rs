@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, get, post, web};
 use super::{
     AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
 };
-use crate::api::evaluations::{CreateEvaluation, create_for, list_for};
-use crate::api::extract::Page;
-use crate::api::organizations::all_for as organizations_for;
-use crate::api::schemes::all_for as schemes_for;
-use crate::api::stations::all_for as stations_for;
+use crate::app::evaluations::{CreateEvaluation, create_for, list_for};
+use crate::app::organizations::all_for as organizations_for;
+use crate::app::schemes::all_for as schemes_for;
+use crate::app::stations::all_for as stations_for;
+use crate::db::Page;
 use crate::domain::evaluation::Kind as EvaluationKind;
 use crate::domain::organization::OrgKind;
 use crate::state::AppState;

@@ -20,8 +20,8 @@ use serde_json::{Map, Value};
 use super::forms::{Echo, value};
 use super::session::WebUser;
 use super::{Chrome, page};
-use crate::api::error::ApiError;
-use crate::api::extract::{parse_json, validate};
+use crate::app::AppError;
+use crate::app::input::{parse_json, validate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -220,7 +220,7 @@ fn insert(body: &mut Map<String, Value>, name: &str, json: Value) {
 }
 
 /// Reads the body as the API would: its parser (errors name the field) and its rules.
-pub fn body_of<T: DeserializeOwned + validator::Validate>(json: &Value) -> Result<T, ApiError> {
+pub fn body_of<T: DeserializeOwned + validator::Validate>(json: &Value) -> Result<T, AppError> {
     let bytes = serde_json::to_vec(json).map_err(anyhow::Error::from)?;
     let body: T = parse_json(&bytes)?;
     validate(&body)?;
@@ -236,10 +236,10 @@ pub fn back_to(location: String) -> HttpResponse {
 pub use super::forms::csrf_refusal as refused_csrf;
 
 /// An API refusal as the form's echo: each error beside its field (field names are the API's).
-pub fn echo_of(form: &str, values: &[(String, String)], error: ApiError) -> Echo {
+pub fn echo_of(form: &str, values: &[(String, String)], error: AppError) -> Echo {
     let mut echo = Echo::new(form, values);
     match error {
-        ApiError::Validation(errors) | ApiError::Conflict(errors) => {
+        AppError::Validation(errors) | AppError::Conflict(errors) => {
             echo.headline = "有内容需要修改，请看标出的地方：".into();
             for error in errors {
                 let name = error.field.split('[').next().unwrap_or("").to_owned();
@@ -250,18 +250,18 @@ pub fn echo_of(form: &str, values: &[(String, String)], error: ApiError) -> Echo
                 }
             }
         }
-        ApiError::Forbidden(reason) => echo.headline = reason,
-        ApiError::TransitionRefused { detail, missing } => {
+        AppError::Forbidden(reason) => echo.headline = reason,
+        AppError::TransitionRefused { detail, missing } => {
             echo.headline = detail;
             echo.general = missing;
         }
-        ApiError::StaleVersion { .. } => {
+        AppError::StaleVersion { .. } => {
             echo.headline =
                 "内容已被他人更新，页面已刷新为最新内容；您填写的内容仍在下方，请核对后再提交。"
                     .into();
         }
-        ApiError::NotFound(what) => echo.headline = format!("{what}不存在或无权查看"),
-        ApiError::Malformed(reason) => echo.headline = reason,
+        AppError::NotFound(what) => echo.headline = format!("{what}不存在或无权查看"),
+        AppError::Malformed(reason) => echo.headline = reason,
         other => {
             tracing::error!(error = %other, "administration form");
             echo.headline = "保存失败，请稍后再试；您填写的内容仍在下方。".into();

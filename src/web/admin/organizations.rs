@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use super::{
     AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
 };
-use crate::api::organizations::{CreateOrganization, all_for, create_for};
+use crate::app::organizations::{CreateOrganization, all_for, create_for};
 use crate::domain::organization::OrgKind;
 use crate::state::AppState;
 use crate::web::forms::Echo;

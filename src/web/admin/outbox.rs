@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{AdminPage, Cell, Row, RowAction, back_to, echo_of, refused_csrf, show};
-use crate::api::admin::{OutboxQuery, outbox_for, requeue_for};
+use crate::app::admin::{OutboxQuery, outbox_for, requeue_for};
 use crate::state::AppState;
 use crate::web::forms::Echo;
 use crate::web::session::WebUser;

@@ -4,9 +4,9 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{AdminPage, Cell, Field, Form, Kind, Row, back_to, echo_of, refused_csrf, show};
-use crate::api::error::ApiError;
-use crate::api::extract::parse_json;
-use crate::api::schemes::{all_for, create_for, one_for};
+use crate::app::AppError;
+use crate::app::input::parse_json;
+use crate::app::schemes::{all_for, create_for, one_for};
 use crate::domain::scheme::Scheme;
 use crate::state::AppState;
 use crate::web::forms::{Echo, value};
@@ -141,7 +141,7 @@ pub async fn create_page(
             scheme.code, scheme.version
         )),
         // A scheme's problems name paths inside the document: all listed above the form.
-        Err(ApiError::Validation(errors) | ApiError::Conflict(errors)) => {
+        Err(AppError::Validation(errors) | AppError::Conflict(errors)) => {
             let mut echo = Echo::new("new-scheme", &values);
             echo.headline = "方案未导入，请修改以下问题：".into();
             echo.general = errors

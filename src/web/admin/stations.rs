@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use super::{
     AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
 };
-use crate::api::organizations::all_for as organizations_for;
-use crate::api::stations::{
+use crate::app::organizations::all_for as organizations_for;
+use crate::app::stations::{
     CreateAgreement, CreateStation, all_for, create_agreement_for, create_for,
 };
 use crate::domain::organization::OrgKind;
@@ -180,10 +180,7 @@ pub async fn create_agreement_page(
             let request_id = Some(uuid::Uuid::new_v4().to_string());
             create_agreement_for(&state, &me, station_id, body, request_id).await
         }
-        (None, _) => Err(crate::api::error::ApiError::field(
-            "station_id",
-            "请选择社工站",
-        )),
+        (None, _) => Err(crate::app::AppError::field("station_id", "请选择社工站")),
         (_, Err(error)) => Err(error),
     };
     match created {

@@ -7,8 +7,8 @@ use super::{
     AdminPage, Cell, Field, Form, Kind, Row, RowAction, back_to, body_of, echo_of, json_of,
     refused_csrf, show,
 };
-use crate::api::organizations::all_for;
-use crate::api::users::{CreateUser, UpdateUser, create_for, manageable_for, update_for};
+use crate::app::organizations::all_for;
+use crate::app::users::{CreateUser, UpdateUser, create_for, manageable_for, update_for};
 use crate::domain::user::Role;
 use crate::state::AppState;
 use crate::web::forms::{Echo, value};

@@ -1,25 +1,18 @@
 //! Access to one evaluation for its handlers: load what the caller may see (404), decide what
 //! their party and role may do (403), check the version they saw (409), in that order (§3).
 
-use actix_web::{HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 
-use super::error::ApiError;
+use crate::app::error::AppError;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::can_view_evaluation;
 use crate::db::DbConnection;
 use crate::db::evaluations::{self as store, EvaluationDetail, STATION_PARTY};
+use crate::domain::access::EvaluationAccess;
 use crate::domain::organization::OrgKind;
 use crate::domain::scheme::Scheme;
 use crate::domain::user::Role;
 use crate::domain::workflow::{Actor, Party, State};
-
-/// The request id of tracing-actix-web, for the audit entry.
-pub fn request_id(req: &HttpRequest) -> Option<String> {
-    req.extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(ToString::to_string)
-}
 
 /// The part the caller's organization plays in this evaluation.
 pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
@@ -50,23 +43,38 @@ pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
     }
 }
 
+/// The caller's access to this evaluation: the one answer to "may they …" (DESIGN.md §3).
+pub fn access_of(
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+) -> EvaluationAccess {
+    let parties = detail
+        .parties
+        .iter()
+        .filter(|(_, org)| org.id == user.organization.id)
+        .map(|(code, _)| code.clone())
+        .collect();
+    EvaluationAccess::new(actor_of(user, detail), parties, scheme)
+}
+
 /// Loads an evaluation the caller may see, or 404.
 pub fn visible(
     conn: &mut DbConnection,
     user: &AuthenticatedUser,
     id: i64,
-) -> Result<EvaluationDetail, ApiError> {
+) -> Result<EvaluationDetail, AppError> {
     store::find(conn, id)?
         .filter(|d| can_view_evaluation(user, d))
-        .ok_or(ApiError::NotFound("评估"))
+        .ok_or(AppError::NotFound("评估"))
 }
 
-pub fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, ApiError> {
+pub fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, AppError> {
     serde_json::from_str(&detail.scheme_document)
-        .map_err(|e| ApiError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
+        .map_err(|e| AppError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
 }
 
-pub fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
+pub fn state_of(detail: &EvaluationDetail) -> Result<State, AppError> {
     State::from_code(&detail.row.state).ok_or_else(|| {
         anyhow::anyhow!(
             "evaluation {} has state {}",
@@ -77,9 +85,9 @@ pub fn state_of(detail: &EvaluationDetail) -> Result<State, ApiError> {
     })
 }
 
-fn ensure_version(detail: &EvaluationDetail, expected: Option<i64>) -> Result<(), ApiError> {
+fn ensure_version(detail: &EvaluationDetail, expected: Option<i64>) -> Result<(), AppError> {
     match expected {
-        Some(v) if v != detail.row.version => Err(ApiError::StaleVersion {
+        Some(v) if v != detail.row.version => Err(AppError::StaleVersion {
             current: detail.row.version,
         }),
         _ => Ok(()),
@@ -93,13 +101,8 @@ pub fn ensure_organizer(
     detail: &EvaluationDetail,
     expected: Option<i64>,
     denial: &str,
-) -> Result<(), ApiError> {
-    let actor = actor_of(user, detail);
-    let allowed = actor.role == Role::Admin
-        || (actor.role == Role::Manager && matches!(actor.party, Party::Agency | Party::Bureau));
-    if !allowed {
-        return Err(ApiError::forbidden(denial));
-    }
+) -> Result<(), AppError> {
+    access_of(user, detail, &scheme_of(detail)?).ensure_organizes(denial)?;
     ensure_version(detail, expected)
 }
 
@@ -109,16 +112,11 @@ pub fn ensure_station_editing(
     user: &AuthenticatedUser,
     detail: &EvaluationDetail,
     expected: Option<i64>,
-) -> Result<(), ApiError> {
-    let actor = actor_of(user, detail);
-    let allowed = actor.role == Role::Admin
-        || (actor.party == Party::Station && matches!(actor.role, Role::Manager | Role::Member));
-    if !allowed {
-        return Err(ApiError::forbidden("只有社工站可以填写自评资料"));
-    }
+) -> Result<(), AppError> {
+    access_of(user, detail, &scheme_of(detail)?).ensure_edits_self_assessment()?;
     ensure_version(detail, expected)?;
     if state_of(detail)? != State::SelfAssessment {
-        return Err(ApiError::TransitionRefused {
+        return Err(AppError::TransitionRefused {
             detail:
                 "现在不在自评阶段，自评资料不能修改（自评开始后、提交前可以填写；被退回后可再修改）"
                     .into(),
@@ -136,7 +134,7 @@ pub fn organizer_write(
     id: i64,
     expected: Option<i64>,
     denial: &str,
-) -> Result<EvaluationDetail, ApiError> {
+) -> Result<EvaluationDetail, AppError> {
     let detail = visible(conn, user, id)?;
     ensure_organizer(user, &detail, expected, denial)?;
     Ok(detail)
@@ -148,7 +146,7 @@ pub fn station_write(
     user: &AuthenticatedUser,
     id: i64,
     expected: Option<i64>,
-) -> Result<EvaluationDetail, ApiError> {
+) -> Result<EvaluationDetail, AppError> {
     let detail = visible(conn, user, id)?;
     ensure_station_editing(user, &detail, expected)?;
     Ok(detail)
@@ -160,10 +158,10 @@ pub fn claim_version(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let id = detail.row.id;
     if store::bump_version(conn, id, detail.row.version, now)? == 0 {
-        return Err(ApiError::StaleVersion {
+        return Err(AppError::StaleVersion {
             current: store::current_version(conn, id)?,
         });
     }
@@ -194,7 +192,7 @@ pub fn audit_on_evaluation(
     writing: Writing,
     record: Record,
     now: NaiveDateTime,
-) -> Result<i64, ApiError> {
+) -> Result<i64, AppError> {
     let user = writing.user;
     Ok(crate::db::audit::append(
         conn,
@@ -227,7 +225,7 @@ pub fn notify(
     audit_id: i64,
     organizations: Vec<i64>,
     now: NaiveDateTime,
-) -> Result<usize, ApiError> {
+) -> Result<usize, AppError> {
     let out = crate::notify::Outgoing {
         notice,
         detail,
@@ -241,4 +239,15 @@ pub fn notify(
         once_key: None,
     };
     Ok(crate::notify::queue(conn, settings, &out, now)?)
+}
+
+/// The organizations a draft goes to (`domain::evaluation::draft_readers`).
+pub fn draft_readers(detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
+    crate::domain::evaluation::draft_readers(
+        detail
+            .parties
+            .iter()
+            .map(|(code, org)| (code.as_str(), OrgKind::from_code(&org.kind), org.id)),
+        scheme,
+    )
 }

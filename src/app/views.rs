@@ -138,12 +138,38 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(at, Utc)
 }
 
-/// `Content-Disposition` for a download: an ASCII fallback name and the real (Chinese) name
-/// percent-encoded (RFC 6266, RFC 5987).
-pub fn attachment_disposition(fallback: &str, filename: &str) -> String {
-    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
-    format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
-        encoded.replace('+', "%20")
-    )
+/// A file for the user to take away, as the API and the pages both send it.
+pub struct Download {
+    pub content_type: String,
+    /// The name the user sees (Chinese), and a plain ASCII one for clients that lack RFC 5987.
+    pub filename: String,
+    pub fallback_name: String,
+    /// Shown in the browser (a report's HTML) rather than saved.
+    pub inline: bool,
+    /// Files from users and reports are shown sandboxed (`security::SANDBOX_POLICY`).
+    pub sandboxed: bool,
+    /// Sent as `x-content-sha256` when known.
+    pub sha256: Option<String>,
+    pub body: DownloadBody,
+}
+
+pub enum DownloadBody {
+    Bytes(Vec<u8>),
+    /// Streamed from the file store, never held whole.
+    Stream(futures_util::stream::BoxStream<'static, anyhow::Result<actix_web::web::Bytes>>),
+}
+
+impl Download {
+    /// An Excel workbook of the annexes.
+    pub fn workbook(bytes: Vec<u8>, filename: String) -> Download {
+        Download {
+            content_type: crate::excel::XLSX.to_owned(),
+            filename,
+            fallback_name: "pinggu.xlsx".to_owned(),
+            inline: false,
+            sandboxed: false,
+            sha256: None,
+            body: DownloadBody::Bytes(bytes),
+        }
+    }
 }

@@ -1,0 +1,433 @@
+//! POST, GET /evaluations; GET /evaluations/{id}.
+
+use crate::app::access::{access_of, scheme_of};
+use crate::app::error::{AppError, FieldError};
+use crate::app::rectifications::RectificationView;
+use crate::app::score::ScoreSummary;
+use crate::app::views::OrganizationRef;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::auth::permissions::{
+    can_view_evaluation, can_view_station, ensure_can_set_up_station, evaluation_scope,
+};
+use crate::db::evaluations::{self as store, EvaluationDetail, NewEvaluation, STATION_PARTY};
+use crate::db::{self, DbConnection, organizations, schemes, stations};
+use crate::domain::access::EvaluationAccess;
+use crate::domain::deadline::{self, NextDeadline};
+use crate::domain::evaluation::{
+    Deadlines, Kind, PartyOrgs, Stage, date_problems, resolve_parties,
+};
+use crate::domain::organization::OrgKind;
+use crate::domain::points::Points;
+use crate::domain::scheme::Scheme;
+use crate::domain::workflow::State;
+use crate::state::AppState;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+use validator::Validate;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEvaluation {
+    pub agreement_id: i64,
+    /// The scheme; its newest version is pinned for good.
+    #[validate(length(min = 1, max = 64, message = "请选择评估方案"))]
+    pub scheme_code: String,
+    pub kind: Kind,
+    pub assessment_start: NaiveDate,
+    pub assessment_end: NaiveDate,
+    /// Months to count, e.g. "6.50" where the first month counts half; absent: the calendar
+    /// months the period touches.
+    pub assessment_months: Option<Points>,
+    pub onsite_date: NaiveDate,
+    pub agency_org_id: i64,
+    pub center_org_id: i64,
+    /// Organizations of further scheme parties, by party code.
+    #[serde(default)]
+    pub party_orgs: BTreeMap<String, i64>,
+    pub deadlines: Deadlines,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StationRef {
+    pub id: i64,
+    pub name: String,
+    /// 所属区
+    pub district: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchemeRef {
+    pub code: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyView {
+    pub code: String,
+    pub name: String,
+    pub weight: Points,
+    pub native_max: Points,
+    pub gate: bool,
+    /// The organization standing for the party; null while still to be named.
+    pub organization: Option<OrganizationRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationView {
+    pub id: i64,
+    pub station: StationRef,
+    pub agreement_id: i64,
+    pub scheme: SchemeRef,
+    pub kind: Kind,
+    pub assessment_start: NaiveDate,
+    pub assessment_end: NaiveDate,
+    pub assessment_months: Option<Points>,
+    pub onsite_date: NaiveDate,
+    pub state: State,
+    pub version: i64,
+    pub parties: Vec<PartyView>,
+    /// The operator running the station (it takes part, scoring nothing).
+    pub station_operator: Option<OrganizationRef>,
+    pub deadlines: BTreeMap<String, NaiveDate>,
+    pub next_deadline: Option<NextDeadline>,
+    /// The total and grade, once every component is submitted and visible to the caller.
+    pub score: Option<ScoreSummary>,
+    /// The rectification items of the station's previous evaluation (整改情况), in the single
+    /// view; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_rectifications: Vec<RectificationView>,
+}
+
+/// The total and grade as `user` may see them, for the view.
+pub fn summary_of(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+) -> Result<Option<ScoreSummary>, AppError> {
+    let scheme = crate::app::access::scheme_of(detail)?;
+    Ok(crate::app::score::score_of(conn, user, detail, &scheme)?.summary())
+}
+
+pub fn view(
+    detail: EvaluationDetail,
+    today: NaiveDate,
+    score: Option<ScoreSummary>,
+    done: &[String],
+) -> Result<EvaluationView, AppError> {
+    let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
+        anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
+    })?;
+    let row = detail.row;
+    let state = State::from_code(&row.state)
+        .ok_or_else(|| anyhow::anyhow!("evaluation {} has state {}", row.id, row.state))?;
+    let kind = Kind::from_code(&row.kind)
+        .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
+    let org_of = |code: &str| {
+        detail
+            .parties
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, o)| OrganizationRef::from(o))
+    };
+    let parties = scheme
+        .parties
+        .iter()
+        .map(|p| PartyView {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            weight: p.weight,
+            native_max: p.native_max,
+            gate: p.gate,
+            organization: org_of(&p.code),
+        })
+        .collect();
+    let next_deadline = Stage::of(state).and_then(|stage| {
+        let stage_due = *detail.deadlines.get(stage.code())?;
+        let extensions: HashMap<String, NaiveDate> = detail
+            .party_extensions
+            .iter()
+            .filter(|((extended, _), _)| extended == stage.code())
+            .map(|((_, party), date)| (party.clone(), *date))
+            .collect();
+        let owing = deadline::still_owing(stage, &scheme, done, |p| {
+            detail.parties.iter().any(|(code, _)| code == p)
+        });
+        // Everyone has acted: the stage waits on the agency's next step, which has no deadline.
+        if owing.is_empty() {
+            return None;
+        }
+        Some(deadline::next_deadline(
+            stage,
+            stage_due,
+            &owing,
+            &extensions,
+            today,
+        ))
+    });
+    Ok(EvaluationView {
+        id: row.id,
+        station: StationRef {
+            id: row.station_id,
+            name: detail.station_name,
+            district: detail.station_district,
+        },
+        agreement_id: row.agreement_id,
+        scheme: SchemeRef {
+            code: row.scheme_code,
+            version: row.scheme_version,
+        },
+        kind,
+        assessment_start: row.assessment_start,
+        assessment_end: row.assessment_end,
+        assessment_months: row
+            .assessment_months_hundredths
+            .map(Points::from_hundredths),
+        onsite_date: row.onsite_date,
+        state,
+        version: row.version,
+        parties,
+        station_operator: org_of(STATION_PARTY),
+        deadlines: detail.deadlines.into_iter().collect(),
+        next_deadline,
+        score,
+        previous_rectifications: Vec::new(),
+    })
+}
+
+/// Today where deadlines end (`server.timezone`).
+pub fn today(state: &AppState) -> NaiveDate {
+    state.settings.today()
+}
+
+/// Creates an evaluation as `me` (the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateEvaluation,
+) -> Result<EvaluationView, AppError> {
+    let actor: AuthenticatedUser = me.clone();
+    let today = today(state);
+    let created = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let agreement = stations::find_agreement(conn, body.agreement_id)?;
+            let station = match &agreement {
+                Some(a) => stations::find_row(conn, a.station_id)?,
+                None => None,
+            };
+            let (Some(agreement), Some(station)) = (agreement, station) else {
+                return Err(AppError::field("agreement_id", "服务协议不存在"));
+            };
+            if !can_view_station(conn, &actor, &station)? {
+                return Err(AppError::field("agreement_id", "服务协议不存在"));
+            }
+            ensure_can_set_up_station(&actor, station.supervisor_org_id)?;
+
+            let mut problems: Vec<FieldError> = Vec::new();
+            let mut push =
+                |(field, message): (String, String)| problems.push(FieldError::new(field, message));
+            date_problems(
+                body.assessment_start,
+                body.assessment_end,
+                body.onsite_date,
+                (agreement.period_start, agreement.period_end),
+            )
+            .into_iter()
+            .for_each(&mut push);
+            body.deadlines
+                .out_of_order()
+                .into_iter()
+                .for_each(&mut push);
+            if let Some(months) = body.assessment_months
+                && !(Points::from_hundredths(1)..=Points::from_hundredths(2400)).contains(&months)
+            {
+                push((
+                    "assessment_months".into(),
+                    "考核月数须在 0.01 到 24 之间".into(),
+                ));
+            }
+            let scheme = match schemes::find(conn, &body.scheme_code, None)? {
+                Some(row) => Some(row.scheme()?),
+                None => {
+                    push(("scheme_code".into(), "评估方案不存在".into()));
+                    None
+                }
+            };
+            let mut kinds = std::collections::HashMap::new();
+            let mut ids: Vec<i64> = body.party_orgs.values().copied().collect();
+            ids.extend([
+                body.agency_org_id,
+                body.center_org_id,
+                station.supervisor_org_id,
+                station.purchaser_org_id,
+            ]);
+            for id in ids {
+                if let Some(org) = organizations::find(conn, id)? {
+                    kinds.insert(id, OrgKind::from_code(&org.kind));
+                }
+            }
+            let kind_of = |id: i64| kinds.get(&id).copied().flatten();
+            for (field, id, kind) in [
+                (
+                    "agency_org_id",
+                    body.agency_org_id,
+                    OrgKind::EvaluationAgency,
+                ),
+                (
+                    "center_org_id",
+                    body.center_org_id,
+                    OrgKind::SupervisionCenter,
+                ),
+            ] {
+                if kind_of(id) != Some(kind) {
+                    push((field.into(), format!("须为{}", kind.chinese_name())));
+                }
+            }
+            let mut parties = Vec::new();
+            if let Some(scheme) = &scheme {
+                let orgs = PartyOrgs {
+                    supervisor: station.supervisor_org_id,
+                    purchaser: station.purchaser_org_id,
+                    agency: body.agency_org_id,
+                    center: body.center_org_id,
+                    extra: &body.party_orgs,
+                    kind_of: &kind_of,
+                };
+                match resolve_parties(scheme, &orgs) {
+                    Ok(resolved) => parties = resolved,
+                    Err(found) => found.into_iter().for_each(&mut push),
+                }
+            }
+            // One message per field: the agency and center checks overlap the party rules.
+            let mut seen = std::collections::HashSet::new();
+            problems.retain(|p| seen.insert(p.field.clone()));
+            let Some(scheme) = scheme.filter(|_| problems.is_empty()) else {
+                return Err(AppError::Validation(problems));
+            };
+            let mut named: Vec<(String, i64)> = parties
+                .into_iter()
+                .filter_map(|(code, org)| org.map(|org| (code, org)))
+                .collect();
+            named.push((STATION_PARTY.to_owned(), station.operator_org_id));
+            let new = NewEvaluation {
+                agreement_id: agreement.id,
+                station_id: station.id,
+                scheme_code: &scheme.code,
+                scheme_version: scheme.version,
+                kind: body.kind.code(),
+                assessment_start: body.assessment_start,
+                assessment_end: body.assessment_end,
+                assessment_months_hundredths: body.assessment_months.map(Points::hundredths),
+                onsite_date: body.onsite_date,
+                state: State::Setup.code(),
+                created_by: actor.id,
+                parties: &named,
+                deadlines: body.deadlines,
+            };
+            let now = db::now();
+            let id = store::insert(conn, &new, now)?;
+            crate::db::audit::append(
+                conn,
+                &crate::db::audit::NewEntry {
+                    to_state: Some(State::Setup.code().into()),
+                    summary: format!(
+                        "创建{}（{} 第 {} 版）",
+                        body.kind.chinese_name(),
+                        scheme.code,
+                        scheme.version
+                    ),
+                    ..crate::db::audit::NewEntry::on_evaluation(
+                        id,
+                        (actor.id, actor.organization.id),
+                        "create",
+                        now,
+                    )
+                },
+            )?;
+            let created = store::find(conn, id)?
+                .ok_or_else(|| AppError::from(anyhow::anyhow!("evaluation {id} vanished")))?;
+            let previous = crate::app::rectifications::previous_items(conn, &created)?;
+            Ok::<_, AppError>((created, previous))
+        })
+    })
+    .await?;
+    let (created, previous) = created;
+    let mut view = view(created, today, None, &[])?;
+    view.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    Ok(view)
+}
+
+/// A page of the evaluations `me` may see, as views (for the API and the pages).
+pub async fn list_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    page: crate::db::Page,
+) -> Result<(Vec<EvaluationView>, i64), AppError> {
+    let scope = evaluation_scope(me);
+    let user = me.clone();
+    let (details, total) = db::run(&state.pool, move |conn| {
+        let (details, total) = store::list(conn, scope, page)?;
+        let summaries = crate::app::score::summaries(conn, &user, &details)?;
+        let mut done = store::parties_done(conn, &details)?;
+        let details = details
+            .into_iter()
+            .zip(summaries)
+            .map(|(d, summary)| {
+                let acted = done.remove(&d.row.id).unwrap_or_default();
+                (d, summary, acted)
+            })
+            .collect::<Vec<_>>();
+        Ok::<_, AppError>((details, total))
+    })
+    .await?;
+    let today = today(state);
+    let items = details
+        .into_iter()
+        .map(|(d, summary, acted)| view(d, today, summary, &acted))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, total))
+}
+
+/// One evaluation as a user sees it, with what they may do in it: what the pages render.
+pub struct EvaluationContext {
+    pub view: EvaluationView,
+    pub access: EvaluationAccess,
+}
+
+/// The evaluation's view as `me` may see it (404 otherwise): for the API.
+pub async fn find_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<EvaluationView, AppError> {
+    Ok(context_for(state, me, id).await?.view)
+}
+
+/// The evaluation's view and the caller's access to it, read together (404 when not visible).
+pub async fn context_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<EvaluationContext, AppError> {
+    let user = me.clone();
+    let (detail, summary, previous, done, access) = db::run(&state.pool, move |conn| {
+        let detail = store::find(conn, id)?
+            .filter(|d| can_view_evaluation(&user, d))
+            .ok_or(AppError::NotFound("评估"))?;
+        let access = access_of(&user, &detail, &scheme_of(&detail)?);
+        let summary = summary_of(conn, &user, &detail)?;
+        let previous = crate::app::rectifications::previous_items(conn, &detail)?;
+        let done = store::parties_done(conn, std::slice::from_ref(&detail))?
+            .remove(&id)
+            .unwrap_or_default();
+        Ok::<_, AppError>((detail, summary, previous, done, access))
+    })
+    .await?;
+    let mut found = view(detail, today(state), summary, &done)?;
+    found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    Ok(EvaluationContext {
+        view: found,
+        access,
+    })
+}

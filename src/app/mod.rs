@@ -1,0 +1,34 @@
+//! The application layer: one module per aggregate, each holding the use cases of its
+//! resource (`…_for` functions) with their commands and views. The API (`api/`) and the pages
+//! (`web/`) call these and only map the answer to HTTP or to a page; a rule of what may happen
+//! lives here or below (`domain/`), never in a handler. Reads and writes go through `db/`;
+//! every write to an evaluation is serialized by `db::evaluation_transaction`.
+
+pub mod access;
+pub mod admin;
+pub mod attachments;
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod evaluations;
+pub mod feedback;
+pub mod indicators;
+pub mod input;
+pub mod me;
+pub mod notifications;
+pub mod organizations;
+pub mod panel;
+pub mod rectifications;
+pub mod reports;
+pub mod schemes;
+pub mod score;
+pub mod self_assessment;
+pub mod staff;
+pub mod stations;
+pub mod users;
+pub mod views;
+pub mod warnings;
+pub mod workbooks;
+pub mod workflow;
+
+pub use error::{AppError, FieldError};

@@ -1,0 +1,121 @@
+//! POST, GET /organizations and GET /organizations/{id}.
+
+use crate::app::error::{AppError, FieldError};
+use crate::app::views::OrganizationView;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::auth::permissions::ensure_admin;
+use crate::db;
+use crate::db::audit;
+use crate::db::organizations::{self, NewOrganization};
+use crate::domain::organization::OrgKind;
+use crate::domain::text::one_line;
+use crate::state::AppState;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    /// Full Chinese name, e.g. 荔湾区民政局.
+    #[validate(
+        length(min = 1, max = 100, message = "机构名称须为 1 到 100 个字符"),
+        custom(function = "one_line")
+    )]
+    pub name: String,
+    pub kind: OrgKind,
+    /// e.g. 荔湾区
+    #[validate(
+        length(min = 1, max = 50, message = "所属区须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
+    pub district: Option<String>,
+}
+
+/// Creates an organization as `me` (admins; the API and the administration pages).
+pub async fn create_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateOrganization,
+    request_id: Option<String>,
+) -> Result<OrganizationView, AppError> {
+    ensure_admin(me)?;
+    if body.kind == OrgKind::System {
+        return Err(AppError::field("kind", "系统管理机构只有一个，不能再创建"));
+    }
+    let name = body.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(AppError::field("name", "机构名称不能为空"));
+    }
+    let district = body
+        .district
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+    let actor = (me.id, me.organization.id);
+    let created = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let new = NewOrganization {
+                name: &name,
+                kind: body.kind.code(),
+                district: district.as_deref(),
+                created_at: now,
+                updated_at: now,
+            };
+            let id = organizations::insert(conn, &new).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    name_conflict()
+                } else {
+                    e.into()
+                }
+            })?;
+            let summary = format!("创建机构“{name}”（{}）", body.kind.chinese_name());
+            audit::append_global(
+                conn,
+                &audit::global_entry(
+                    Some(actor),
+                    "create",
+                    "organization",
+                    id,
+                    summary,
+                    now,
+                    request_id,
+                ),
+            )?;
+            organizations::find(conn, id)?
+                .ok_or_else(|| AppError::from(anyhow::anyhow!("organization {id} vanished")))
+        })
+    })
+    .await?;
+    Ok(OrganizationView::from(&created))
+}
+
+/// Every organization, by name (the administration pages' lists and choices).
+pub async fn all_for(state: &AppState) -> Result<Vec<OrganizationView>, AppError> {
+    let page = crate::db::Page {
+        page: 1,
+        per_page: 10_000,
+    };
+    let (rows, _) = db::run(&state.pool, move |conn| {
+        organizations::list(conn, None, page).map_err(AppError::from)
+    })
+    .await?;
+    Ok(rows.iter().map(OrganizationView::from).collect())
+}
+
+fn name_conflict() -> AppError {
+    AppError::Conflict(vec![FieldError::new(
+        "name",
+        "已有同名机构；如确为不同机构，请在名称中注明所属区或街道",
+    )])
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    /// Only organizations of this kind.
+    pub kind: Option<OrgKind>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
