@@ -3,7 +3,8 @@
 //! indicators, staff, warnings) on SQLite and on PostgreSQL, over HTTP against the release binary.
 //!
 //! Run: `cargo bench --bench self_assessment` (PostgreSQL at PINGGU_BENCH_POSTGRES_URL, default
-//! postgres://postgres@127.0.0.1:5432/postgres).
+//! postgres://postgres@127.0.0.1:5432/postgres; PINGGU_BENCH_IMPORTS, default 20;
+//! PINGGU_BENCH_REQUESTS, default 200; PINGGU_BENCH_SECONDS of the throughput runs, default 3).
 
 mod common;
 
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Api, percentile, start_server};
+use common::{Api, knob, percentile, start_server};
 
 const ZONES: usize = 10;
 const WORKERS: usize = 60;
@@ -20,8 +21,6 @@ const MONTHS: [&str; 12] = [
     "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07",
     "2025-08", "2025-09", "2025-10", "2025-11",
 ];
-const IMPORTS: usize = 20;
-const READS: usize = 200;
 const CONCURRENT: usize = 8;
 
 struct Fixture {
@@ -221,7 +220,7 @@ async fn bench(api: Arc<Api>, backend: &str) {
         ),
         ("import staff.xlsx (60 × 12)", "staff.xlsx", &staff),
     ] {
-        let (p50, p99) = timed(IMPORTS, || {
+        let (p50, p99) = timed(knob("PINGGU_BENCH_IMPORTS", 20), || {
             let (api, token, bytes) = (api.clone(), f.station.clone(), bytes.clone());
             let url = format!("{}{base}/{path}", api.base);
             async move {
@@ -249,9 +248,13 @@ async fn bench(api: Arc<Api>, backend: &str) {
     }
     for read in ["indicators", "staff", "warnings"] {
         let path = format!("{base}/{read}");
-        let (p50, p99) = timed(READS, || get_ok(&api, &f.station, &path)).await;
+        let (p50, p99) = timed(knob("PINGGU_BENCH_REQUESTS", 200), || {
+            get_ok(&api, &f.station, &path)
+        })
+        .await;
         // Throughput with a few clients at once.
-        let until = Instant::now() + Duration::from_secs(3);
+        let seconds = knob("PINGGU_BENCH_SECONDS", 3);
+        let until = Instant::now() + Duration::from_secs(seconds as u64);
         let mut tasks = Vec::new();
         for _ in 0..CONCURRENT {
             let (api, token, path) = (api.clone(), f.station.clone(), path.clone());
@@ -270,7 +273,7 @@ async fn bench(api: Arc<Api>, backend: &str) {
         }
         println!(
             "| {backend} | GET {read} | {p50:.1} ms | {p99:.1} ms | {:.0}/s with {CONCURRENT} clients |",
-            total as f64 / 3.0
+            total as f64 / seconds as f64
         );
     }
 }
@@ -285,7 +288,12 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!("release build; {IMPORTS} imports and {READS} sequential reads each");
+    println!(
+        "{}; {} imports and {} sequential reads each",
+        common::build(),
+        knob("PINGGU_BENCH_IMPORTS", 20),
+        knob("PINGGU_BENCH_REQUESTS", 200)
+    );
     println!("| database | call | p50 | p99 | throughput |");
     println!("|---|---|---|---|---|");
     for (backend, postgres) in [("SQLite", None), ("PostgreSQL", Some(admin_url.as_str()))] {

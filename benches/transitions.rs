@@ -1,7 +1,8 @@
 //! Workflow transitions per second on PostgreSQL: over HTTP (the release binary, 32 clients)
-//! next to `pgbench` running the transition's own statements (the versioned state UPDATE, the
-//! audit INSERT with its chain link, the outbox INSERT) as one transaction at the same
-//! concurrency on the same server — once with every client on its own evaluation, once with all
+//! next to `pgbench` running the transition's own writes (`sql/transition.sql`: the row lock,
+//! the versioned state UPDATE, the audit INSERT with its chain link, the in-app notifications
+//! and the rendered outbox messages) as one transaction at the same concurrency on the same
+//! server — once with every client on its own evaluation, once with all
 //! clients on one hot evaluation.
 //!
 //! Run: `cargo bench --bench transitions` (PostgreSQL at PINGGU_BENCH_POSTGRES_URL, default
@@ -29,7 +30,6 @@ struct Fixture {
     station: String,
     agency: String,
     evaluations: Vec<i64>,
-    orgs: [i64; 3],
 }
 
 /// One district with managers of the operator, agency and bureau, and `count` opened evaluations.
@@ -126,7 +126,6 @@ async fn fixture(api: &Api, count: usize) -> Fixture {
         station,
         agency,
         evaluations,
-        orgs: [orgs[0], orgs[2], orgs[3]],
     }
 }
 
@@ -216,35 +215,68 @@ async fn http_run(api: Arc<Api>, fixture: &Fixture, hot: bool, seconds: u64, url
     }
 }
 
-/// The statements of one transition, as one pgbench transaction.
-const SCRIPT: &str = r#"
-BEGIN;
-SELECT state, version FROM evaluations WHERE id = :eid \gset
-WITH moved AS (
-  UPDATE evaluations
-     SET state = CASE WHEN ':state' = 'self_assessment' THEN 'onsite_scoring' ELSE 'self_assessment' END,
-         version = :version + 1, updated_at = now()
-   WHERE id = :eid AND state = ':state' AND version = :version
-  RETURNING 1)
-SELECT COUNT(*) AS moved FROM moved \gset
-\if :moved
-SELECT seq AS head_seq, hash AS head_hash FROM audit_log
- WHERE chain = 'evaluation:' || :eid ORDER BY seq DESC LIMIT 1 \gset
-INSERT INTO audit_log (chain, seq, evaluation_id, actor_id, actor_org_id, action, entity,
-    entity_id, from_state, to_state, summary, reason, request_id, at, prev_hash, hash)
-VALUES ('evaluation:' || :eid, :head_seq + 1, :eid, 2, :station_org, 'pgbench', 'evaluation',
-    :eid, ':state', 'next', '提交自评：自评 → 实地评估', NULL, 'pgbench', now(), ':head_hash',
-    encode(sha256(convert_to(':head_hash' || (:head_seq + 1)::text || ':state', 'UTF8')), 'hex'))
-RETURNING id AS audit_id \gset
-INSERT INTO outbox (event, evaluation_id, audit_id, recipient_user_id, to_address, subject,
-    status, attempts, created_at)
-SELECT 'pgbench', :eid, :audit_id, id, email, '【西村街社工服务站】提交自评', 'queued', 0, now()
-  FROM users
- WHERE organization_id IN (:agency_org, :bureau_org) AND NOT disabled AND role <> 'expert'
- ORDER BY id;
-\endif
-END;
-"#;
+/// The statements of one transition, as one pgbench transaction (kept in step with the server
+/// by `tests/api/bench_scripts.rs`).
+const SCRIPT: &str = include_str!("sql/transition.sql");
+
+/// The script's variables, read from what the HTTP run's submissions wrote: the acting station
+/// manager, the organizations notified, and the rendered bodies' lengths.
+fn script_defines(url: &str) -> Vec<(&'static str, String)> {
+    #[derive(diesel::QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut conn = PgConnection::establish(url).expect("connect");
+    let mut read = |query: &str| -> String {
+        diesel::sql_query(query)
+            .load::<Text>(&mut conn)
+            .expect("script variable")
+            .pop()
+            .map(|t| t.value)
+            .unwrap_or_default()
+    };
+    let last = "(SELECT max(id) FROM audit_log WHERE action = 'submit_self_assessment')";
+    vec![
+        (
+            "actor_id",
+            read(&format!(
+                "SELECT actor_id::text AS value FROM audit_log WHERE id = {last}"
+            )),
+        ),
+        (
+            "actor_org",
+            read(&format!(
+                "SELECT actor_org_id::text AS value FROM audit_log WHERE id = {last}"
+            )),
+        ),
+        (
+            "orgs",
+            read(&format!(
+                "SELECT string_agg(DISTINCT u.organization_id::text, ',') AS value \
+                 FROM outbox o JOIN users u ON u.id = o.recipient_user_id WHERE o.audit_id = {last}"
+            )),
+        ),
+        (
+            "text_len",
+            read(&format!(
+                "SELECT max(char_length(body_text))::text AS value FROM outbox WHERE audit_id = {last}"
+            )),
+        ),
+        (
+            "html_len",
+            read(&format!(
+                "SELECT max(char_length(body_html))::text AS value FROM outbox WHERE audit_id = {last}"
+            )),
+        ),
+        (
+            "note_len",
+            read(
+                "SELECT max(char_length(body))::text AS value FROM notifications WHERE event = 'submit_self_assessment'",
+            ),
+        ),
+    ]
+}
 
 fn pgbench_run(fixture: &Fixture, hot: bool, seconds: u64, url: &str, dir: &Path) -> Run {
     let choose = if hot {
@@ -264,8 +296,11 @@ fn pgbench_run(fixture: &Fixture, hot: bool, seconds: u64, url: &str, dir: &Path
         }
     }
     let before = audit_rows(url);
-    let [bureau, station, agency] = fixture.orgs;
-    let output = Command::new("pgbench")
+    let mut pgbench = Command::new("pgbench");
+    for (name, value) in script_defines(url) {
+        pgbench.args(["-D", &format!("{name}={value}")]);
+    }
+    let output = pgbench
         .current_dir(dir)
         .args([
             "-n",
@@ -277,9 +312,6 @@ fn pgbench_run(fixture: &Fixture, hot: bool, seconds: u64, url: &str, dir: &Path
             &seconds.to_string(),
         ])
         .args(["-l", "-f", "transition.sql"])
-        .args(["-D", &format!("station_org={station}")])
-        .args(["-D", &format!("agency_org={agency}")])
-        .args(["-D", &format!("bureau_org={bureau}")])
         .arg(url)
         .output()
         .expect("pgbench on PATH");
@@ -328,10 +360,7 @@ fn main() {
     }
     let admin_url = std::env::var("PINGGU_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let seconds: u64 = std::env::var("PINGGU_BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
+    let seconds = common::knob("PINGGU_BENCH_SECONDS", 15) as u64;
     let server = start_server(Some(&admin_url));
     let url = server.url.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -345,7 +374,8 @@ fn main() {
     });
     let dir = tempfile::tempdir().expect("temp dir");
     println!(
-        "{CLIENTS} clients, {seconds} s per run, release build; transitions/s counted from audit rows"
+        "{CLIENTS} clients, {seconds} s per run, {}; transitions/s counted from audit rows",
+        common::build()
     );
     println!(
         "| run | HTTP: transitions/s (attempts/s), p50 / p99 | pgbench: transitions/s (attempts/s), p50 / p99 | HTTP ÷ pgbench |"

@@ -207,6 +207,24 @@ impl Api {
     }
 }
 
+/// A size read from the environment (`.ci/run` sets smoke sizes), or its default.
+pub fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+        .max(1)
+}
+
+/// What the figures come from: a smoke run's debug build is no measurement.
+pub fn build() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug build (smoke run: figures are not measurements)"
+    } else {
+        "release build"
+    }
+}
+
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;

@@ -6,31 +6,45 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::notifications;
 
-pub struct NewNotification<'a> {
+/// A notification to write; owned, so that an event's notifications go in one INSERT.
+pub struct NewNotification {
     pub user_id: i64,
     pub evaluation_id: Option<i64>,
-    pub event: &'a str,
-    pub title: &'a str,
-    pub body: &'a str,
-    pub dedupe_key: Option<&'a str>,
+    pub event: String,
+    pub title: String,
+    pub body: String,
+    pub dedupe_key: Option<String>,
 }
 
-pub fn insert(
+/// Writes notifications, all in one statement.
+pub fn insert_all(
     conn: &mut DbConnection,
-    new: &NewNotification,
+    notices: &[NewNotification],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(notifications::table)
-        .values((
-            notifications::user_id.eq(new.user_id),
-            notifications::evaluation_id.eq(new.evaluation_id),
-            notifications::event.eq(new.event),
-            notifications::title.eq(new.title),
-            notifications::body.eq(new.body),
-            notifications::dedupe_key.eq(new.dedupe_key),
-            notifications::created_at.eq(now),
-        ))
-        .execute(conn)?;
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = notices
+        .iter()
+        .map(|new| {
+            (
+                notifications::user_id.eq(new.user_id),
+                notifications::evaluation_id.eq(new.evaluation_id),
+                notifications::event.eq(&new.event),
+                notifications::title.eq(&new.title),
+                notifications::body.eq(&new.body),
+                notifications::dedupe_key.eq(&new.dedupe_key),
+                notifications::created_at.eq(now),
+            )
+        })
+        .collect();
+    // MultiConnection has no batch insert; each backend has.
+    let insert = diesel::insert_into(notifications::table).values(&rows);
+    match conn {
+        DbConnection::Postgres(c) => insert.execute(c)?,
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+    };
     Ok(())
 }
 

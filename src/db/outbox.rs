@@ -7,39 +7,57 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::outbox;
 
-pub struct NewMessage<'a> {
-    pub event: &'a str,
+/// A message to queue; owned, so that an event's messages go in one INSERT.
+pub struct NewMessage {
+    pub event: String,
     pub evaluation_id: Option<i64>,
     pub audit_id: Option<i64>,
     pub recipient_user_id: i64,
-    pub to_address: &'a str,
-    pub subject: &'a str,
-    pub body_text: &'a str,
-    pub body_html: &'a str,
-    pub reply_to: Option<&'a str>,
-    pub message_id: &'a str,
-    pub dedupe_key: Option<&'a str>,
+    pub to_address: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub reply_to: Option<String>,
+    pub message_id: String,
+    pub dedupe_key: Option<String>,
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewMessage, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::event.eq(new.event),
-            outbox::evaluation_id.eq(new.evaluation_id),
-            outbox::audit_id.eq(new.audit_id),
-            outbox::recipient_user_id.eq(new.recipient_user_id),
-            outbox::to_address.eq(new.to_address),
-            outbox::subject.eq(new.subject),
-            outbox::body_text.eq(new.body_text),
-            outbox::body_html.eq(new.body_html),
-            outbox::reply_to.eq(new.reply_to),
-            outbox::message_id.eq(new.message_id),
-            outbox::dedupe_key.eq(new.dedupe_key),
-            outbox::status.eq("queued"),
-            outbox::next_attempt_at.eq(now),
-            outbox::created_at.eq(now),
-        ))
-        .execute(conn)?;
+/// Queues messages, all in one statement (a transition's notices cost one round trip).
+pub fn insert_all(
+    conn: &mut DbConnection,
+    messages: &[NewMessage],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = messages
+        .iter()
+        .map(|new| {
+            (
+                outbox::event.eq(&new.event),
+                outbox::evaluation_id.eq(new.evaluation_id),
+                outbox::audit_id.eq(new.audit_id),
+                outbox::recipient_user_id.eq(new.recipient_user_id),
+                outbox::to_address.eq(&new.to_address),
+                outbox::subject.eq(&new.subject),
+                outbox::body_text.eq(&new.body_text),
+                outbox::body_html.eq(&new.body_html),
+                outbox::reply_to.eq(&new.reply_to),
+                outbox::message_id.eq(&new.message_id),
+                outbox::dedupe_key.eq(&new.dedupe_key),
+                outbox::status.eq("queued"),
+                outbox::next_attempt_at.eq(now),
+                outbox::created_at.eq(now),
+            )
+        })
+        .collect();
+    // MultiConnection has no batch insert; each backend has.
+    let insert = diesel::insert_into(outbox::table).values(&rows);
+    match conn {
+        DbConnection::Postgres(c) => insert.execute(c)?,
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+    };
     Ok(())
 }
 

@@ -132,7 +132,7 @@ pub fn queue(
             .map(|email| format!("{} <{email}>", a.display_name.replace(['<', '>', '"'], "")))
     });
     let event = out.notice.code();
-    let mut queued = 0;
+    let (mut in_app_rows, mut messages) = (Vec::new(), Vec::new());
     for &organization in &out.organizations {
         let parties: Vec<&str> = detail
             .parties
@@ -195,18 +195,14 @@ pub fn queue(
         for (user, _, email) in recipients.iter().filter(|r| r.1 == organization) {
             let key = key_of(*user);
             if !key.as_ref().is_some_and(|k| notified.contains(k)) {
-                notifications::insert(
-                    conn,
-                    &notifications::NewNotification {
-                        user_id: *user,
-                        evaluation_id: Some(detail.row.id),
-                        event: &event,
-                        title: &subject,
-                        body: &in_app,
-                        dedupe_key: key.as_deref(),
-                    },
-                    now,
-                )?;
+                in_app_rows.push(notifications::NewNotification {
+                    user_id: *user,
+                    evaluation_id: Some(detail.row.id),
+                    event: event.to_string(),
+                    title: subject.clone(),
+                    body: in_app.clone(),
+                    dedupe_key: key.clone(),
+                });
             }
             let Some(address) = email.as_deref().filter(|e| !e.trim().is_empty()) else {
                 continue;
@@ -214,26 +210,23 @@ pub fn queue(
             if key.as_ref().is_some_and(|k| mailed.contains(k)) {
                 continue;
             }
-            let message_id = format!("<{}@{domain}>", uuid::Uuid::new_v4());
-            outbox::insert(
-                conn,
-                &outbox::NewMessage {
-                    event: &event,
-                    evaluation_id: Some(detail.row.id),
-                    audit_id: out.audit_id,
-                    recipient_user_id: *user,
-                    to_address: address,
-                    subject: &subject,
-                    body_text: &text,
-                    body_html: &html,
-                    reply_to: reply_to.as_deref(),
-                    message_id: &message_id,
-                    dedupe_key: key.as_deref(),
-                },
-                now,
-            )?;
-            queued += 1;
+            messages.push(outbox::NewMessage {
+                event: event.to_string(),
+                evaluation_id: Some(detail.row.id),
+                audit_id: out.audit_id,
+                recipient_user_id: *user,
+                to_address: address.to_owned(),
+                subject: subject.clone(),
+                body_text: text.clone(),
+                body_html: html.clone(),
+                reply_to: reply_to.clone(),
+                message_id: format!("<{}@{domain}>", uuid::Uuid::new_v4()),
+                dedupe_key: key,
+            });
         }
     }
+    notifications::insert_all(conn, &in_app_rows, now)?;
+    outbox::insert_all(conn, &messages, now)?;
+    let queued = messages.len();
     Ok(queued)
 }
