@@ -22,7 +22,10 @@ use crate::scoring::user;
 use crate::self_assessment::XICUN;
 use crate::workbooks::{indicator_workbook, names, roster_workbook};
 
-both_backends!(the_xicun_evaluation_runs_start_to_end_in_the_pages);
+both_backends!(
+    the_xicun_evaluation_runs_start_to_end_in_the_pages,
+    a_guangzhou_2019_evaluation_offers_each_party_what_the_api_allows,
+);
 
 /// Logs `username` in on a new browser at the evaluation's page.
 async fn session(driver: &Driver, app: &TestApp, username: &str, id: i64) -> Client {
@@ -600,6 +603,211 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     if backend == Backend::Sqlite && std::env::var_os("PINGGU_PAGE_FIXTURE").is_some() {
         keep_for_the_page_benchmark(&app, id);
     }
+}
+
+/// The same pages on the other shipped scheme, whose agency party is `professional` and whose
+/// bureau also holds the financial gate: the agency's manager finds the targets, the extension
+/// form, the expert panel, its component, the revised-draft button and the objection answers;
+/// the station, the street office and the bureau their feedback forms.
+async fn a_guangzhou_2019_evaluation_offers_each_party_what_the_api_allows(backend: Backend) {
+    use crate::scoring::{post_ok, put_ok, scores_for, sheet_path, submit_component};
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = crate::evaluations::district(&app, &admin, "荔湾", "liwan").await;
+    let who = crate::workflow::actors(&app, &s, "liwan").await;
+    let (_, street_token) = user(&app, &s, "liwan-street", "street", "manager").await;
+    let mut experts = Vec::new();
+    for n in 1..=3 {
+        experts.push(user(&app, &s, &format!("liwan-expert-{n}"), "agency", "expert").await);
+    }
+    let mut body = crate::evaluations::evaluation_body(&s);
+    body["scheme_code"] = serde_json::json!("guangzhou-2019");
+    let created = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &body)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = id_of(&created.json::<Value>().await.expect("json"));
+    let zones = crate::self_assessment::zones(&app, &s).await;
+    let driver = Driver::start().await;
+    let shot = |n: &str| format!("journey-2019-{backend:?}-{n}").to_lowercase();
+
+    // Setup: the agency types a zone's targets in the page, may extend deadlines, and opens.
+    let agency = session(&driver, &app, "liwan-agency", id).await;
+    assert!(
+        agency.find(Locator::Css("#extension form")).await.is_ok(),
+        "the organizer's extension form"
+    );
+    tab(&agency, &app, id, "self").await;
+    let target = by_id(&format!("zone-{}-visits.home-target", zones[0]));
+    type_into(&agency, &target, "1400").await;
+    click(&agency, &format!("#zone-{} button.save", zones[0]), false).await;
+    no_error(&agency, "the targets").await;
+    let targets = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/targets"),
+            Some(&who.agency),
+        )
+        .await;
+    assert!(
+        targets["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .any(|r| r["indicator"] == "visits.home" && r["target"] == "1400.00"),
+        "{targets}"
+    );
+    tab(&agency, &app, id, "info").await;
+    press(&agency, "open", None).await;
+    assert_eq!(current_step(&agency).await, "自评阶段");
+
+    // The station's self-assessment (its pages are walked on the other scheme).
+    let base = format!("/api/v1/evaluations/{id}");
+    let completed = serde_json::json!({"rows": [{"indicator": "visits.home", "zone_id": zones[0], "completed": "1460"}]});
+    put_ok(
+        &app,
+        &who.station,
+        &format!("{base}/indicators"),
+        &completed,
+    )
+    .await;
+    put_ok(
+        &app,
+        &who.station,
+        &format!("{base}/staff"),
+        &crate::self_assessment::annex_roster(),
+    )
+    .await;
+    put_ok(
+        &app,
+        &who.station,
+        &format!("{base}/self-assessment"),
+        &serde_json::json!({"narrative": "本期服务情况……"}),
+    )
+    .await;
+    crate::workflow::fire_ok(
+        &app,
+        &who.station,
+        id,
+        "submit_self_assessment",
+        None,
+        "onsite_scoring",
+    )
+    .await;
+
+    // The agency's expert panel, in the page; the experts' sheets mean 630.00.
+    tab(&agency, &app, id, "scoring").await;
+    for (expert, _) in &experts {
+        choose(&agency, "#panel-user", &expert.to_string()).await;
+        click(&agency, "button[data-command='assign-expert']", false).await;
+        no_error(&agency, "assigning an expert").await;
+    }
+    screenshot(&agency, &shot("01-panel")).await;
+    for ((_, token), total) in experts.iter().zip(["630.00", "629.99", "630.01"]) {
+        let path = sheet_path(id).await;
+        let sheet = app.get_json(&path, Some(token)).await;
+        put_ok(&app, token, &path, &scores_for(&sheet, total)).await;
+        post_ok(&app, token, &format!("{path}/submit")).await;
+    }
+    // The other parties through the API; the agency's own component in its page.
+    submit_component(
+        &app,
+        &street_token,
+        id,
+        "purchaser",
+        &serde_json::json!({"raw_score": "180.00"}),
+    )
+    .await;
+    submit_component(
+        &app,
+        &s.bureau,
+        id,
+        "supervisor",
+        &serde_json::json!({"raw_score": "90.00"}),
+    )
+    .await;
+    submit_component(
+        &app,
+        &s.bureau,
+        id,
+        "financial",
+        &serde_json::json!({"passed": true, "gate_reason": "审计未发现问题"}),
+    )
+    .await;
+    tab(&agency, &app, id, "scoring").await;
+    type_into(
+        &agency,
+        "[id='component-professional-s0.text']",
+        "服务指标总体完成。",
+    )
+    .await;
+    click(&agency, "button[data-command='save-professional']", false).await;
+    no_error(&agency, "the agency's component").await;
+    click(&agency, "button[data-command='submit-professional']", true).await;
+    no_error(&agency, "the agency's component").await;
+    assert!(
+        text_of(&agency, "#component-professional h2")
+            .await
+            .contains("已提交")
+    );
+
+    // The draft: 630 + 180 + 90 = 900.00, 优秀.
+    tab(&agency, &app, id, "info").await;
+    press(&agency, "issue_draft", None).await;
+    assert_eq!(current_step(&agency).await, "初稿反馈阶段");
+    assert!(text_of(&agency, ".result").await.contains("900.00"));
+    tab(&agency, &app, id, "reports").await;
+    assert!(
+        agency
+            .find(Locator::Css("button[data-command='revise']"))
+            .await
+            .is_ok(),
+        "the agency may issue a revised draft"
+    );
+
+    // The station objects; the street office and the bureau have none.
+    let station = session(&driver, &app, "liwan-station", id).await;
+    tab(&station, &app, id, "feedback").await;
+    station
+        .find(Locator::Css("input[name='opinion'][value='objection']"))
+        .await
+        .expect("the station's feedback form")
+        .click()
+        .await
+        .expect("chosen");
+    type_into(&station, "#objection", "片区一的服务记录齐全，请核实。").await;
+    click(&station, "#feedback-form button", false).await;
+    no_error(&station, "the objection").await;
+    for username in ["liwan-street", "liwan-bureau"] {
+        let browser = session(&driver, &app, username, id).await;
+        tab(&browser, &app, id, "feedback").await;
+        click(&browser, "#feedback-form button", false).await;
+        no_error(&browser, username).await;
+        browser.close().await.expect("closed");
+    }
+
+    // The agency answers the objection and submits for the bureau's review.
+    tab(&agency, &app, id, "feedback").await;
+    type_into(
+        &agency,
+        "textarea[id^='reply-']",
+        "经核实，记录齐全，予以采纳。",
+    )
+    .await;
+    click(&agency, ".answer-form button", false).await;
+    no_error(&agency, "the answer").await;
+    assert!(
+        text_of(&agency, ".feedback")
+            .await
+            .contains("经核实，记录齐全，予以采纳。")
+    );
+    screenshot(&agency, &shot("02-answered")).await;
+    press(&agency, "submit_for_review", None).await;
+    assert_eq!(current_step(&agency).await, "民政局审定阶段");
+
+    for browser in [agency, station] {
+        browser.close().await.expect("closed");
+    }
+    driver.stop().await;
 }
 
 /// With PINGGU_PAGE_FIXTURE set: a consistent copy of the finished evaluation's SQLite database,

@@ -59,12 +59,12 @@ pub fn scores_for(sheet: &Value, total: &str) -> Value {
     json!({"conflict_of_interest": false, "items": items})
 }
 
-async fn sheet_path(id: i64) -> String {
+pub(crate) async fn sheet_path(id: i64) -> String {
     format!("/api/v1/evaluations/{id}/expert-scores/me")
 }
 
 /// Puts a body and answers its JSON, asserting 200.
-async fn put_ok(app: &TestApp, token: &str, path: &str, body: &Value) -> Value {
+pub(crate) async fn put_ok(app: &TestApp, token: &str, path: &str, body: &Value) -> Value {
     let response = app
         .request(Method::PUT, path, Some(token), Some(body))
         .await;
@@ -74,7 +74,7 @@ async fn put_ok(app: &TestApp, token: &str, path: &str, body: &Value) -> Value {
     answer
 }
 
-async fn post_ok(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn post_ok(app: &TestApp, token: &str, path: &str) -> Value {
     let response = app.request(Method::POST, path, Some(token), None).await;
     let status = response.status();
     let answer: Value = response.json().await.expect("json");
