@@ -261,24 +261,36 @@ pub async fn component_for(
     db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let scheme = scheme_of(&detail)?;
-        let party = party_of(&scheme, &party_code)?;
-        let row = store::find(conn, id, &party.code)?;
-        let submitted = row.as_ref().is_some_and(|r| r.status == SUBMITTED);
-        let issued = draft_issued(state_of(&detail)?);
-        if !components::may_see(
-            &access_of(&user, &detail, &scheme).viewer(),
-            &party.code,
-            submitted,
-            issued,
-        ) {
-            return Err(AppError::forbidden(format!(
-                "{}的评分在报告初稿发出前不公开",
-                party.name
-            )));
-        }
-        view_with_panel(conn, &scheme, party, id)
+        component_on(conn, &user, &detail, &scheme, &party_code)
     })
     .await
+}
+
+/// A party's component as `user` may see it, on a visible evaluation already loaded.
+pub fn component_on(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    party_code: &str,
+) -> Result<ComponentView, AppError> {
+    let id = detail.row.id;
+    let party = party_of(scheme, party_code)?;
+    let row = store::find(conn, id, &party.code)?;
+    let submitted = row.as_ref().is_some_and(|r| r.status == SUBMITTED);
+    let issued = draft_issued(state_of(detail)?);
+    if !components::may_see(
+        &access_of(user, detail, scheme).viewer(),
+        &party.code,
+        submitted,
+        issued,
+    ) {
+        return Err(AppError::forbidden(format!(
+            "{}的评分在报告初稿发出前不公开",
+            party.name
+        )));
+    }
+    view_with_panel(conn, scheme, party, id)
 }
 
 /// Submits (`submitting`) or withdraws the party's component as `user` (the API and the 评分

@@ -411,23 +411,37 @@ pub async fn context_for(
     id: i64,
 ) -> Result<EvaluationContext, AppError> {
     let user = me.clone();
-    let (detail, summary, previous, done, access) = db::run(&state.pool, move |conn| {
-        let detail = store::find(conn, id)?
-            .filter(|d| can_view_evaluation(&user, d))
-            .ok_or(AppError::NotFound("评估"))?;
-        let access = access_of(&user, &detail, &scheme_of(&detail)?);
-        let summary = summary_of(conn, &user, &detail)?;
-        let previous = crate::app::rectifications::previous_items(conn, &detail)?;
-        let done = store::parties_done(conn, std::slice::from_ref(&detail))?
-            .remove(&id)
-            .unwrap_or_default();
-        Ok::<_, AppError>((detail, summary, previous, done, access))
+    let today = today(state);
+    db::run(&state.pool, move |conn| {
+        context_on(conn, &user, id, today).map(|(_, context)| context)
     })
-    .await?;
-    let mut found = view(detail, today(state), summary, &done)?;
+    .await
+}
+
+/// The evaluation as `user` may see it (404 otherwise), with its view and the user's access:
+/// what every page of it starts from. Answers the loaded evaluation too, for further reads.
+pub fn context_on(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    today: NaiveDate,
+) -> Result<(EvaluationDetail, EvaluationContext), AppError> {
+    let detail = store::find(conn, id)?
+        .filter(|d| can_view_evaluation(user, d))
+        .ok_or(AppError::NotFound("评估"))?;
+    let access = access_of(user, &detail, &scheme_of(&detail)?);
+    let summary = summary_of(conn, user, &detail)?;
+    let previous = crate::app::rectifications::previous_items(conn, &detail)?;
+    let done = store::parties_done(conn, std::slice::from_ref(&detail))?
+        .remove(&id)
+        .unwrap_or_default();
+    let mut found = view(detail.clone(), today, summary, &done)?;
     found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
-    Ok(EvaluationContext {
-        view: found,
-        access,
-    })
+    Ok((
+        detail,
+        EvaluationContext {
+            view: found,
+            access,
+        },
+    ))
 }

@@ -86,7 +86,10 @@ fn organization_name(detail: &EvaluationDetail, party: &str) -> String {
         .unwrap_or_default()
 }
 
-fn list_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<FeedbackList, AppError> {
+pub fn list_of(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+) -> Result<FeedbackList, AppError> {
     let items = store::list(conn, detail.row.id)?
         .into_iter()
         .map(|(row, version, raised)| FeedbackView {

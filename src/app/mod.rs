@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod evaluation_page;
 pub mod evaluations;
 pub mod feedback;
 pub mod indicators;

@@ -286,10 +286,20 @@ pub async fn panel_for(
     db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
         let scheme = scheme_of(&detail)?;
-        access_of(&user, &detail, &scheme).ensure_sees_panel(false)?;
-        panel_of(conn, &detail, &scheme)
+        panel_on(conn, &user, &detail, &scheme)
     })
     .await
+}
+
+/// The panel, for those who see it, on a visible evaluation already loaded.
+pub fn panel_on(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+) -> Result<Panel, AppError> {
+    access_of(user, detail, scheme).ensure_sees_panel(false)?;
+    panel_of(conn, detail, scheme)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -329,7 +339,7 @@ pub struct Sheet {
     pub total: Points,
 }
 
-fn sheet_of(
+pub fn sheet_of(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
     scheme: &Scheme,

@@ -129,15 +129,23 @@ pub async fn station_items_for(
     id: i64,
 ) -> Result<Vec<RectificationView>, AppError> {
     let user = me.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        let station = stations::find_row(conn, id)?.ok_or(AppError::NotFound("社工站"))?;
-        if !can_view_station(conn, &user, &station)? {
-            return Err(AppError::NotFound("社工站"));
-        }
-        Ok(store::of_station(conn, id)?)
-    })
-    .await?;
-    Ok(rows.into_iter().map(RectificationView::from).collect())
+    db::run(&state.pool, move |conn| station_items_on(conn, &user, id)).await
+}
+
+/// A station's items as `user` may see them (404 for a station they may not see).
+pub fn station_items_on(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    station_id: i64,
+) -> Result<Vec<RectificationView>, AppError> {
+    let station = stations::find_row(conn, station_id)?.ok_or(AppError::NotFound("社工站"))?;
+    if !can_view_station(conn, user, &station)? {
+        return Err(AppError::NotFound("社工站"));
+    }
+    Ok(store::of_station(conn, station_id)?
+        .into_iter()
+        .map(RectificationView::from)
+        .collect())
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]

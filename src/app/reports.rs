@@ -284,12 +284,16 @@ pub async fn versions_for(
     id: i64,
 ) -> Result<Vec<ReportVersion>, AppError> {
     let user = me.clone();
-    let items = db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| {
         visible(conn, &user, id)?;
-        Ok::<_, AppError>(store::list(conn, id)?)
+        versions_of(conn, id)
     })
-    .await?;
-    Ok(items
+    .await
+}
+
+/// The report versions of a visible evaluation, oldest first.
+pub fn versions_of(conn: &mut DbConnection, id: i64) -> Result<Vec<ReportVersion>, AppError> {
+    Ok(store::list(conn, id)?
         .into_iter()
         .map(|(row, files)| version_view(row, files))
         .collect())

@@ -69,6 +69,25 @@ pub async fn write_narrative_for(
 }
 
 /// The narrative for any party of the evaluation (empty until the station writes it).
+/// The stored narrative of a visible evaluation.
+pub fn narrative_of(
+    conn: &mut crate::db::DbConnection,
+    id: i64,
+) -> Result<SelfAssessment, AppError> {
+    Ok(match self_assessments::find(conn, id)? {
+        Some((narrative, by, at)) => SelfAssessment {
+            narrative,
+            updated_by: Some(by),
+            updated_at: Some(utc(at)),
+        },
+        None => SelfAssessment {
+            narrative: String::new(),
+            updated_by: None,
+            updated_at: None,
+        },
+    })
+}
+
 pub async fn narrative_for(
     state: &AppState,
     user: &AuthenticatedUser,
@@ -77,19 +96,7 @@ pub async fn narrative_for(
     let user = user.clone();
     db::run(&state.pool, move |conn| {
         visible(conn, &user, id)?;
-        let stored = self_assessments::find(conn, id)?;
-        Ok::<_, AppError>(match stored {
-            Some((narrative, by, at)) => SelfAssessment {
-                narrative,
-                updated_by: Some(by),
-                updated_at: Some(utc(at)),
-            },
-            None => SelfAssessment {
-                narrative: String::new(),
-                updated_by: None,
-                updated_at: None,
-            },
-        })
+        narrative_of(conn, id)
     })
     .await
 }

@@ -387,19 +387,28 @@ pub async fn timeline_for(
     id: i64,
 ) -> Result<Timeline, AppError> {
     let user = me.clone();
-    let (rows, mail) = db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| {
         let detail = visible(conn, &user, id)?;
-        let mut rows = audit::timeline(conn, id)?;
-        let hidden = hidden_contents(&user, &detail)?;
-        for (row, _, _) in &mut rows {
-            if let Some(notice) = hidden(row) {
-                row.summary = notice.to_owned();
-            }
-        }
-        let mail = crate::db::outbox::for_evaluation(conn, id)?;
-        Ok::<_, AppError>((rows, mail))
+        timeline_on(conn, &user, &detail)
     })
-    .await?;
+    .await
+}
+
+/// The timeline of a visible evaluation already loaded, as `user` may see it.
+pub fn timeline_on(
+    conn: &mut DbConnection,
+    user: &AuthenticatedUser,
+    detail: &EvaluationDetail,
+) -> Result<Timeline, AppError> {
+    let id = detail.row.id;
+    let mut rows = audit::timeline(conn, id)?;
+    let hidden = hidden_contents(user, detail)?;
+    for (row, _, _) in &mut rows {
+        if let Some(notice) = hidden(row) {
+            row.summary = notice.to_owned();
+        }
+    }
+    let mail = crate::db::outbox::for_evaluation(conn, id)?;
     let mut by_entry: std::collections::HashMap<Option<i64>, Vec<TimelineMessage>> =
         std::collections::HashMap::new();
     for message in mail {

@@ -167,6 +167,23 @@ pub fn backend(conn: &DbConnection) -> Backend {
     }
 }
 
+/// A read-only transaction that sees one snapshot of the database: a page's reads agree with
+/// each other. PostgreSQL runs it REPEATABLE READ; SQLite's deferred transaction reads one
+/// snapshot from its first read on.
+pub fn read_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(pg)?;
+        }
+        work(conn)
+    })
+}
+
 /// A transaction that holds the write lock from its start. SQLite upgrades a read transaction
 /// to a write one only by failing (SQLITE_BUSY_SNAPSHOT, not retried by busy_timeout), so
 /// SQLite begins IMMEDIATE; PostgreSQL's row locks need no such care.

@@ -1,6 +1,9 @@
 //! The evaluation page, the target of every e-mail's link: the stage bar (步骤条), the next
 //! deadline and who owes it, and tabs.
 
+use super::forms::Posted;
+use crate::app::evaluation_page::{EvaluationPage as PageData, Tab, TabData, evaluation_page_for};
+use crate::web::tabs::PageHead;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
@@ -11,13 +14,11 @@ use super::home::{Row, row};
 use super::session::WebUser;
 use super::{Chrome, not_found, page};
 use crate::app::AppError;
-use crate::app::evaluations::{EvaluationView, context_for};
-use crate::app::feedback::{FeedbackList, feedback_for};
-use crate::app::rectifications::{RectificationView, station_items_for};
-use crate::app::reports::{
-    Comparison, ReportVersion, compare_for, download_for, revise_for, versions_for,
-};
-use crate::app::workflow::{TransitionRequest, available_for, timeline_for, transition_for};
+use crate::app::evaluations::EvaluationView;
+use crate::app::feedback::FeedbackList;
+use crate::app::rectifications::RectificationView;
+use crate::app::reports::{Comparison, ReportVersion, compare_for, download_for, revise_for};
+use crate::app::workflow::{TransitionRequest, transition_for};
 use crate::domain::access::EvaluationAccess;
 use crate::domain::points::Points;
 use crate::domain::staffing::RosterWorker;
@@ -299,16 +300,12 @@ pub async fn page_of(
 #[post("/evaluations/{id}/extensions")]
 pub async fn extend(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> HttpResponse {
     use super::forms::value;
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = super::forms::csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let mut echo = Echo::new("extension", &values);
     let stage = crate::domain::evaluation::Stage::from_code(value(&values, "stage").unwrap_or(""));
     let new_deadline =
@@ -334,7 +331,7 @@ pub async fn extend(
         reason,
         version: None,
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let extended = match crate::app::input::validate(&body) {
         Ok(()) => crate::app::workflow::extend_for(&state, &me, id, body, None, request_id).await,
         Err(error) => Err(error),
@@ -360,16 +357,12 @@ pub async fn extend(
 #[post("/evaluations/{id}/reports/revise")]
 pub async fn revise(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let given = super::forms::value(&form, "csrf").unwrap_or("");
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, given) {
-        return refused;
-    }
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let me = posted.me;
+    let request_id = me.audit_request_id();
     match revise_for(&state, &me, id, request_id).await {
         Ok(_) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=reports")))
@@ -428,7 +421,7 @@ pub async fn show_refused(
 ) -> HttpResponse {
     match super::forms::explain(state, me, id, echo, error, field_to_input).await {
         Ok(echo) => render_with(state, me, id, Some(tab), None, Some(echo)).await,
-        Err(_) => super::not_found(),
+        Err(error) => super::error_page(me, error),
     }
 }
 
@@ -442,38 +435,48 @@ async fn show(
     echo: Option<Echo>,
     compare: Option<(i64, i64)>,
 ) -> HttpResponse {
-    let (view, access) = match context_for(state, me, id).await {
-        Ok(context) => (context.view, context.access),
+    let tab = Tab::from_code(tab);
+    let loaded = match evaluation_page_for(state, me, id, tab).await {
+        Ok(loaded) => loaded,
         Err(AppError::NotFound(_)) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "evaluation page");
-            return not_found();
+        Err(error) => return super::server_error(&me.request_id, &error),
+    };
+    let PageData {
+        view,
+        access,
+        scheme,
+        actions,
+        zones,
+        tab: data,
+    } = loaded;
+    let head = PageHead {
+        view: &view,
+        access: &access,
+        scheme: &scheme,
+        zones: &zones,
+    };
+    let (mut self_tab, mut scoring_tab, mut feedback, mut reports) = (None, None, None, Vec::new());
+    let (mut timeline, mut reminders, mut items) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sections = Vec::new();
+    let mut feedback_form = None;
+    match data {
+        TabData::Info => {}
+        TabData::SelfAssessment(data) => {
+            self_tab = Some(super::tabs::self_assessment::build(&head, data));
         }
-    };
-    let tab = match tab {
-        Some("timeline") => "timeline",
-        Some("reports") => "reports",
-        Some("feedback") => "feedback",
-        Some("rectification") => "rectification",
-        Some("self") => "self",
-        Some("scoring") => "scoring",
-        _ => "info",
-    };
-    let self_tab = if tab == "self" {
-        super::tabs::self_assessment::load(state, me, &view, &access).await
-    } else {
-        None
-    };
-    let scoring_tab = if tab == "scoring" {
-        let zones = super::tabs::self_assessment::scheme_and_zones(state, me, id)
-            .await
-            .map(|(_, zones)| zones.into_iter().map(|z| (z.id, z.name)).collect())
-            .unwrap_or_default();
-        let sections = outline_of(state, me, id).await;
-        Some(super::tabs::scoring::load(state, me, &view, &access, sections, zones).await)
-    } else {
-        None
-    };
+        TabData::Scoring(data) => {
+            scoring_tab = Some(super::tabs::scoring::build(me, &head, data));
+        }
+        TabData::Reports { versions } => reports = versions,
+        TabData::Feedback { list, versions } => {
+            feedback_form = feedback_form_of(&view, &access, &list, &versions);
+            sections = super::tabs::scoring::outline(&scheme);
+            feedback = Some(list);
+        }
+        TabData::Rectification { items: found } => items = found,
+        TabData::Timeline(found) => (timeline, reminders) = super::timeline::entries(state, found),
+    }
+    let tab = tab.code();
     let organizer = access.organizes();
     let extension =
         (tab == "info" && organizer && !matches!(view.state, State::Final | State::Cancelled))
@@ -493,57 +496,28 @@ async fn show(
                     .collect();
                 (stages, parties)
             });
+    // Comparing two versions reads the two reports (the tab's list is above).
     let comparison = match (tab, compare) {
-        ("reports", Some((from, to))) => compare_for(state, me, from, to).await.ok(),
+        ("reports", Some((from, to))) => match compare_for(state, me, from, to).await {
+            Ok(found) => Some(found),
+            Err(AppError::NotFound(_) | AppError::Validation(_)) => None,
+            Err(error) => return super::server_error(&me.request_id, &error),
+        },
         _ => None,
     };
     let may_revise =
         tab == "reports" && view.state == State::DraftFeedback && access.revises_draft();
-    let (items, previous, answers_items) = if tab == "rectification" {
-        let items = station_items_for(state, me, view.station.id)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|item| item.evaluation_id == id)
-            .collect();
+    let (previous, answers_items) = if tab == "rectification" {
         (
-            items,
             view.previous_rectifications.clone(),
             access.answers_rectifications(),
         )
     } else {
-        (Vec::new(), Vec::new(), false)
+        (Vec::new(), false)
     };
-    let feedback = if tab == "feedback" {
-        feedback_for(state, me, id).await.ok()
-    } else {
-        None
-    };
-    let (feedback_form, answers) = match &feedback {
-        Some(list) => feedback_forms(state, me, &view, &access, list).await,
-        None => (None, false),
-    };
-    let sections = if feedback.is_some() {
-        outline_of(state, me, id).await
-    } else {
-        Vec::new()
-    };
-    let (timeline, reminders) = if tab == "timeline" {
-        timeline_for(state, me, id)
-            .await
-            .map(|t| super::timeline::entries(state, t))
-            .unwrap_or_default()
-    } else {
-        Default::default()
-    };
-    let reports = if tab == "reports" {
-        versions_for(state, me, id).await.unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let actions = available_for(state, me, id)
-        .await
-        .unwrap_or_default()
+    let answers =
+        feedback.is_some() && view.state == State::DraftFeedback && access.answers_objections();
+    let actions = actions
         .into_iter()
         .map(|(event, needs_reason)| Action {
             code: event.code(),
@@ -595,67 +569,31 @@ async fn show(
     )
 }
 
-/// Which feedback forms the user sees: the party's own on the latest draft while it has not
-/// answered it (managers of the bureau, the street office and the station), and the agency
-/// manager's answers.
-async fn feedback_forms(
-    state: &AppState,
-    me: &WebUser,
+/// The party's own feedback form on the latest draft while it has not answered it (the
+/// managers of the parties that give feedback, the station first), during draft_feedback.
+fn feedback_form_of(
     view: &EvaluationView,
     access: &EvaluationAccess,
     list: &FeedbackList,
-) -> (Option<FeedbackFormView>, bool) {
+    versions: &[crate::app::reports::ReportVersion],
+) -> Option<FeedbackFormView> {
     if view.state != State::DraftFeedback {
-        return (None, false);
+        return None;
     }
-    let answers = access.answers_objections();
-    let asked = access.feedback_party().ok().map(str::to_owned);
-    let latest = versions_for(state, me, view.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .rev()
-        .find(|v| v.kind == "draft");
-    let form = match (asked, latest) {
-        (Some(party), Some(latest))
-            if !list
-                .items
-                .iter()
-                .any(|f| f.party == party && f.report_id == latest.id) =>
-        {
-            Some(FeedbackFormView {
-                report_id: latest.id,
-                version: latest.version,
-            })
-        }
-        _ => None,
-    };
-    (form, answers)
-}
-
-/// (code, title) of the report outline of the evaluation's scheme.
-async fn outline_of(state: &AppState, me: &WebUser, id: i64) -> Vec<(String, String)> {
-    let user = me.user.clone();
-    crate::db::run(&state.pool, move |conn| {
-        let detail = crate::app::access::visible(conn, &user, id)?;
-        let scheme = crate::app::access::scheme_of(&detail)?;
-        Ok::<_, AppError>(
-            scheme
-                .outline
-                .into_iter()
-                .filter(|s| !s.code.starts_with("annex"))
-                .map(|s| (s.code, s.title))
-                .collect(),
-        )
+    let party = access.feedback_party().ok()?;
+    let latest = versions.iter().rev().find(|v| v.kind == "draft")?;
+    let answered = list
+        .items
+        .iter()
+        .any(|f| f.party == party && f.report_id == latest.id);
+    (!answered).then_some(FeedbackFormView {
+        report_id: latest.id,
+        version: latest.version,
     })
-    .await
-    .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ActionForm {
-    #[serde(default)]
-    csrf: String,
     event: String,
     version: i64,
     reason: Option<String>,
@@ -666,15 +604,11 @@ pub struct ActionForm {
 #[post("/evaluations/{id}/transitions")]
 pub async fn act(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<ActionForm>,
+    posted: Posted<ActionForm>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
-    let form = form.into_inner();
+    let Posted { me, form } = posted;
     let Some(event) = Event::ALL.into_iter().find(|e| e.code() == form.event) else {
         return super::forbidden();
     };
@@ -683,7 +617,7 @@ pub async fn act(
         reason: form.reason.clone().filter(|r| !r.trim().is_empty()),
         version: Some(form.version),
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let refused = match transition_for(&state, &me, id, body, Some(form.version), request_id).await
     {
         Ok(_) => {
@@ -754,6 +688,6 @@ pub async fn report_file(
     };
     match download_for(&state, &me, route.id, format).await {
         Ok(file) => crate::http::download(file),
-        Err(_) => not_found(),
+        Err(error) => super::error_page(&me, error),
     }
 }

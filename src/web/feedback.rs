@@ -2,21 +2,19 @@
 //! objection to a section) and the agency's answer to an objection. The API's own functions do
 //! the work; a refusal is shown on the page.
 
+use super::forms::Posted;
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::evaluation::{Refused, render, render_with};
 use super::forms::Echo;
-use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct FeedbackForm {
-    #[serde(default)]
-    csrf: String,
     report_id: i64,
     /// "none" (无异议) or "objection"
     opinion: String,
@@ -58,15 +56,11 @@ fn back_to(id: i64) -> HttpResponse {
 #[post("/evaluations/{id}/feedback")]
 pub async fn give(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<FeedbackForm>,
+    posted: Posted<FeedbackForm>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
-    let form = form.into_inner();
+    let Posted { me, form } = posted;
     // What was typed, to put back in the form if it is refused.
     let typed = Echo::new(
         "feedback",
@@ -116,7 +110,7 @@ pub async fn give(
             Vec::new()
         },
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     match give_for(&state, &me, id, body, request_id).await {
         Ok(_) => back_to(id),
         Err(AppError::NotFound(_)) => super::not_found(),
@@ -129,8 +123,6 @@ pub async fn give(
 
 #[derive(Debug, Deserialize)]
 pub struct AnswerForm {
-    #[serde(default)]
-    csrf: String,
     evaluation_id: i64,
     /// "accepted" or "rejected"
     decision: String,
@@ -140,14 +132,10 @@ pub struct AnswerForm {
 #[post("/objections/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<AnswerForm>,
+    posted: Posted<AnswerForm>,
 ) -> HttpResponse {
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
-    let form = form.into_inner();
+    let Posted { me, form } = posted;
     let evaluation = form.evaluation_id;
     if form.reply.trim().is_empty() {
         let refused = Refused {
@@ -164,7 +152,7 @@ pub async fn answer(
         },
         reply: form.reply.trim().to_owned(),
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     match answer_for(&state, &me, id.into_inner(), body, request_id).await {
         Ok(_) => back_to(evaluation),
         Err(AppError::NotFound(_)) => super::not_found(),

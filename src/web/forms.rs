@@ -225,11 +225,130 @@ pub async fn read_small_form(mut payload: Multipart, limit: usize) -> Result<Sma
     Ok(form)
 }
 
-/// 403 for a form posted without this session's CSRF token.
-pub fn csrf_refusal(
-    state: &AppState,
-    me: &WebUser,
-    values: &[(String, String)],
-) -> Option<HttpResponse> {
-    super::session::refuse_without_csrf(state, me, value(values, "csrf").unwrap_or(""))
+/// A form a signed-in user posted from a page: handed to the handler only when it carries this
+/// session's CSRF token, so no handler checks it by hand. Otherwise the answer is a 403 page
+/// that shows what was typed, so that nothing is lost. `T` is the form (its raw fields by
+/// default); `Posted` wants a user who has set their own password, `PostedAny` any user.
+pub struct Posted<T = Vec<(String, String)>> {
+    pub me: WebUser,
+    pub form: T,
+}
+
+/// As `Posted`, for the forms a user who must still change their password may send.
+pub struct PostedAny<T = Vec<(String, String)>> {
+    pub me: WebUser,
+    pub form: T,
+}
+
+/// Why a posted form was not handed on.
+#[derive(Debug)]
+pub enum FormRefused {
+    /// Not logged in (or the session ended): the login page.
+    Login(super::session::Redirect),
+    /// Without this session's CSRF token: the fields typed, to show back.
+    Csrf(Vec<(String, String)>),
+    /// Fields missing or of the wrong kind (a page that is out of date, or a hand-made post).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for FormRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormRefused::Login(redirect) => redirect.fmt(f),
+            FormRefused::Csrf(_) => f.write_str("form without this session's CSRF token"),
+            FormRefused::Unreadable(reason) => write!(f, "unreadable form: {reason}"),
+        }
+    }
+}
+
+impl actix_web::ResponseError for FormRefused {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        use actix_web::http::StatusCode;
+        match self {
+            FormRefused::Login(redirect) => redirect.status_code(),
+            FormRefused::Csrf(_) => StatusCode::FORBIDDEN,
+            FormRefused::Unreadable(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            FormRefused::Login(redirect) => redirect.error_response(),
+            FormRefused::Csrf(fields) => super::refused_form(fields),
+            FormRefused::Unreadable(_) => super::bad_form(),
+        }
+    }
+}
+
+type Extracted<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, FormRefused>>>>;
+
+/// The user, then the form (bounded by the app's `FormConfig`), then its CSRF token.
+fn extract<T: serde::de::DeserializeOwned + 'static>(
+    req: &actix_web::HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+    any_user: bool,
+) -> Extracted<(WebUser, T)> {
+    use actix_web::FromRequest;
+    let user = super::session::AnyWebUser::from_request(req, payload);
+    let form = actix_web::web::Form::<Vec<(String, String)>>::from_request(req, payload);
+    let state = req.app_data::<actix_web::web::Data<AppState>>().cloned();
+    Box::pin(async move {
+        let me = user.await.map_err(FormRefused::Login)?.0;
+        if me.must_change_password && !any_user {
+            return Err(FormRefused::Login(super::session::Redirect::to(
+                "/password",
+            )));
+        }
+        let fields = form
+            .await
+            .map_err(|e| FormRefused::Unreadable(e.to_string()))?
+            .into_inner();
+        let verified = state.is_some_and(|state| {
+            state
+                .csrf
+                .verify(&me.session_id, value(&fields, "csrf").unwrap_or(""))
+        });
+        if !verified {
+            return Err(FormRefused::Csrf(fields));
+        }
+        let encoded = serde_urlencoded::to_string(&fields)
+            .map_err(|e| FormRefused::Unreadable(e.to_string()))?;
+        let form = serde_urlencoded::from_str::<T>(&encoded)
+            .map_err(|e| FormRefused::Unreadable(e.to_string()))?;
+        Ok((me, form))
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Posted<T> {
+    type Error = FormRefused;
+    type Future = Extracted<Self>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let extracted = extract::<T>(req, payload, false);
+        Box::pin(async move { extracted.await.map(|(me, form)| Posted { me, form }) })
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for PostedAny<T> {
+    type Error = FormRefused;
+    type Future = Extracted<Self>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let extracted = extract::<T>(req, payload, true);
+        Box::pin(async move { extracted.await.map(|(me, form)| PostedAny { me, form }) })
+    }
+}
+
+/// Whether a multipart form's fields carry this session's CSRF token (multipart bodies are read
+/// by their handlers, the token among the fields).
+pub fn csrf_verified(state: &AppState, me: &WebUser, fields: &[(String, String)]) -> bool {
+    state
+        .csrf
+        .verify(&me.session_id, value(fields, "csrf").unwrap_or(""))
 }

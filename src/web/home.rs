@@ -128,10 +128,7 @@ pub async fn home(
     };
     let views = match list_for(&state, &me, page_query.page()).await {
         Ok((views, _)) => views,
-        Err(error) => {
-            tracing::error!(%error, "home page");
-            Vec::new()
-        }
+        Err(error) => return super::error_page(&me, error),
     };
     let mut rows: Vec<Row> = views.iter().map(|v| row(v, me.organization.id)).collect();
     let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();

@@ -1,5 +1,6 @@
 //! Login, logout, and the forced password change.
 
+use super::forms::PostedAny;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
@@ -148,22 +149,9 @@ pub async fn do_login(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 #[post("/logout")]
-pub async fn logout(
-    state: web::Data<AppState>,
-    me: AnyWebUser,
-    form: web::Form<CsrfForm>,
-) -> HttpResponse {
-    let me = me.0;
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
+pub async fn logout(state: web::Data<AppState>, posted: PostedAny) -> HttpResponse {
+    let me = posted.me;
     let session_id = me.session_id.clone();
     let revoked = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
@@ -215,8 +203,6 @@ pub async fn show_password(state: web::Data<AppState>, me: AnyWebUser) -> HttpRe
 
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     current_password: String,
     new_password: String,
     confirm_password: String,
@@ -226,14 +212,9 @@ pub struct PasswordForm {
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    me: AnyWebUser,
-    form: web::Form<PasswordForm>,
+    posted: PostedAny<PasswordForm>,
 ) -> HttpResponse {
-    let me = me.0;
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
-    let form = form.into_inner();
+    let PostedAny { me, form } = posted;
     let again = |errors: Vec<(String, String)>| {
         page(
             Some(&me),
@@ -251,7 +232,7 @@ pub async fn change_password(
             "两次输入的新密码不一致".into(),
         )]);
     }
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = me.request_id.clone();
     let changed = crate::app::me::change_own_password(
         &state,
         &me,

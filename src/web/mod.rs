@@ -140,13 +140,25 @@ struct MessagePage<'a> {
     chrome: Option<Chrome>,
     title: &'a str,
     message: &'a str,
+    /// What the user typed into a refused form, shown back so that it is not lost.
+    typed: Vec<(&'a str, &'a str)>,
 }
 
 fn message(status: actix_web::http::StatusCode, title: &str, text: &str) -> HttpResponse {
+    message_with(status, title, text, Vec::new())
+}
+
+fn message_with(
+    status: actix_web::http::StatusCode,
+    title: &str,
+    text: &str,
+    typed: Vec<(&str, &str)>,
+) -> HttpResponse {
     let html = MessagePage {
         chrome: None,
         title,
         message: text,
+        typed,
     }
     .render()
     .unwrap_or_else(|_| text.to_owned());
@@ -163,6 +175,69 @@ pub fn forbidden() -> HttpResponse {
         "表单已过期或来源不明，请返回上一页刷新后重试。",
     )
 }
+
+/// 403 for a form without this session's CSRF token (a page left open past its session, or
+/// a post from elsewhere): what was typed is shown, to copy into the form again.
+pub fn refused_form(fields: &[(String, String)]) -> HttpResponse {
+    let typed = fields
+        .iter()
+        .filter(|(name, value)| {
+            !matches!(name.as_str(), "csrf" | "version") && !value.trim().is_empty()
+        })
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    message_with(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "表单已过期，未保存",
+        "这个页面已过期（可能已重新登录或在别处退出），所填内容没有保存。请复制下面您填写的内容，回到原页面刷新后重新填写提交。",
+        typed,
+    )
+}
+
+/// 400 for a form the page did not send as it is (a field missing or of the wrong kind).
+pub fn bad_form() -> HttpResponse {
+    message(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        "表单内容不完整",
+        "提交的表单缺少内容或格式不对，请回到原页面刷新后重试。",
+    )
+}
+
+/// 500 when the database or another part failed: the request's id, for the administrator to
+/// find in the log. Never an empty tab that looks like missing data.
+pub fn server_error(request_id: &str, error: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(%error, request_id, "page failed");
+    let text = format!(
+        "系统暂时无法完成这个请求，您的数据没有丢失。请稍后刷新重试；如果一直出现，请把编号 {request_id} 告诉系统管理员。"
+    );
+    message(
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "系统出错",
+        &text,
+    )
+}
+
+/// The page for a refusal of the application layer: 404 for what the user may not see or that
+/// does not exist (the same answer, as in the API), else the 500 page.
+pub fn error_page(me: &session::WebUser, error: crate::app::error::AppError) -> HttpResponse {
+    use crate::app::error::AppError;
+    match error {
+        AppError::NotFound(_) | AppError::Forbidden(_) => not_found(),
+        other => server_error(&me.request_id, &other),
+    }
+}
+
+/// The value of a page's read, or — when the database or another part failed — the 500 page
+/// with the request's id, returned at once: never an empty list that looks like no data.
+macro_rules! or_error_page {
+    ($me:expr, $read:expr) => {
+        match $read {
+            Ok(value) => value,
+            Err(error) => return $crate::web::server_error(&$me.request_id, &error),
+        }
+    };
+}
+pub(crate) use or_error_page;
 
 /// 404: also what a user gets for an evaluation they may not see.
 pub fn not_found() -> HttpResponse {

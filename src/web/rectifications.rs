@@ -1,20 +1,18 @@
 //! The 整改 tab's form: the station answers a rectification item (status and what was done),
 //! through the API's own update; a stale item is shown as it now is.
 
+use super::forms::Posted;
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::evaluation::{Refused, render};
-use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::rectifications::{Status, UpdateRectification, update_for};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct ItemForm {
-    #[serde(default)]
-    csrf: String,
     evaluation_id: i64,
     version: i64,
     /// open, in_progress or done
@@ -25,14 +23,10 @@ pub struct ItemForm {
 #[post("/rectifications/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
-    me: WebUser,
     id: web::Path<i64>,
-    form: web::Form<ItemForm>,
+    posted: Posted<ItemForm>,
 ) -> HttpResponse {
-    if let Some(refused) = super::session::refuse_without_csrf(&state, &me, &form.csrf) {
-        return refused;
-    }
-    let form = form.into_inner();
+    let Posted { me, form } = posted;
     let evaluation = form.evaluation_id;
     let status = match form.status.as_str() {
         "done" => Status::Done,
@@ -44,7 +38,7 @@ pub async fn answer(
         action_taken: form.action_taken,
         version: Some(form.version),
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let refused = match update_for(
         &state,
         &me,

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, post, web};
 
 use super::evaluation::render_with;
 use super::evaluation::show_refused;
-use super::forms::{Echo, csrf_refusal, value};
+use super::forms::{Echo, Posted, value};
 use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::components::{PutComponent, put_component_for, submit_component_for};
@@ -129,19 +129,15 @@ pub struct PartyRoute {
 #[post("/evaluations/{id}/scoring/{party}")]
 pub async fn save_component(
     state: web::Data<AppState>,
-    me: WebUser,
     route: web::Path<PartyRoute>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: Posted,
 ) -> HttpResponse {
     let PartyRoute { id, party } = route.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let form_name = format!("component-{party}");
     let mut echo = Echo::new(&form_name, &values);
     let version = value(&values, "version").and_then(|v| v.parse().ok());
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let command = value(&values, "command").unwrap_or("save");
     if command == "submit" || command == "withdraw" {
         let submitting = command == "submit";
@@ -224,15 +220,11 @@ pub async fn save_component(
 #[post("/evaluations/{id}/scoring/sheet")]
 pub async fn save_sheet(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let mut echo = Echo::new("sheet", &values);
     let mut items = Vec::new();
     let mut inputs = Vec::new();
@@ -266,10 +258,10 @@ pub async fn save_sheet(
         },
         version,
     };
-    let saved = put_sheet_for(&state, &me, id, body, version, request_id()).await;
+    let saved = put_sheet_for(&state, &me, id, body, version, me.audit_request_id()).await;
     let done = match saved {
         Ok(sheet) if value(&values, "command") == Some("submit") => {
-            submit_sheet_for(&state, &me, id, Some(sheet.version), request_id()).await
+            submit_sheet_for(&state, &me, id, Some(sheet.version), me.audit_request_id()).await
         }
         other => other,
     };
@@ -289,23 +281,15 @@ pub async fn save_sheet(
     }
 }
 
-fn request_id() -> Option<String> {
-    Some(uuid::Uuid::new_v4().to_string())
-}
-
 /// The agency's manager assigns an expert to the panel.
 #[post("/evaluations/{id}/scoring/panel")]
 pub async fn assign_expert(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let echo = Echo::new("panel", &values);
     let Some(user_id) = value(&values, "user_id").and_then(|v| v.parse().ok()) else {
         let mut echo = echo;
@@ -319,7 +303,7 @@ pub async fn assign_expert(
             .filter(|r| !r.is_empty())
             .map(str::to_owned),
     };
-    match assign_for(&state, &me, id, body, request_id()).await {
+    match assign_for(&state, &me, id, body, me.audit_request_id()).await {
         Ok(_) => back_to(id, "panel"),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| match field {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::evaluation::render_with;
 use super::evaluation::show_refused;
-use super::forms::{Echo, csrf_refusal, read_small_form, value};
+use super::forms::{Echo, Posted, csrf_verified, read_small_form, value};
 use super::session::WebUser;
 use crate::app::attachments::upload_for;
 use crate::app::error::{AppError, FieldError};
@@ -60,15 +60,11 @@ fn row_index(field: &str) -> Option<usize> {
 #[post("/evaluations/{id}/self-assessment/zone")]
 pub async fn save_zone(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let zone_text = value(&values, "zone").unwrap_or("").to_owned();
     let zone_id: Option<i64> = zone_text.parse().ok();
     let form_name = match zone_id {
@@ -107,7 +103,7 @@ pub async fn save_zone(
         echo.headline = "有内容需要修改，请看标出的地方：".into();
         return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
     }
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let version = version_of(&values);
     let saved = if setting_targets {
         let targets = rows
@@ -140,18 +136,14 @@ pub async fn save_zone(
 #[post("/evaluations/{id}/self-assessment/narrative")]
 pub async fn save_narrative(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let narrative = value(&values, "narrative").unwrap_or("").to_owned();
     let echo = Echo::new("narrative", &values);
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let checked = validate(&crate::app::self_assessment::PutSelfAssessment {
         narrative: narrative.clone(),
         version: None,
@@ -178,15 +170,11 @@ pub async fn save_narrative(
 #[post("/evaluations/{id}/self-assessment/roster")]
 pub async fn save_roster(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let values = form.into_inner();
-    if let Some(refused) = csrf_refusal(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let mut echo = Echo::new("roster", &values);
     let (workers, lines) = roster_from(&values, &mut echo);
     if !echo.errors.is_empty() {
@@ -197,7 +185,7 @@ pub async fn save_roster(
         workers: workers.clone(),
         version: None,
     });
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let written = match checked {
         Ok(()) => put_staff_for(&state, &me, id, workers, version_of(&values), request_id).await,
         Err(error) => Err(error),
@@ -360,15 +348,15 @@ async fn import(
             return refused(state, me, id, Echo::new(form_name, &[]), error, |_| None).await;
         }
     };
-    if let Some(refused) = csrf_refusal(state, me, &form.fields) {
-        return refused;
+    if !csrf_verified(state, me, &form.fields) {
+        return super::refused_form(&form.fields);
     }
     let mut echo = Echo::new(form_name, &form.fields);
     let Some(bytes) = form.file else {
         echo.headline = "请选择要上传的 Excel 文件".into();
         return render_with(state, me, id, Some("self"), None, Some(echo)).await;
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     let imported = if roster {
         import_staff_for(state, me, id, bytes, request_id)
             .await
@@ -430,7 +418,7 @@ pub async fn indicators_workbook(
 ) -> HttpResponse {
     indicators_workbook_for(&state, &me, id.into_inner())
         .await
-        .map_or_else(|_| super::not_found(), crate::http::download)
+        .map_or_else(|error| super::error_page(&me, error), crate::http::download)
 }
 
 #[get("/evaluations/{id}/self-assessment/staff.xlsx")]
@@ -441,7 +429,7 @@ pub async fn staff_workbook(
 ) -> HttpResponse {
     staff_workbook_for(&state, &me, id.into_inner())
         .await
-        .map_or_else(|_| super::not_found(), crate::http::download)
+        .map_or_else(|error| super::error_page(&me, error), crate::http::download)
 }
 
 /// An evidence file, streamed to the store by the API's upload once the CSRF token checks.
@@ -453,23 +441,19 @@ pub async fn upload_evidence(
     payload: Multipart,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let checker = state.clone();
-    let session_id = me.session_id.clone();
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
-    let uploaded = upload_for(&state, &me, id, payload, request_id, |fields| {
-        if checker
-            .csrf
-            .verify(&session_id, value(fields, "csrf").unwrap_or(""))
-        {
+    let csrf_refused = std::cell::Cell::new(false);
+    let uploaded = upload_for(&state, &me, id, payload, me.audit_request_id(), |fields| {
+        if csrf_verified(&state, &me, fields) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("csrf".into()))
+            csrf_refused.set(true);
+            Err(AppError::forbidden("表单已过期，请刷新页面后重新上传"))
         }
     })
     .await;
     match uploaded {
         Ok(_) => back_to(id, "evidence"),
-        Err(AppError::Forbidden(reason)) if reason == "csrf" => super::forbidden(),
+        Err(_) if csrf_refused.get() => super::refused_form(&[]),
         Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             refused(
@@ -493,5 +477,5 @@ pub async fn evidence_file(
 ) -> HttpResponse {
     crate::app::attachments::download_for(&state, &me, id.into_inner())
         .await
-        .map_or_else(|_| super::not_found(), crate::http::download)
+        .map_or_else(|error| super::error_page(&me, error), crate::http::download)
 }

@@ -69,6 +69,9 @@ pub struct WebUser {
     pub csrf: String,
     /// A renewed session cookie to send back (the idle timeout slides).
     pub renewed: Option<Cookie<'static>>,
+    /// The request's id (`x-request-id`): carried by the audit entries the page writes and
+    /// shown on its error page.
+    pub request_id: String,
 }
 
 impl std::ops::Deref for WebUser {
@@ -92,6 +95,12 @@ fn login_location(req: &HttpRequest) -> String {
 /// The way out of a page that needs a login: a redirect (303) to this location, never an error page.
 #[derive(Debug)]
 pub struct Redirect(String);
+
+impl Redirect {
+    pub fn to(location: &str) -> Redirect {
+        Redirect(location.to_owned())
+    }
+}
 
 impl std::fmt::Display for Redirect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -139,6 +148,7 @@ impl FromRequest for AnyWebUser {
                 csrf: state.csrf.token(&user.session_id),
                 user,
                 renewed,
+                request_id: crate::http::request_id(&req).unwrap_or_default(),
             }))
         })
     }
@@ -153,14 +163,16 @@ impl FromRequest for WebUser {
         Box::pin(async move {
             let user = any.await?.0;
             if user.must_change_password {
-                return Err(Redirect("/password".into()));
+                return Err(Redirect::to("/password"));
             }
             Ok(user)
         })
     }
 }
 
-/// A form post's CSRF token checked against the session's: the 403 page to answer otherwise.
-pub fn refuse_without_csrf(state: &AppState, user: &WebUser, given: &str) -> Option<HttpResponse> {
-    (!state.csrf.verify(&user.session_id, given)).then(super::forbidden)
+impl WebUser {
+    /// The id audit entries of this request carry.
+    pub fn audit_request_id(&self) -> Option<String> {
+        Some(self.request_id.clone()).filter(|id| !id.is_empty())
+    }
 }

@@ -21,6 +21,7 @@ both_backends!(
     forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404,
     a_generated_password_must_be_changed_first,
     feedback_and_answers_go_through_the_feedback_tab,
+    a_refused_form_shows_what_was_typed_and_a_failed_read_names_its_request,
 );
 
 /// chromedriver on a free port, ended with the test.
@@ -732,4 +733,72 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
         )
         .await;
     assert_eq!(listed["items"][0]["objections"][0]["decision"], "rejected");
+}
+
+/// The pages' plumbing: a form without this session's token is refused with what was typed
+/// shown back and nothing saved; a saved form's audit entry carries the request's id; a read
+/// that fails shows the 500 page naming the request, never an empty tab.
+async fn a_refused_form_shows_what_was_typed_and_a_failed_read_names_its_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_s, _who, id, _) = opened(&app).await;
+    let (cookie, _) = form_login(&app, "liwan-station").await;
+    let session = format!("pinggu_session={}", cookie_value(&cookie));
+    let path = format!("/evaluations/{id}/self-assessment/narrative");
+    let typed = "本期服务情况：入户走访 120 户，开展小组 6 个。";
+
+    let refused = post_with(
+        &app,
+        &session,
+        &path,
+        &[("csrf", "stale"), ("narrative", typed)],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let html = refused.text().await.expect("html");
+    assert!(html.contains("表单已过期"), "{html}");
+    assert!(html.contains(typed), "what was typed is shown back: {html}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM self_assessments")
+            .await,
+        0
+    );
+
+    let page = get_with(&app, &session, &format!("/evaluations/{id}?tab=self")).await;
+    let csrf = csrf_in(&page.text().await.expect("html"));
+    let saved = post_with(
+        &app,
+        &session,
+        &path,
+        &[("csrf", &csrf), ("narrative", typed)],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let request_id = saved.headers()["x-request-id"]
+        .to_str()
+        .expect("request id")
+        .to_owned();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE request_id = '{request_id}' \
+             AND action = 'write_self_assessment'"
+        ))
+        .await,
+        1,
+        "the page's audit entry carries the request's id"
+    );
+
+    app.execute_sql("ALTER TABLE self_assessments RENAME TO self_assessments_away")
+        .await;
+    let failed = get_with(&app, &session, &format!("/evaluations/{id}?tab=self")).await;
+    assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = failed.headers()["x-request-id"]
+        .to_str()
+        .expect("request id")
+        .to_owned();
+    let html = failed.text().await.expect("html");
+    assert!(html.contains("系统出错"), "{html}");
+    assert!(
+        html.contains(&request_id),
+        "the page names its request: {html}"
+    );
 }

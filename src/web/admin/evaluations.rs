@@ -4,8 +4,9 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
+    AdminPage, Cell, Field, Form, Kind, Posted, Row, back_to, body_of, echo_of, json_of, show,
 };
+use crate::app::error::AppError;
 use crate::app::evaluations::{CreateEvaluation, create_for, list_for};
 use crate::app::organizations::all_for as organizations_for;
 use crate::app::schemes::all_for as schemes_for;
@@ -15,12 +16,12 @@ use crate::domain::evaluation::Kind as EvaluationKind;
 use crate::domain::organization::OrgKind;
 use crate::state::AppState;
 use crate::web::forms::Echo;
+use crate::web::or_error_page;
 use crate::web::session::WebUser;
 
-async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
+async fn fields(state: &AppState, me: &WebUser) -> Result<Vec<Field>, AppError> {
     let agreements: Vec<(String, String)> = stations_for(state, me)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .flat_map(|(station, agreements)| {
             agreements.into_iter().map(move |a| {
@@ -32,12 +33,12 @@ async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
         })
         .collect();
     let mut schemes: Vec<(String, String)> = Vec::new();
-    for s in schemes_for(state).await.unwrap_or_default() {
+    for s in schemes_for(state).await? {
         if !schemes.iter().any(|(code, _)| *code == s.code) {
             schemes.push((s.code.clone(), format!("{}（{}）", s.name, s.code)));
         }
     }
-    let organizations = organizations_for(state).await.unwrap_or_default();
+    let organizations = organizations_for(state).await?;
     let of_kind = |kind: OrgKind| -> Vec<(String, String)> {
         organizations
             .iter()
@@ -45,7 +46,7 @@ async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
             .map(|o| (o.id.to_string(), o.name.clone()))
             .collect()
     };
-    vec![
+    Ok(vec![
         Field::select("agreement_id", "服务协议", agreements),
         Field::select("scheme_code", "评估方案", schemes)
             .hint("以方案的最新版本评估，之后不再改变"),
@@ -80,7 +81,7 @@ async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
         ),
         Field::new("deadlines.draft_feedback", "初稿反馈截止日期", Kind::Date),
         Field::new("deadlines.bureau_review", "民政局审定截止日期", Kind::Date),
-    ]
+    ])
 }
 
 async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
@@ -92,7 +93,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         page: 1,
         per_page: 10_000,
     };
-    let (evaluations, _) = list_for(state, me, all).await.unwrap_or_default();
+    let (evaluations, _) = or_error_page!(me, list_for(state, me, all).await);
     page.rows = evaluations
         .into_iter()
         .map(|e| Row {
@@ -122,7 +123,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         title: "创建评估",
         action: "/admin/evaluations".into(),
         button: "创建评估",
-        fields: fields(state, me).await,
+        fields: or_error_page!(me, fields(state, me).await),
     });
     page.echo = echo;
     show(me, &page)
@@ -134,16 +135,9 @@ pub async fn list_page(state: web::Data<AppState>, me: WebUser) -> HttpResponse 
 }
 
 #[post("/admin/evaluations")]
-pub async fn create_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
-    let fields = fields(&state, &me).await;
+pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
+    let fields = or_error_page!(me, fields(&state, &me).await);
     let created = match body_of::<CreateEvaluation>(&json_of(&values, &fields)) {
         Ok(body) => create_for(&state, &me, body).await,
         Err(error) => Err(error),

@@ -233,7 +233,7 @@ pub fn back_to(location: String) -> HttpResponse {
         .finish()
 }
 
-pub use super::forms::csrf_refusal as refused_csrf;
+pub use super::forms::Posted;
 
 /// An API refusal as the form's echo: each error beside its field (field names are the API's).
 pub fn echo_of(form: &str, values: &[(String, String)], error: AppError) -> Echo {

@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
+    AdminPage, Cell, Field, Form, Kind, Posted, Row, back_to, body_of, echo_of, json_of, show,
 };
 use crate::app::organizations::{CreateOrganization, all_for, create_for};
 use crate::domain::organization::OrgKind;
 use crate::state::AppState;
 use crate::web::forms::Echo;
+use crate::web::or_error_page;
 use crate::web::session::WebUser;
 
 fn kind_name(code: &str) -> &'static str {
@@ -37,9 +38,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         "参与评估的各方机构：区民政局、街道办事处、社工服务中心（承办方）、评估机构、督导中心等。"
             .into();
     page.headers = vec!["机构名称", "类型", "所属区"];
-    page.rows = all_for(state)
-        .await
-        .unwrap_or_default()
+    page.rows = or_error_page!(me, all_for(state).await)
         .into_iter()
         .map(|o| Row {
             cells: vec![
@@ -69,17 +68,10 @@ pub async fn list_page(state: web::Data<AppState>, me: WebUser) -> HttpResponse 
 }
 
 #[post("/admin/organizations")]
-pub async fn create_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
+pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
     let created = match body_of::<CreateOrganization>(&json_of(&values, &fields())) {
-        Ok(body) => create_for(&state, &me, body, Some(uuid::Uuid::new_v4().to_string())).await,
+        Ok(body) => create_for(&state, &me, body, me.audit_request_id()).await,
         Err(error) => Err(error),
     };
     match created {

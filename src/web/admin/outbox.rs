@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 
-use super::{AdminPage, Cell, Row, RowAction, back_to, echo_of, refused_csrf, show};
+use super::{AdminPage, Cell, Posted, Row, RowAction, back_to, echo_of, show};
 use crate::app::admin::{OutboxQuery, outbox_for, requeue_for};
 use crate::state::AppState;
 use crate::web::forms::Echo;
@@ -50,7 +50,7 @@ async fn render(
     };
     let list = match outbox_for(state, me, query).await {
         Ok(list) => list,
-        Err(_) => return crate::web::not_found(),
+        Err(error) => return crate::web::error_page(me, error),
     };
     page.rows = list
         .items
@@ -107,14 +107,10 @@ pub async fn list_page(
 #[post("/admin/outbox/{id}/requeue")]
 pub async fn requeue_page(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     match requeue_for(&state, &me, id.into_inner()).await {
         Ok(_) => back_to("/admin/outbox".into()),
         Err(error) => render(&state, &me, None, echo_of("row", &values, error)).await,

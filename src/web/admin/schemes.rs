@@ -3,13 +3,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 
-use super::{AdminPage, Cell, Field, Form, Kind, Row, back_to, echo_of, refused_csrf, show};
+use super::{AdminPage, Cell, Field, Form, Kind, Posted, Row, back_to, echo_of, show};
 use crate::app::AppError;
 use crate::app::input::parse_json;
 use crate::app::schemes::{all_for, create_for, one_for};
 use crate::domain::scheme::Scheme;
 use crate::state::AppState;
 use crate::web::forms::{Echo, value};
+use crate::web::or_error_page;
 use crate::web::session::WebUser;
 
 async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
@@ -17,9 +18,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     page.intro =
         "已保存的方案版本不会再改变；修改方案请以新版本导入，已创建的评估仍按原版本评估。".into();
     page.headers = vec!["方案", "代码", "版本", "满分"];
-    page.rows = all_for(state)
-        .await
-        .unwrap_or_default()
+    page.rows = or_error_page!(me, all_for(state).await)
         .into_iter()
         .map(|s| Row {
             cells: vec![
@@ -121,18 +120,11 @@ pub async fn one_page(
 }
 
 #[post("/admin/schemes")]
-pub async fn create_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
+pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
     let document = value(&values, "document").unwrap_or("");
     let created = match parse_json::<Scheme>(document.as_bytes()) {
-        Ok(scheme) => create_for(&state, &me, scheme, Some(uuid::Uuid::new_v4().to_string())).await,
+        Ok(scheme) => create_for(&state, &me, scheme, me.audit_request_id()).await,
         Err(error) => Err(error),
     };
     match created {

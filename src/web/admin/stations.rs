@@ -5,8 +5,9 @@ use actix_web::{HttpResponse, get, post, web};
 use serde_json::{Value, json};
 
 use super::{
-    AdminPage, Cell, Field, Form, Kind, Row, back_to, body_of, echo_of, json_of, refused_csrf, show,
+    AdminPage, Cell, Field, Form, Kind, Posted, Row, back_to, body_of, echo_of, json_of, show,
 };
+use crate::app::error::AppError;
 use crate::app::organizations::all_for as organizations_for;
 use crate::app::stations::{
     CreateAgreement, CreateStation, all_for, create_agreement_for, create_for,
@@ -14,10 +15,11 @@ use crate::app::stations::{
 use crate::domain::organization::OrgKind;
 use crate::state::AppState;
 use crate::web::forms::{Echo, value};
+use crate::web::or_error_page;
 use crate::web::session::WebUser;
 
-async fn station_fields(state: &AppState) -> Vec<Field> {
-    let organizations = organizations_for(state).await.unwrap_or_default();
+async fn station_fields(state: &AppState) -> Result<Vec<Field>, AppError> {
+    let organizations = organizations_for(state).await?;
     let of_kind = |kind: OrgKind| -> Vec<(String, String)> {
         organizations
             .iter()
@@ -25,7 +27,7 @@ async fn station_fields(state: &AppState) -> Vec<Field> {
             .map(|o| (o.id.to_string(), o.name.clone()))
             .collect()
     };
-    vec![
+    Ok(vec![
         Field::new("name", "社工站名称", Kind::Text).hint("如：西村街社工服务站"),
         Field::new("district", "所属区", Kind::Text).hint("如：荔湾区"),
         Field::new("street", "所属街道", Kind::Text).hint("如：西村街"),
@@ -35,7 +37,7 @@ async fn station_fields(state: &AppState) -> Vec<Field> {
         Field::select("supervisor_org_id", "项目监督方（区民政局）", of_kind(OrgKind::CivilAffairsBureau)),
         Field::new("zones", "片区及社区", Kind::Textarea)
             .hint("每行一个片区，片区名后加冒号和所含社区，社区之间用顿号分隔，如：一片区：西湾路社区、南岸社区"),
-    ]
+    ])
 }
 
 fn agreement_fields(stations: Vec<(String, String)>) -> Vec<Field> {
@@ -73,7 +75,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     page.intro =
         "社工站由负责监督的区民政局登记；每个服务年度一份服务协议，评估按协议开展。".into();
     page.headers = vec!["社工站", "所属", "承办方", "片区及社区", "服务协议"];
-    let stations = all_for(state, me).await.unwrap_or_default();
+    let stations = or_error_page!(me, all_for(state, me).await);
     let choices: Vec<(String, String)> = stations
         .iter()
         .map(|(s, _)| (s.id.to_string(), s.name.clone()))
@@ -117,7 +119,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         title: "登记社工站",
         action: "/admin/stations".into(),
         button: "登记社工站",
-        fields: station_fields(state).await,
+        fields: or_error_page!(me, station_fields(state).await),
     });
     if !choices.is_empty() {
         page.forms.push(Form {
@@ -138,20 +140,13 @@ pub async fn list_page(state: web::Data<AppState>, me: WebUser) -> HttpResponse 
 }
 
 #[post("/admin/stations")]
-pub async fn create_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
-    let fields = station_fields(&state).await;
+pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
+    let fields = or_error_page!(me, station_fields(&state).await);
     let mut json = json_of(&values, &fields);
     json["zones"] = zones_of(value(&values, "zones").unwrap_or(""));
     let created = match body_of::<CreateStation>(&json) {
-        Ok(body) => create_for(&state, &me, body, Some(uuid::Uuid::new_v4().to_string())).await,
+        Ok(body) => create_for(&state, &me, body, me.audit_request_id()).await,
         Err(error) => Err(error),
     };
     match created {
@@ -161,15 +156,8 @@ pub async fn create_page(
 }
 
 #[post("/admin/agreements")]
-pub async fn create_agreement_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
+pub async fn create_agreement_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
     let station_id = value(&values, "station_id").and_then(|v| v.parse::<i64>().ok());
     let mut json = json_of(&values, &agreement_fields(Vec::new()));
     if let Value::Object(body) = &mut json {
@@ -177,7 +165,7 @@ pub async fn create_agreement_page(
     }
     let created = match (station_id, body_of::<CreateAgreement>(&json)) {
         (Some(station_id), Ok(body)) => {
-            let request_id = Some(uuid::Uuid::new_v4().to_string());
+            let request_id = me.audit_request_id();
             create_agreement_for(&state, &me, station_id, body, request_id).await
         }
         (None, _) => Err(crate::app::AppError::field("station_id", "请选择社工站")),

@@ -4,25 +4,26 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AdminPage, Cell, Field, Form, Kind, Row, RowAction, back_to, body_of, echo_of, json_of,
-    refused_csrf, show,
+    AdminPage, Cell, Field, Form, Kind, Posted, Row, RowAction, back_to, body_of, echo_of, json_of,
+    show,
 };
+use crate::app::error::AppError;
 use crate::app::organizations::all_for;
 use crate::app::users::{CreateUser, UpdateUser, create_for, manageable_for, update_for};
 use crate::domain::user::Role;
 use crate::state::AppState;
 use crate::web::forms::{Echo, value};
+use crate::web::or_error_page;
 use crate::web::session::WebUser;
 
 pub fn role_name(code: &str) -> &'static str {
     Role::from_code(code).map_or("", Role::chinese_name)
 }
 
-async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
+async fn fields(state: &AppState, me: &WebUser) -> Result<Vec<Field>, AppError> {
     let organizations: Vec<(String, String)> = if me.is_admin() {
         all_for(state)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .map(|o| (o.id.to_string(), o.name))
             .collect()
@@ -35,7 +36,7 @@ async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
         .filter(|r| **r != Role::Admin)
         .map(|r| (r.code().to_owned(), role_name(r.code()).to_owned()))
         .collect();
-    vec![
+    Ok(vec![
         Field::new("username", "用户名", Kind::Text)
             .hint("3–32 位字母、数字、.、_ 或 -，登录时使用"),
         Field::new("display_name", "姓名", Kind::Text),
@@ -43,7 +44,7 @@ async fn fields(state: &AppState, me: &WebUser) -> Vec<Field> {
         Field::select("organization_id", "所属机构", organizations),
         Field::select("role", "角色", roles),
         Field::new("password", "初始密码", Kind::Password).hint("首次登录后须修改"),
-    ]
+    ])
 }
 
 async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
@@ -59,7 +60,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     page.headers = vec!["用户名", "姓名", "机构", "角色", "邮箱", "状态", "操作"];
     let users = match manageable_for(state, me).await {
         Ok(users) => users,
-        Err(_) => return crate::web::not_found(),
+        Err(error) => return crate::web::error_page(me, error),
     };
     page.rows = users
         .into_iter()
@@ -112,7 +113,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         title: "新增用户",
         action: "/admin/users".into(),
         button: "新增用户",
-        fields: fields(state, me).await,
+        fields: or_error_page!(me, fields(state, me).await),
     });
     page.echo = echo;
     show(me, &page)
@@ -124,18 +125,11 @@ pub async fn list_page(state: web::Data<AppState>, me: WebUser) -> HttpResponse 
 }
 
 #[post("/admin/users")]
-pub async fn create_page(
-    state: web::Data<AppState>,
-    me: WebUser,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
-    let fields = fields(&state, &me).await;
+pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
+    let fields = or_error_page!(me, fields(&state, &me).await);
     let created = match body_of::<CreateUser>(&json_of(&values, &fields)) {
-        Ok(body) => create_for(&state, &me, body, Some(uuid::Uuid::new_v4().to_string())).await,
+        Ok(body) => create_for(&state, &me, body, me.audit_request_id()).await,
         Err(error) => Err(error),
     };
     match created {
@@ -148,14 +142,10 @@ pub async fn create_page(
 #[post("/admin/users/{id}")]
 pub async fn change_page(
     state: web::Data<AppState>,
-    me: WebUser,
+    posted: Posted,
     id: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
 ) -> HttpResponse {
-    let values = form.into_inner();
-    if let Some(refused) = refused_csrf(&state, &me, &values) {
-        return refused;
-    }
+    let Posted { me, form: values } = posted;
     let version = value(&values, "version").and_then(|v| v.parse().ok());
     let body = UpdateUser {
         display_name: None,
@@ -165,7 +155,7 @@ pub async fn change_page(
         password: value(&values, "password").map(str::to_owned),
         version,
     };
-    let request_id = Some(uuid::Uuid::new_v4().to_string());
+    let request_id = me.audit_request_id();
     match update_for(&state, &me, id.into_inner(), body, version, request_id).await {
         Ok(_) => back_to("/admin/users".into()),
         Err(error) => render(&state, &me, echo_of("row", &values, error)).await,

@@ -3,3 +3,11 @@
 
 pub mod scoring;
 pub mod self_assessment;
+
+/// What every tab of the evaluation page is built with, besides its own data.
+pub struct PageHead<'a> {
+    pub view: &'a crate::app::evaluations::EvaluationView,
+    pub access: &'a crate::domain::access::EvaluationAccess,
+    pub scheme: &'a crate::domain::scheme::Scheme,
+    pub zones: &'a [crate::domain::indicators::Zone],
+}

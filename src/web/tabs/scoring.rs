@@ -1,16 +1,16 @@
-//! The data of the evaluation page's 评分 tab, loaded for its template; the forms that
+//! The data of the evaluation page's 评分 tab, built for its template from the page's data; the forms that
 //! change it are in `web::scoring`.
 
-use crate::app::components::{ComponentView, component_for};
-use crate::app::evaluations::EvaluationView;
-use crate::app::panel::{Panel, Sheet, panel_for, sheet_for};
-use crate::domain::access::EvaluationAccess;
+use crate::app::components::ComponentView;
+use crate::app::evaluation_page::ScoringData;
+use crate::app::panel::{Panel, Sheet};
 use crate::domain::components::{Concern, Strength};
 use crate::domain::points::Points;
+use crate::domain::scheme::Scheme;
 use crate::domain::user::Role;
 use crate::domain::workflow::State;
-use crate::state::AppState;
 use crate::web::session::WebUser;
+use crate::web::tabs::PageHead;
 
 /// Blank comment lines offered below those written.
 pub(crate) const BLANK_COMMENTS: usize = 2;
@@ -74,14 +74,16 @@ pub(crate) fn lines_of<'a>(
     lines
 }
 
-pub async fn load(
-    state: &AppState,
-    me: &WebUser,
-    view: &EvaluationView,
-    access: &EvaluationAccess,
-    sections: Vec<(String, String)>,
-    zones: Vec<(i64, String)>,
-) -> ScoringTab {
+/// The tab from the page's data (`app::evaluation_page`), read once.
+pub fn build(me: &WebUser, page: &PageHead, data: ScoringData) -> ScoringTab {
+    let (view, access) = (page.view, page.access);
+    let ScoringData {
+        mut components,
+        sheet,
+        panel,
+    } = data;
+    let zones = page.zones.iter().map(|z| (z.id, z.name.clone())).collect();
+    let sections = outline(page.scheme);
     let manager = me.role == Role::Manager || me.is_admin();
     let scoring_open = matches!(view.state, State::SelfAssessment | State::OnsiteScoring);
     let mut forms = Vec::new();
@@ -89,9 +91,10 @@ pub async fn load(
     for party in &view.parties {
         let own = access.stands_for(&party.code) || access.is_admin();
         let third_party = access.agency_party() == Some(party.code.as_str());
-        let Ok(found) = component_for(state, me, view.id, party.code.clone()).await else {
+        let Some(at) = components.iter().position(|c| c.party == party.code) else {
             continue;
         };
+        let found = components.swap_remove(at);
         if !own || me.role == Role::Expert {
             if found.status != "missing" {
                 others.push(found);
@@ -130,14 +133,8 @@ pub async fn load(
             view: found,
         });
     }
-    let sheet = sheet_for(state, me, view.id).await.ok();
     let sheet_editable =
         view.state == State::OnsiteScoring && sheet.as_ref().is_some_and(|s| s.status == "open");
-    let panel = if access.sees_panel() {
-        panel_for(state, me, view.id).await.ok()
-    } else {
-        None
-    };
     ScoringTab {
         forms,
         others,
@@ -149,4 +146,14 @@ pub async fn load(
         zones,
         sections,
     }
+}
+
+/// (code, title) of the scheme's report outline, without the annexes: where a comment belongs.
+pub fn outline(scheme: &Scheme) -> Vec<(String, String)> {
+    scheme
+        .outline
+        .iter()
+        .filter(|s| !s.code.starts_with("annex"))
+        .map(|s| (s.code.clone(), s.title.clone()))
+        .collect()
 }

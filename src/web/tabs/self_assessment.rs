@@ -1,22 +1,16 @@
-//! The data of the evaluation page's 自评 tab, loaded for its template; the forms that
+//! The data of the evaluation page's 自评 tab, built for its template from the page's data; the forms that
 //! change it are in `web::self_assessment`.
 
 use std::collections::BTreeMap;
 
-use crate::app::attachments::{AttachmentView, attachments_for};
-use crate::app::error::AppError;
-use crate::app::evaluations::EvaluationView;
-use crate::app::indicators::indicators_for;
-use crate::app::self_assessment::narrative_for;
-use crate::app::staff::{Staff, staff_for};
-use crate::domain::access::EvaluationAccess;
-use crate::domain::indicators::Zone;
+use crate::app::attachments::AttachmentView;
+use crate::app::evaluation_page::SelfAssessmentData;
+use crate::app::staff::Staff;
 use crate::domain::points::Points;
 use crate::domain::scheme::IndicatorScope;
 use crate::domain::staffing::{self, Qualification, RosterWorker};
 use crate::domain::workflow::State;
-use crate::state::AppState;
-use crate::web::session::WebUser;
+use crate::web::tabs::PageHead;
 
 /// Blank roster lines offered below the workers, for new ones.
 pub(crate) const BLANK_WORKERS: usize = 3;
@@ -76,18 +70,20 @@ pub struct SelfTab {
     pub narrative: String,
 }
 
-pub async fn load(
-    state: &AppState,
-    me: &WebUser,
-    view: &EvaluationView,
-    access: &EvaluationAccess,
-) -> Option<SelfTab> {
-    let id = view.id;
-    let table = indicators_for(state, me, id).await.ok()?;
-    let staff = staff_for(state, me, id).await.ok()?;
-    let evidence = attachments_for(state, me, id).await.ok()?.items;
-    let narrative = narrative_for(state, me, id).await.ok()?.narrative;
-    let (scheme, zones) = scheme_and_zones(state, me, id).await.ok()?;
+/// The tab from the page's data (`app::evaluation_page`), read once.
+pub fn build(page: &PageHead, data: SelfAssessmentData) -> SelfTab {
+    let &PageHead {
+        view,
+        access,
+        scheme,
+        zones,
+    } = page;
+    let SelfAssessmentData {
+        indicators: table,
+        staff,
+        evidence,
+        narrative,
+    } = data;
     let station_user = access.edits_self_assessment();
     let mut blocks: Vec<ZoneBlock> = zones
         .iter()
@@ -121,7 +117,7 @@ pub async fn load(
         };
         match def.scope {
             IndicatorScope::Zone => {
-                for (block, zone) in blocks.iter_mut().zip(&zones) {
+                for (block, zone) in blocks.iter_mut().zip(zones) {
                     block.lines.push(line(Some(zone.id)));
                 }
             }
@@ -164,7 +160,7 @@ pub async fn load(
         })
         .collect();
     let organizer = access.organizes();
-    Some(SelfTab {
+    SelfTab {
         editable: station_user && view.state == State::SelfAssessment,
         targets_editable: organizer && view.state == State::Setup,
         zones: blocks,
@@ -179,23 +175,7 @@ pub async fn load(
             .collect(),
         evidence,
         narrative,
-    })
-}
-
-/// The evaluation's pinned scheme and its station's zones.
-pub async fn scheme_and_zones(
-    state: &AppState,
-    me: &WebUser,
-    id: i64,
-) -> Result<(crate::domain::scheme::Scheme, Vec<Zone>), AppError> {
-    let user = me.user.clone();
-    crate::db::run(&state.pool, move |conn| {
-        let detail = crate::app::access::visible(conn, &user, id)?;
-        let scheme = crate::app::access::scheme_of(&detail)?;
-        let zones = crate::db::stations::zones_of(conn, detail.row.station_id)?;
-        Ok::<_, AppError>((scheme, zones))
-    })
-    .await
+    }
 }
 
 pub(crate) fn blank_worker() -> RosterWorker {
