@@ -3,6 +3,7 @@
 #   GET /api/v1/me with a valid token, and POST /api/v1/auth/login, at 1 and 64 clients;
 #   GET /api/v1/me p99 alone and while 20 logins are in flight (hashing must not stall it).
 # Prints requests/s, p50 and p99. Usage: bash benches/auth.sh [seconds per run, default 10]
+# (PINGGU_BENCH_BINARY=target/debug/pinggu: that binary instead of a release build)
 # Needs wrk (apt-get install wrk) and, for PostgreSQL, a server at PINGGU_BENCH_POSTGRES_URL
 # (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
@@ -11,8 +12,15 @@ duration="${1:-10}"
 pg_admin="${PINGGU_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release --quiet
-bin="$PWD/target/release/pinggu"
+# PINGGU_BENCH_BINARY: a binary already built (CI's smoke run uses the test build's).
+if [ -n "${PINGGU_BENCH_BINARY:-}" ]; then
+  bin="$(realpath "$PINGGU_BENCH_BINARY")"
+  build="the binary $PINGGU_BENCH_BINARY"
+else
+  cargo build --release --quiet
+  bin="$PWD/target/release/pinggu"
+  build="release build"
+fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -88,7 +96,7 @@ bench_backend() { # name database_url
   server_pid=""
 }
 
-echo "pinggu auth benchmark: $(nproc) cores, ${duration}s per run, release build"
+echo "pinggu auth benchmark: $(nproc) cores, ${duration}s per run, $build"
 bench_backend sqlite "sqlite://$work/bench.db"
 if psql "$pg_admin" -Atqc 'select 1' >/dev/null 2>&1; then
   pg_db="pinggu_bench_$$"
