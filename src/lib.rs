@@ -1,5 +1,11 @@
 //! pinggu (评估): the evaluation of government-purchased social work service stations.
 //! See DESIGN.md of the project for the domain; README.md for running it.
+//!
+//! Layers, each importing only those below (`tests/api/layers.rs` checks it from the source):
+//! `api` (JSON) and `web` (pages), which never import each other, over `app` (the use cases,
+//! `AppError`, the page reads), over `domain` (pure rules: the workflow table, the arithmetic,
+//! `EvaluationAccess`), `db`, `auth`, `report`, `notify`, `excel` and `storage`. A rule goes in
+//! `domain`, a use case in `app`, a route in `api`, a page in `web`.
 
 pub mod api;
 pub mod app;

@@ -5,12 +5,8 @@ use crate::api::error::Problem;
 use crate::api::extract::ValidQuery;
 use crate::app::admin::*;
 use crate::app::error::AppError;
-use crate::app::input::{PageQuery, Paged};
-use crate::app::views::utc;
+use crate::app::input::Paged;
 use crate::auth::CurrentUser;
-use crate::auth::permissions::ensure_admin;
-use crate::db::{self, login_attempts as attempts};
-use crate::domain::user::Username;
 use crate::state::AppState;
 use actix_web::{get, post, web};
 
@@ -27,30 +23,7 @@ pub async fn list_login_attempts(
     me: CurrentUser,
     query: ValidQuery<LoginAttemptQuery>,
 ) -> Result<web::Json<Paged<LoginAttemptView>>, AppError> {
-    ensure_admin(&me)?;
-    let query = query.0;
-    let page = PageQuery {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .page();
-    let username = query.username.map(|u| Username::normalize_attempt(&u));
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        attempts::list(conn, username.as_deref(), page).map_err(AppError::from)
-    })
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(|row| LoginAttemptView {
-            id: row.id,
-            username: row.username,
-            user_id: row.user_id,
-            ip: row.ip,
-            at: utc(row.attempted_at),
-            outcome: row.outcome,
-        })
-        .collect();
-    Ok(web::Json(Paged::new(items, total, page)))
+    Ok(web::Json(login_attempts_for(&state, &me, query.0).await?))
 }
 
 /// The e-mail outbox, newest first, filtered (admins only).

@@ -3,7 +3,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::error::AppError;
-use crate::db;
+use crate::app::health::ready_for;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -23,12 +23,7 @@ pub async fn healthz() -> web::Json<Health> {
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = super::error::Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, AppError> {
-    use diesel::connection::SimpleConnection;
-    db::run(&state.pool, |conn| {
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| AppError::Unavailable(e.to_string()))
-    })
-    .await?;
+    ready_for(&state).await?;
     Ok(web::Json(Health { status: "ok" }))
 }
 

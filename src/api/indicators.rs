@@ -5,11 +5,9 @@
 
 use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, expected_version};
-use crate::app::access::{scheme_of, visible};
 use crate::app::error::AppError;
 use crate::app::indicators::*;
 use crate::auth::CurrentUser;
-use crate::db::{self};
 use crate::domain::indicators::IndicatorTable;
 use crate::http::request_id;
 use crate::state::AppState;
@@ -62,14 +60,7 @@ pub async fn get_targets(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Targets>, AppError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        target_views(conn, id, &scheme_of(&detail)?)
-    })
-    .await?;
-    Ok(web::Json(found))
+    Ok(web::Json(targets_for(&state, &me, id.into_inner()).await?))
 }
 
 /// Writes the station's completions during its self-assessment (its manager or member, or an

@@ -6,7 +6,6 @@ use crate::api::extract::ValidQuery;
 use crate::app::error::AppError;
 use crate::app::notifications::*;
 use crate::auth::CurrentUser;
-use crate::db::{self, notifications as store};
 use crate::state::AppState;
 use actix_web::{get, post, web};
 
@@ -23,18 +22,7 @@ pub async fn list(
     me: CurrentUser,
     query: ValidQuery<NotificationQuery>,
 ) -> Result<web::Json<NotificationList>, AppError> {
-    let user_id = me.id;
-    let unread_only = query.0.unread.unwrap_or(false);
-    let limit = query.0.limit.unwrap_or(50);
-    let (rows, unread) = db::run(&state.pool, move |conn| {
-        let rows = store::for_user(conn, user_id, unread_only, limit)?;
-        Ok::<_, AppError>((rows, store::unread_count(conn, user_id)?))
-    })
-    .await?;
-    Ok(web::Json(NotificationList {
-        items: rows.into_iter().map(|r| view(r, &state.settings)).collect(),
-        unread,
-    }))
+    Ok(web::Json(notifications_for(&state, &me, query.0).await?))
 }
 
 /// Marks one of the caller's notifications read (another user's answers 404).
@@ -50,13 +38,7 @@ pub async fn mark_read(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<NotificationView>, AppError> {
-    let id = id.into_inner();
-    let user_id = me.id;
-    let row = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            store::mark_read(conn, id, user_id, db::now())?.ok_or(AppError::NotFound("通知"))
-        })
-    })
-    .await?;
-    Ok(web::Json(view(row, &state.settings)))
+    Ok(web::Json(
+        mark_read_for(&state, &me, id.into_inner()).await?,
+    ))
 }

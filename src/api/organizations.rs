@@ -3,13 +3,10 @@
 use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, ValidQuery};
 use crate::app::error::AppError;
-use crate::app::input::{PageQuery, Paged};
+use crate::app::input::Paged;
 use crate::app::organizations::*;
 use crate::app::views::OrganizationView;
 use crate::auth::CurrentUser;
-use crate::db;
-use crate::db::organizations::{self};
-use crate::domain::organization::OrgKind;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use tracing_actix_web::RequestId;
@@ -49,18 +46,7 @@ pub async fn list(
     _me: CurrentUser,
     query: ValidQuery<OrganizationQuery>,
 ) -> Result<web::Json<Paged<OrganizationView>>, AppError> {
-    let page = PageQuery {
-        page: query.0.page,
-        per_page: query.0.per_page,
-    }
-    .page();
-    let kind = query.0.kind;
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        organizations::list(conn, kind.map(OrgKind::code), page).map_err(AppError::from)
-    })
-    .await?;
-    let items = rows.iter().map(OrganizationView::from).collect();
-    Ok(web::Json(Paged::new(items, total, page)))
+    Ok(web::Json(list_for(&state, query.0).await?))
 }
 
 /// One organization.
@@ -76,11 +62,5 @@ pub async fn get_one(
     _me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<OrganizationView>, AppError> {
-    let id = id.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        organizations::find(conn, id).map_err(AppError::from)
-    })
-    .await?
-    .ok_or(AppError::NotFound("机构"))?;
-    Ok(web::Json(OrganizationView::from(&row)))
+    Ok(web::Json(one_for(&state, id.into_inner()).await?))
 }

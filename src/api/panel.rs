@@ -7,8 +7,6 @@ use crate::api::extract::{ValidJson, expected_version};
 use crate::app::error::AppError;
 use crate::app::panel::*;
 use crate::auth::CurrentUser;
-use crate::db::panel::{self as store};
-use crate::db::{self};
 use crate::http::request_id;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -24,13 +22,7 @@ pub async fn get_affiliations(
     state: web::Data<AppState>,
     me: CurrentUser,
 ) -> Result<web::Json<Affiliations>, AppError> {
-    ensure_expert(&me.0)?;
-    let id = me.0.id;
-    let organizations = db::run(&state.pool, move |conn| {
-        Ok::<_, AppError>(store::affiliations(conn, id)?)
-    })
-    .await?;
-    Ok(web::Json(Affiliations { organizations }))
+    Ok(web::Json(affiliations_for(&state, &me).await?))
 }
 
 /// Replaces the list; assignments to stations run by one of them are flagged (回避).
@@ -46,33 +38,7 @@ pub async fn put_affiliations(
     me: CurrentUser,
     body: ValidJson<Affiliations>,
 ) -> Result<web::Json<Affiliations>, AppError> {
-    ensure_expert(&me.0)?;
-    let id = me.0.id;
-    let mut organizations: Vec<String> = body
-        .0
-        .organizations
-        .iter()
-        .map(|o| o.trim().to_owned())
-        .filter(|o| !o.is_empty())
-        .collect();
-    organizations.sort();
-    organizations.dedup();
-    if let Some(index) = organizations.iter().position(|o| o.chars().count() > 200) {
-        return Err(AppError::field(
-            &format!("organizations[{index}]"),
-            "机构名称最多 200 字",
-        ));
-    }
-    let saved = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            store::set_affiliations(conn, id, &organizations)?;
-            Ok::<_, AppError>(store::affiliations(conn, id)?)
-        })
-    })
-    .await?;
-    Ok(web::Json(Affiliations {
-        organizations: saved,
-    }))
+    Ok(web::Json(put_affiliations_for(&state, &me, body.0).await?))
 }
 
 /// Assigns an expert of the evaluation's agency (its manager, or an admin), before the draft.

@@ -7,7 +7,6 @@ use crate::api::error::Problem;
 use crate::app::error::AppError;
 use crate::app::reports::*;
 use crate::auth::CurrentUser;
-use crate::db::{self};
 use crate::http::request_id;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -66,10 +65,7 @@ pub async fn get_one(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<ReportVersion>, AppError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let (row, files) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
-    Ok(web::Json(version_view(row, files)))
+    Ok(web::Json(version_for(&state, &me, id.into_inner()).await?))
 }
 
 /// The version's HTML, exactly as stored.
@@ -156,10 +152,8 @@ pub async fn get_model(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let (row, _) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
+    let model = model_for(&state, &me, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(row.model))
+        .body(model))
 }

@@ -6,7 +6,6 @@ use crate::app::error::AppError;
 use crate::app::input::{PageQuery, Paged};
 use crate::app::schemes::*;
 use crate::auth::CurrentUser;
-use crate::db::{self, schemes};
 use crate::domain::scheme::Scheme;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -25,25 +24,7 @@ pub async fn list(
     _me: CurrentUser,
     query: ValidQuery<PageQuery>,
 ) -> Result<web::Json<Paged<SchemeSummary>>, AppError> {
-    let page = query.0.page();
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        let (rows, total) = schemes::list(conn, page)?;
-        let summaries = rows
-            .iter()
-            .map(|row| {
-                let scheme = row.scheme()?;
-                Ok(SchemeSummary {
-                    code: scheme.code,
-                    version: scheme.version,
-                    name: scheme.name,
-                    total: scheme.total,
-                })
-            })
-            .collect::<Result<Vec<_>, anyhow::Error>>()?;
-        Ok::<_, AppError>((summaries, total))
-    })
-    .await?;
-    Ok(web::Json(Paged::new(rows, total, page)))
+    Ok(web::Json(list_for(&state, query.0).await?))
 }
 
 /// A scheme document, exactly as POST /schemes accepts it.
@@ -60,13 +41,9 @@ pub async fn get_one(
     code: web::Path<String>,
     query: ValidQuery<VersionQuery>,
 ) -> Result<web::Json<Scheme>, AppError> {
-    let (code, version) = (code.into_inner(), query.0.version);
-    let row = db::run(&state.pool, move |conn| {
-        schemes::find(conn, &code, version).map_err(AppError::from)
-    })
-    .await?
-    .ok_or(AppError::NotFound("评估方案"))?;
-    Ok(web::Json(row.scheme()?))
+    Ok(web::Json(
+        one_for(&state, code.into_inner(), query.0.version).await?,
+    ))
 }
 
 /// Adds a scheme, or a new version of one (admins only). A stored version never changes.

@@ -3,11 +3,9 @@
 //! grade from the same computation.
 
 use crate::api::error::Problem;
-use crate::app::access::{scheme_of, visible};
 use crate::app::error::AppError;
 use crate::app::score::*;
 use crate::auth::CurrentUser;
-use crate::db::{self};
 use crate::state::AppState;
 use actix_web::{get, web};
 
@@ -24,13 +22,5 @@ pub async fn get_score(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Score>, AppError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let score = db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        let scheme = scheme_of(&detail)?;
-        score_of(conn, &user, &detail, &scheme)
-    })
-    .await?;
-    Ok(web::Json(score))
+    Ok(web::Json(score_for(&state, &me, id.into_inner()).await?))
 }

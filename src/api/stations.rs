@@ -6,9 +6,6 @@ use crate::app::error::AppError;
 use crate::app::input::{PageQuery, Paged};
 use crate::app::stations::*;
 use crate::auth::CurrentUser;
-use crate::auth::permissions::{can_view_station, station_scope};
-use crate::db::stations::{self};
-use crate::db::{self};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use tracing_actix_web::RequestId;
@@ -48,17 +45,7 @@ pub async fn list(
     me: CurrentUser,
     query: ValidQuery<PageQuery>,
 ) -> Result<web::Json<Paged<StationView>>, AppError> {
-    let page = query.0.page();
-    let scope = station_scope(&me);
-    let (details, total) = db::run(&state.pool, move |conn| {
-        stations::list(conn, &scope, page).map_err(AppError::from)
-    })
-    .await?;
-    Ok(web::Json(Paged::new(
-        details.into_iter().map(StationView::from).collect(),
-        total,
-        page,
-    )))
+    Ok(web::Json(list_for(&state, &me, query.0).await?))
 }
 
 /// One station (404 when the caller may not see it).
@@ -74,16 +61,7 @@ pub async fn get_one(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<StationView>, AppError> {
-    let id = id.into_inner();
-    let detail = db::run(&state.pool, move |conn| {
-        let Some(detail) = stations::find(conn, id)? else {
-            return Ok::<_, AppError>(None);
-        };
-        Ok(can_view_station(conn, &me, &detail.station)?.then_some(detail))
-    })
-    .await?
-    .ok_or(AppError::NotFound("社工站"))?;
-    Ok(web::Json(detail.into()))
+    Ok(web::Json(one_for(&state, &me, id.into_inner()).await?))
 }
 
 /// Adds a service agreement (服务协议) to a station.
@@ -130,19 +108,7 @@ pub async fn get_agreement(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<AgreementView>, AppError> {
-    let id = id.into_inner();
-    let actor = me.0.clone();
-    let agreement = db::run(&state.pool, move |conn| {
-        let Some(agreement) = stations::find_agreement(conn, id)? else {
-            return Ok::<_, AppError>(None);
-        };
-        let visible = match stations::find_row(conn, agreement.station_id)? {
-            Some(station) => can_view_station(conn, &actor, &station)?,
-            None => false,
-        };
-        Ok(visible.then_some(agreement))
-    })
-    .await?
-    .ok_or(AppError::NotFound("服务协议"))?;
-    Ok(web::Json(agreement.into()))
+    Ok(web::Json(
+        agreement_for(&state, &me, id.into_inner()).await?,
+    ))
 }

@@ -4,12 +4,10 @@
 use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, ValidQuery, expected_version};
 use crate::app::error::AppError;
-use crate::app::input::{PageQuery, Paged};
+use crate::app::input::Paged;
 use crate::app::users::*;
 use crate::app::views::UserView;
 use crate::auth::CurrentUser;
-use crate::auth::permissions::{can_view_user, ensure_can_list_users};
-use crate::db::{self, users};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use tracing_actix_web::RequestId;
@@ -49,24 +47,7 @@ pub async fn list(
     me: CurrentUser,
     query: ValidQuery<UserQuery>,
 ) -> Result<web::Json<Paged<UserView>>, AppError> {
-    ensure_can_list_users(&me)?;
-    let query = query.0;
-    let page = PageQuery {
-        page: query.page,
-        per_page: query.per_page,
-    }
-    .page();
-    let organization_id = if me.is_admin() {
-        query.organization_id
-    } else {
-        Some(me.organization.id)
-    };
-    let (rows, total) = db::run(&state.pool, move |conn| {
-        users::list(conn, organization_id, page).map_err(AppError::from)
-    })
-    .await?;
-    let items = rows.iter().map(|(u, o)| UserView::new(u, o)).collect();
-    Ok(web::Json(Paged::new(items, total, page)))
+    Ok(web::Json(list_for(&state, &me, query.0).await?))
 }
 
 /// One user.
@@ -82,18 +63,7 @@ pub async fn get_one(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<UserView>, AppError> {
-    ensure_can_list_users(&me)?;
-    let id = id.into_inner();
-    let found = db::run(&state.pool, move |conn| {
-        users::find(conn, id).map_err(AppError::from)
-    })
-    .await?;
-    match found {
-        Some((user, org)) if can_view_user(&me, org.id) => {
-            Ok(web::Json(UserView::new(&user, &org)))
-        }
-        _ => Err(AppError::NotFound("用户")),
-    }
+    Ok(web::Json(one_for(&state, &me, id.into_inner()).await?))
 }
 
 /// Changes a user: name, e-mail, role, disabled, or a password reset. Disabling or resetting

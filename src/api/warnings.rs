@@ -2,13 +2,9 @@
 //! party of the evaluation; never blocking.
 
 use crate::api::error::Problem;
-use crate::app::access::{scheme_of, visible};
 use crate::app::error::AppError;
 use crate::app::warnings::*;
 use crate::auth::CurrentUser;
-use crate::db;
-use crate::domain::staffing;
-use crate::domain::warnings::{self};
 use crate::state::AppState;
 use actix_web::{get, web};
 
@@ -26,20 +22,5 @@ pub async fn get_warnings(
     me: CurrentUser,
     id: web::Path<i64>,
 ) -> Result<web::Json<Warnings>, AppError> {
-    let id = id.into_inner();
-    let user = me.0.clone();
-    let found = db::run(&state.pool, move |conn| {
-        let detail = visible(conn, &user, id)?;
-        let table = crate::app::indicators::table_of(conn, &detail, &scheme_of(&detail)?)?;
-        let roster = crate::app::staff::roster_of(conn, id)?;
-        let period =
-            staffing::period_months(detail.row.assessment_start, detail.row.assessment_end);
-        let stated = crate::db::targets::stated_totals(conn, id)?;
-        let mut items = warnings::indicator_warnings(&table);
-        items.extend(warnings::stated_total_warnings(&table, &stated));
-        items.extend(warnings::roster_warnings(&roster, &period));
-        Ok::<_, AppError>(Warnings { items })
-    })
-    .await?;
-    Ok(web::Json(found))
+    Ok(web::Json(warnings_for(&state, &me, id.into_inner()).await?))
 }

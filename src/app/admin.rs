@@ -2,10 +2,12 @@
 //! e-mail outbox (GET /admin/outbox, POST /admin/outbox/{id}/requeue).
 
 use crate::app::error::AppError;
+use crate::app::input::{PageQuery, Paged};
 use crate::app::views::utc;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
-use crate::db::{self};
+use crate::db::{self, login_attempts as attempts};
+use crate::domain::user::Username;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,37 @@ pub struct LoginAttemptQuery {
     pub username: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+}
+
+/// Login attempts, newest first, for an admin; a username is matched as a login would read it.
+pub async fn login_attempts_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    query: LoginAttemptQuery,
+) -> Result<Paged<LoginAttemptView>, AppError> {
+    ensure_admin(me)?;
+    let page = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .page();
+    let username = query.username.map(|u| Username::normalize_attempt(&u));
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        attempts::list(conn, username.as_deref(), page).map_err(AppError::from)
+    })
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|row| LoginAttemptView {
+            id: row.id,
+            username: row.username,
+            user_id: row.user_id,
+            ip: row.ip,
+            at: utc(row.attempted_at),
+            outcome: row.outcome,
+        })
+        .collect();
+    Ok(Paged::new(items, total, page))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

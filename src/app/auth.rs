@@ -228,3 +228,16 @@ pub async fn logout_for(state: &AppState, refresh_token: &str) -> Result<(), App
     .await?;
     Ok(())
 }
+
+/// Ends a session by its id: the pages' logout, whose cookie names the session.
+pub async fn end_session_for(state: &AppState, session_id: &str) -> Result<(), AppError> {
+    let session_id = session_id.to_owned();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            sessions::revoke(conn, &session_id, "logout", db::now())
+        })
+        .map_err(AppError::from)
+    })
+    .await?;
+    Ok(())
+}

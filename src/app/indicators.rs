@@ -71,11 +71,7 @@ pub struct PutIndicators {
     pub version: Option<i64>,
 }
 
-pub(crate) fn target_views(
-    conn: &mut DbConnection,
-    id: i64,
-    scheme: &Scheme,
-) -> Result<Targets, AppError> {
+fn target_views(conn: &mut DbConnection, id: i64, scheme: &Scheme) -> Result<Targets, AppError> {
     let rows = targets::list(conn, Figure::Target, id)?
         .into_iter()
         .map(|cell| TargetView {
@@ -91,6 +87,20 @@ pub(crate) fn target_views(
         })
         .collect();
     Ok(Targets { rows })
+}
+
+/// The targets of an evaluation, for any party of it.
+pub async fn targets_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Targets, AppError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        target_views(conn, id, &scheme_of(&detail)?)
+    })
+    .await
 }
 
 /// The indicator table of an evaluation: three queries.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluation_page;
 pub mod evaluations;
 pub mod feedback;
+pub mod health;
 pub mod indicators;
 pub mod input;
 pub mod me;

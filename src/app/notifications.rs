@@ -1,9 +1,12 @@
 //! In-app notifications: GET /notifications (the caller's own, newest first) and
 //! POST /notifications/{id}/read.
 
+use crate::app::error::AppError;
 use crate::app::views::utc;
-use crate::db::notifications as store;
+use crate::auth::extractor::AuthenticatedUser;
+use crate::db::{self, notifications as store};
 use crate::settings::Settings;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -40,7 +43,7 @@ pub struct NotificationQuery {
     pub limit: Option<i64>,
 }
 
-pub(crate) fn view(row: store::NotificationRow, settings: &Settings) -> NotificationView {
+fn view(row: store::NotificationRow, settings: &Settings) -> NotificationView {
     NotificationView {
         id: row.id,
         link: row
@@ -53,4 +56,40 @@ pub(crate) fn view(row: store::NotificationRow, settings: &Settings) -> Notifica
         created_at: utc(row.created_at),
         read_at: row.read_at.map(utc),
     }
+}
+
+/// The user's own notifications, newest first, with the number unread.
+pub async fn notifications_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    query: NotificationQuery,
+) -> Result<NotificationList, AppError> {
+    let user_id = me.id;
+    let unread_only = query.unread.unwrap_or(false);
+    let limit = query.limit.unwrap_or(50);
+    let (rows, unread) = db::run(&state.pool, move |conn| {
+        let rows = store::for_user(conn, user_id, unread_only, limit)?;
+        Ok::<_, AppError>((rows, store::unread_count(conn, user_id)?))
+    })
+    .await?;
+    Ok(NotificationList {
+        items: rows.into_iter().map(|r| view(r, &state.settings)).collect(),
+        unread,
+    })
+}
+
+/// Marks one of the user's own notifications read; another user's is not found.
+pub async fn mark_read_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<NotificationView, AppError> {
+    let user_id = me.id;
+    let row = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            store::mark_read(conn, id, user_id, db::now())?.ok_or(AppError::NotFound("通知"))
+        })
+    })
+    .await?;
+    Ok(view(row, &state.settings))
 }

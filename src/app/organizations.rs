@@ -1,6 +1,7 @@
 //! POST, GET /organizations and GET /organizations/{id}.
 
 use crate::app::error::{AppError, FieldError};
+use crate::app::input::{PageQuery, Paged};
 use crate::app::views::OrganizationView;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
@@ -90,17 +91,52 @@ pub async fn create_for(
     Ok(OrganizationView::from(&created))
 }
 
+/// Organizations by name, a page of them, of one kind or all (any logged-in user: parties need
+/// each other's names).
+pub async fn list_for(
+    state: &AppState,
+    query: OrganizationQuery,
+) -> Result<Paged<OrganizationView>, AppError> {
+    let page = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .page();
+    let (items, total) = listed(state, query.kind, page).await?;
+    Ok(Paged::new(items, total, page))
+}
+
 /// Every organization, by name (the administration pages' lists and choices).
 pub async fn all_for(state: &AppState) -> Result<Vec<OrganizationView>, AppError> {
     let page = crate::db::Page {
         page: 1,
         per_page: 10_000,
     };
-    let (rows, _) = db::run(&state.pool, move |conn| {
-        organizations::list(conn, None, page).map_err(AppError::from)
+    let (items, _) = listed(state, None, page).await?;
+    Ok(items)
+}
+
+/// One page of organizations and how many there are in all.
+async fn listed(
+    state: &AppState,
+    kind: Option<OrgKind>,
+    page: crate::db::Page,
+) -> Result<(Vec<OrganizationView>, i64), AppError> {
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        organizations::list(conn, kind.map(OrgKind::code), page).map_err(AppError::from)
     })
     .await?;
-    Ok(rows.iter().map(OrganizationView::from).collect())
+    Ok((rows.iter().map(OrganizationView::from).collect(), total))
+}
+
+/// One organization (any logged-in user).
+pub async fn one_for(state: &AppState, id: i64) -> Result<OrganizationView, AppError> {
+    let row = db::run(&state.pool, move |conn| {
+        organizations::find(conn, id).map_err(AppError::from)
+    })
+    .await?
+    .ok_or(AppError::NotFound("机构"))?;
+    Ok(OrganizationView::from(&row))
 }
 
 fn name_conflict() -> AppError {

@@ -34,7 +34,7 @@ pub struct Affiliations {
     pub organizations: Vec<String>,
 }
 
-pub(crate) fn ensure_expert(user: &AuthenticatedUser) -> Result<(), AppError> {
+fn ensure_expert(user: &AuthenticatedUser) -> Result<(), AppError> {
     if user.role == Role::Expert {
         Ok(())
     } else {
@@ -42,6 +42,55 @@ pub(crate) fn ensure_expert(user: &AuthenticatedUser) -> Result<(), AppError> {
             "只有评估专家需要填写曾任职或服务的机构",
         ))
     }
+}
+
+/// The organizations the expert `me` has worked for or advised.
+pub async fn affiliations_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+) -> Result<Affiliations, AppError> {
+    ensure_expert(me)?;
+    let id = me.id;
+    let organizations = db::run(&state.pool, move |conn| {
+        Ok::<_, AppError>(store::affiliations(conn, id)?)
+    })
+    .await?;
+    Ok(Affiliations { organizations })
+}
+
+/// Replaces the expert's list, trimmed, sorted and without repeats; assignments to stations run
+/// by one of them are then flagged (回避).
+pub async fn put_affiliations_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: Affiliations,
+) -> Result<Affiliations, AppError> {
+    ensure_expert(me)?;
+    let id = me.id;
+    let mut organizations: Vec<String> = body
+        .organizations
+        .iter()
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    organizations.sort();
+    organizations.dedup();
+    if let Some(index) = organizations.iter().position(|o| o.chars().count() > 200) {
+        return Err(AppError::field(
+            &format!("organizations[{index}]"),
+            "机构名称最多 200 字",
+        ));
+    }
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            store::set_affiliations(conn, id, &organizations)?;
+            Ok::<_, AppError>(store::affiliations(conn, id)?)
+        })
+    })
+    .await?;
+    Ok(Affiliations {
+        organizations: saved,
+    })
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -258,7 +258,7 @@ pub struct ReportVersions {
     pub items: Vec<ReportVersion>,
 }
 
-pub(crate) fn version_view(row: ReportRow, files: Vec<FileInfo>) -> ReportVersion {
+fn version_view(row: ReportRow, files: Vec<FileInfo>) -> ReportVersion {
     ReportVersion {
         id: row.id,
         evaluation_id: row.evaluation_id,
@@ -359,7 +359,7 @@ pub async fn revise_for(
 }
 
 /// Loads a version the caller may see (404 otherwise).
-pub(crate) fn visible_report(
+fn visible_report(
     conn: &mut DbConnection,
     user: &AuthenticatedUser,
     report_id: i64,
@@ -367,6 +367,28 @@ pub(crate) fn visible_report(
     let (row, files) = store::find(conn, report_id)?.ok_or(AppError::NotFound("报告"))?;
     visible(conn, user, row.evaluation_id).map_err(|_| AppError::NotFound("报告"))?;
     Ok((row, files))
+}
+
+/// One version with its files, for anyone who may see its evaluation (404 otherwise).
+pub async fn version_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<ReportVersion, AppError> {
+    let user = user.clone();
+    let (row, files) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
+    Ok(version_view(row, files))
+}
+
+/// A version's document model as stored, the JSON every rendering draws (404 otherwise).
+pub async fn model_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<String, AppError> {
+    let user = user.clone();
+    let (row, _) = db::run(&state.pool, move |conn| visible_report(conn, &user, id)).await?;
+    Ok(row.model)
 }
 
 /// The stored model of a version (for comparisons).

@@ -1,6 +1,7 @@
 //! GET /schemes, GET /schemes/{code}, POST /schemes: evaluation schemes as data (DESIGN.md §2).
 
 use crate::app::error::{AppError, FieldError};
+use crate::app::input::{PageQuery, Paged};
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::ensure_admin;
 use crate::db::audit::{self, NewEntry};
@@ -96,15 +97,35 @@ pub async fn create_for(
     Ok(scheme)
 }
 
+/// A page of every version of every scheme (any logged-in user).
+pub async fn list_for(
+    state: &AppState,
+    query: PageQuery,
+) -> Result<Paged<SchemeSummary>, AppError> {
+    let page = query.page();
+    let (items, total) = summaries(state, page).await?;
+    Ok(Paged::new(items, total, page))
+}
+
 /// Every version of every scheme (the administration pages).
 pub async fn all_for(state: &AppState) -> Result<Vec<SchemeSummary>, AppError> {
     let page = crate::db::Page {
         page: 1,
         per_page: 10_000,
     };
+    let (items, _) = summaries(state, page).await?;
+    Ok(items)
+}
+
+/// One page of scheme versions and how many there are in all.
+async fn summaries(
+    state: &AppState,
+    page: crate::db::Page,
+) -> Result<(Vec<SchemeSummary>, i64), AppError> {
     db::run(&state.pool, move |conn| {
-        let (rows, _) = schemes::list(conn, page)?;
-        rows.iter()
+        let (rows, total) = schemes::list(conn, page)?;
+        let summaries = rows
+            .iter()
             .map(|row| {
                 let scheme = row.scheme()?;
                 Ok(SchemeSummary {
@@ -114,8 +135,8 @@ pub async fn all_for(state: &AppState) -> Result<Vec<SchemeSummary>, AppError> {
                     total: scheme.total,
                 })
             })
-            .collect::<Result<Vec<_>, anyhow::Error>>()
-            .map_err(AppError::from)
+            .collect::<Result<Vec<_>, anyhow::Error>>()?;
+        Ok::<_, AppError>((summaries, total))
     })
     .await
 }

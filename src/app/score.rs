@@ -2,18 +2,19 @@
 //! far as the caller may see them (DESIGN.md §3, §4). The evaluation view carries the total and
 //! grade from the same computation.
 
-use crate::app::access::{access_of, scheme_of, state_of};
+use crate::app::access::{access_of, scheme_of, state_of, visible};
 use crate::app::components::draft_issued;
 use crate::app::error::AppError;
 use crate::auth::extractor::AuthenticatedUser;
-use crate::db::DbConnection;
 use crate::db::components::{self as store, ComponentRow, SUBMITTED};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::panel;
+use crate::db::{self, DbConnection};
 use crate::domain::components::{self, Viewer};
 use crate::domain::points::Points;
 use crate::domain::scheme::Scheme;
 use crate::domain::scoring::{self, Raw};
+use crate::state::AppState;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -67,6 +68,21 @@ impl Score {
             gate_failed: self.gate_failed,
         })
     }
+}
+
+/// The score of an evaluation as `user`, a party of it, may see it.
+pub async fn score_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<Score, AppError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        let scheme = scheme_of(&detail)?;
+        score_of(conn, &user, &detail, &scheme)
+    })
+    .await
 }
 
 /// The score as `user` may see it.

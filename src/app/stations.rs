@@ -1,6 +1,7 @@
 //! POST, GET /stations; GET /stations/{id}; POST /stations/{id}/agreements; GET /agreements/{id}.
 
 use crate::app::error::{AppError, FieldError};
+use crate::app::input::{PageQuery, Paged};
 use crate::app::views::{OrganizationRef, utc};
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::{can_view_station, ensure_can_set_up_station, station_scope};
@@ -241,6 +242,43 @@ pub async fn create_for(
     Ok(StationView::from(created))
 }
 
+/// A page of the stations `me` may see.
+pub async fn list_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    query: PageQuery,
+) -> Result<Paged<StationView>, AppError> {
+    let page = query.page();
+    let scope = station_scope(me);
+    let (details, total) = db::run(&state.pool, move |conn| {
+        stations::list(conn, &scope, page).map_err(AppError::from)
+    })
+    .await?;
+    Ok(Paged::new(
+        details.into_iter().map(StationView::from).collect(),
+        total,
+        page,
+    ))
+}
+
+/// One station; not found when `me` may not see it, so that its existence is not told.
+pub async fn one_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<StationView, AppError> {
+    let me = me.clone();
+    let detail = db::run(&state.pool, move |conn| {
+        let Some(detail) = stations::find(conn, id)? else {
+            return Ok::<_, AppError>(None);
+        };
+        Ok(can_view_station(conn, &me, &detail.station)?.then_some(detail))
+    })
+    .await?
+    .ok_or(AppError::NotFound("社工站"))?;
+    Ok(detail.into())
+}
+
 /// Every station `me` may see, with its agreements (the administration pages).
 pub async fn all_for(
     state: &AppState,
@@ -307,6 +345,28 @@ impl From<AgreementRow> for AgreementView {
             created_at: utc(row.created_at),
         }
     }
+}
+
+/// One agreement; not found when `me` may not see its station.
+pub async fn agreement_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<AgreementView, AppError> {
+    let actor = me.clone();
+    let agreement = db::run(&state.pool, move |conn| {
+        let Some(agreement) = stations::find_agreement(conn, id)? else {
+            return Ok::<_, AppError>(None);
+        };
+        let visible = match stations::find_row(conn, agreement.station_id)? {
+            Some(station) => can_view_station(conn, &actor, &station)?,
+            None => false,
+        };
+        Ok(visible.then_some(agreement))
+    })
+    .await?
+    .ok_or(AppError::NotFound("服务协议"))?;
+    Ok(agreement.into())
 }
 
 /// Adds an agreement as `me` (the API and the administration pages).

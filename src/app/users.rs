@@ -2,6 +2,7 @@
 //! experts of their own organization.
 
 use crate::app::error::{AppError, FieldError};
+use crate::app::input::{PageQuery, Paged};
 use crate::app::views::UserView;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::auth::permissions::{
@@ -129,6 +130,49 @@ pub async fn create_for(
     .await?;
     tracing::info!(actor = me.id, user_id = created.0.id, "user created");
     Ok(UserView::new(&created.0, &created.1))
+}
+
+/// A page of the users `me` may manage: all, or one organization's, for admins; the own
+/// organization's for a manager, whatever the query asks.
+pub async fn list_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    query: UserQuery,
+) -> Result<Paged<UserView>, AppError> {
+    ensure_can_list_users(me)?;
+    let page = PageQuery {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .page();
+    let organization_id = if me.is_admin() {
+        query.organization_id
+    } else {
+        Some(me.organization.id)
+    };
+    let (rows, total) = db::run(&state.pool, move |conn| {
+        users::list(conn, organization_id, page).map_err(AppError::from)
+    })
+    .await?;
+    let items = rows.iter().map(|(u, o)| UserView::new(u, o)).collect();
+    Ok(Paged::new(items, total, page))
+}
+
+/// One user `me` may manage; any other is not found.
+pub async fn one_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+) -> Result<UserView, AppError> {
+    ensure_can_list_users(me)?;
+    let found = db::run(&state.pool, move |conn| {
+        users::find(conn, id).map_err(AppError::from)
+    })
+    .await?;
+    match found {
+        Some((user, org)) if can_view_user(me, org.id) => Ok(UserView::new(&user, &org)),
+        _ => Err(AppError::NotFound("用户")),
+    }
 }
 
 /// The users `me` may manage: all for admins, the own organization's for a manager.

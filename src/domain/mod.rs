@@ -1,4 +1,6 @@
-//! Pure rules: no I/O, no framework types.
+//! Pure rules: no I/O, no framework types. Every rule of what may happen lives here once
+//! (`access` for who may do what on an evaluation, `workflow` for which event leads where,
+//! `scoring` for the arithmetic) and is asked by the application layer and the pages alike.
 
 pub mod access;
 pub mod components;

@@ -10,7 +10,6 @@ use super::session::{AnyWebUser, LOGIN_CSRF_COOKIE, login_nonce_cookie, removal,
 use super::{Chrome, forbidden, page};
 use crate::app::AppError;
 use crate::auth::tokens::random_token;
-use crate::db;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -152,15 +151,7 @@ pub async fn do_login(
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, posted: PostedAny) -> HttpResponse {
     let me = posted.me;
-    let session_id = me.session_id.clone();
-    let revoked = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            db::sessions::revoke(conn, &session_id, "logout", db::now())
-        })
-        .map_err(AppError::from)
-    })
-    .await;
-    if let Err(error) = revoked {
+    if let Err(error) = crate::app::auth::end_session_for(&state, &me.session_id).await {
         tracing::error!(%error, "logout");
     }
     HttpResponse::SeeOther()

@@ -1,6 +1,8 @@
-//! The pages (zh-CN), server-rendered with askama over the same handlers' data functions and the
-//! same authorization checks as the API; the stylesheet and the one script are embedded in the
-//! binary, and no page holds an inline script or handler (the Content-Security-Policy).
+//! The pages (zh-CN), server-rendered with askama over the application layer (`app`), the same
+//! use cases and the same `EvaluationAccess` as the API: a page asks which forms to show, it
+//! never decides. Forms arrive through `forms::Posted` (CSRF checked), failures leave through
+//! `error_page` (404, or 500 with the request id). The stylesheet and the one script are embedded
+//! in the binary, and no page holds an inline script or handler (the Content-Security-Policy).
 
 pub mod admin;
 pub mod evaluation;

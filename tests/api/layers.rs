@@ -254,6 +254,29 @@ fn only_the_scheme_module_and_the_demo_name_party_codes() {
     );
 }
 
+#[test]
+fn api_handlers_leave_the_database_to_the_application_layer() {
+    // A handler extracts, calls one `…_for` and maps the answer: a read or a write of its own
+    // would bypass the rules and the serialized writes of `app/`.
+    let mut direct = Vec::new();
+    for file in files(&root().join("src/api"), &["rs"]) {
+        let code = code_of(&file);
+        for (number, line) in code.lines().enumerate() {
+            let line = line.trim();
+            if ["db::run(", "crate::db::", "use crate::db"]
+                .iter()
+                .any(|needle| line.contains(needle))
+            {
+                direct.push(format!("{}:{}: {line}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(
+        direct.is_empty(),
+        "API handlers reaching the database themselves: {direct:#?}"
+    );
+}
+
 /// The checks above read what they claim to.
 #[test]
 fn the_source_graph_is_read() {
