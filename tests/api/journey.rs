@@ -95,6 +95,15 @@ async fn press(browser: &Client, event: &str, reason: Option<&str>) {
     );
 }
 
+/// The agency's manager answers the (first) objection on the 反馈 tab; answers the tab's text.
+async fn answer_objection(agency: &Client, app: &TestApp, id: i64, reply: &str) -> String {
+    tab(agency, app, id, "feedback").await;
+    type_into(agency, "textarea[id^='reply-']", reply).await;
+    click(agency, ".answer-form button", false).await;
+    no_error(agency, "the answer").await;
+    text_of(agency, ".feedback").await
+}
+
 async fn current_step(browser: &Client) -> String {
     text_of(browser, "ol.steps li[aria-current='step']").await
 }
@@ -498,20 +507,8 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     }
 
     // 8. The agency answers and submits for review.
-    tab(&agency, &app, id, "feedback").await;
-    type_into(
-        &agency,
-        "textarea[id^='reply-']",
-        "经现场核实，各社工点服务未形成统筹。",
-    )
-    .await;
-    click(&agency, ".answer-form button", false).await;
-    no_error(&agency, "the answer").await;
-    assert!(
-        text_of(&agency, ".feedback")
-            .await
-            .contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。")
-    );
+    let answers = answer_objection(&agency, &app, id, "经现场核实，各社工点服务未形成统筹。").await;
+    assert!(answers.contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。"));
     screenshot(&agency, &shot("12-answered")).await;
     press(&agency, "submit_for_review", None).await;
     assert_eq!(current_step(&agency).await, "民政局审定阶段");
@@ -786,20 +783,8 @@ async fn a_guangzhou_2019_evaluation_offers_each_party_what_the_api_allows(backe
     }
 
     // The agency answers the objection and submits for the bureau's review.
-    tab(&agency, &app, id, "feedback").await;
-    type_into(
-        &agency,
-        "textarea[id^='reply-']",
-        "经核实，记录齐全，予以采纳。",
-    )
-    .await;
-    click(&agency, ".answer-form button", false).await;
-    no_error(&agency, "the answer").await;
-    assert!(
-        text_of(&agency, ".feedback")
-            .await
-            .contains("经核实，记录齐全，予以采纳。")
-    );
+    let answers = answer_objection(&agency, &app, id, "经核实，记录齐全，予以采纳。").await;
+    assert!(answers.contains("经核实，记录齐全，予以采纳。"));
     screenshot(&agency, &shot("02-answered")).await;
     press(&agency, "submit_for_review", None).await;
     assert_eq!(current_step(&agency).await, "民政局审定阶段");
