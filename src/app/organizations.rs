@@ -18,12 +18,19 @@ use validator::Validate;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
-    /// Full Chinese name, e.g. 荔湾区民政局.
+    /// The short name (简称), e.g. 荔湾区民政局: unique, how lists and pages name it.
     #[validate(
         length(min = 1, max = 100, message = "机构名称须为 1 到 100 个字符"),
         custom(function = "one_line")
     )]
     pub name: String,
+    /// The full name (全称), e.g. 广州市荔湾区民政局: how reports name it; the short name
+    /// when absent.
+    #[validate(
+        length(max = 100, message = "机构全称不能超过 100 个字符"),
+        custom(function = "one_line")
+    )]
+    pub full_name: Option<String>,
     pub kind: OrgKind,
     /// e.g. 荔湾区
     #[validate(
@@ -52,12 +59,18 @@ pub async fn create_for(
         .district
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty());
+    let full_name = body
+        .full_name
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| name.clone());
     let actor = (me.id, me.organization.id);
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let new = NewOrganization {
                 name: &name,
+                full_name: &full_name,
                 kind: body.kind.code(),
                 district: district.as_deref(),
                 created_at: now,

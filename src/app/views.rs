@@ -113,7 +113,10 @@ impl UserView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationView {
     pub id: i64,
+    /// 简称, e.g. 荔湾区民政局: how lists and pages name it.
     pub name: String,
+    /// 全称, e.g. 广州市荔湾区民政局: how reports name it.
+    pub full_name: String,
     pub kind: String,
     pub district: Option<String>,
     pub version: i64,
@@ -125,6 +128,7 @@ impl From<&OrganizationRow> for OrganizationView {
         Self {
             id: row.id,
             name: row.name.clone(),
+            full_name: row.full_name.clone(),
             kind: row.kind.clone(),
             district: row.district.clone(),
             version: row.version,

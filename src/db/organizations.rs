@@ -15,12 +15,15 @@ pub struct OrganizationRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// 全称 (the short `name` is 简称).
+    pub full_name: String,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct NewOrganization<'a> {
     pub name: &'a str,
+    pub full_name: &'a str,
     pub kind: &'a str,
     pub district: Option<&'a str>,
     pub created_at: NaiveDateTime,

@@ -9,6 +9,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        full_name -> Text,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct People {
 #[derive(Debug, Deserialize)]
 pub struct DemoOrganization {
     pub name: String,
+    /// 全称, as the reports print it.
+    pub full_name: String,
     pub kind: OrgKind,
     pub district: Option<String>,
     pub users: Vec<DemoUser>,

@@ -98,20 +98,28 @@ pub async fn create(
             )
         })
         .collect();
-    let orgs: Vec<(String, String, Option<String>)> = people
+    let orgs: Vec<(String, String, String, Option<String>)> = people
         .organizations
         .iter()
-        .map(|o| (o.name.clone(), o.kind.code().to_owned(), o.district.clone()))
+        .map(|o| {
+            (
+                o.name.clone(),
+                o.full_name.clone(),
+                o.kind.code().to_owned(),
+                o.district.clone(),
+            )
+        })
         .collect();
     let acting = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let mut ids = Vec::new();
-            for (name, kind, district) in &orgs {
+            for (name, full_name, kind, district) in &orgs {
                 let id = organizations::insert(
                     conn,
                     &organizations::NewOrganization {
                         name,
+                        full_name,
                         kind,
                         district: district.as_deref(),
                         created_at: now,

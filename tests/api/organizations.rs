@@ -11,6 +11,7 @@ both_backends!(
     only_admins_create_organizations,
     organization_names_are_unique_and_system_is_unique,
     data_survives_a_restart,
+    organizations_carry_a_full_name_besides_the_short_one,
 );
 
 async fn admins_create_organizations_and_everyone_lists_them(backend: Backend) {
@@ -169,5 +170,57 @@ async fn data_survives_a_restart(backend: Backend) {
             .await
             .status(),
         StatusCode::OK
+    );
+}
+
+/// 全称 besides 简称: given at creation and shown everywhere the organization is; the short name
+/// when none is given; bounded like every one-line text.
+async fn organizations_carry_a_full_name_besides_the_short_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"name": "荔湾区民政局", "full_name": " 广州市荔湾区民政局 ",
+                    "kind": "civil_affairs_bureau", "district": "荔湾区"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let bureau: Value = response.json().await.expect("json");
+    assert_eq!(bureau["name"], "荔湾区民政局");
+    assert_eq!(bureau["full_name"], "广州市荔湾区民政局");
+    let street = app
+        .create_org(&admin, "西村街道办事处", "street_office")
+        .await;
+    let found = app
+        .get_json(&format!("/api/v1/organizations/{street}"), Some(&admin))
+        .await;
+    assert_eq!(
+        found["full_name"], "西村街道办事处",
+        "the short name by default"
+    );
+    let listed = app
+        .get_json(
+            "/api/v1/organizations?kind=civil_affairs_bureau",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(listed["items"][0]["full_name"], "广州市荔湾区民政局");
+
+    let too_long = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"name": "海珠区民政局", "full_name": "广".repeat(101),
+                    "kind": "civil_affairs_bureau"}),
+        )
+        .await;
+    let problem = assert_invalid(too_long).await;
+    assert_eq!(error_fields(&problem), vec!["full_name"]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM organizations WHERE name = '海珠区民政局'")
+            .await,
+        0
     );
 }

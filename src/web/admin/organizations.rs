@@ -18,7 +18,9 @@ fn kind_name(code: &str) -> &'static str {
 
 fn fields() -> Vec<Field> {
     vec![
-        Field::new("name", "机构名称", Kind::Text),
+        Field::new("name", "机构简称", Kind::Text).hint("如：荔湾区民政局；列表和页面中使用"),
+        Field::new("full_name", "机构全称", Kind::Optional)
+            .hint("如：广州市荔湾区民政局；报告中使用，不填则同简称"),
         Field::select(
             "kind",
             "机构类型",
@@ -37,12 +39,13 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     page.intro =
         "参与评估的各方机构：区民政局、街道办事处、社工服务中心（承办方）、评估机构、督导中心等。"
             .into();
-    page.headers = vec!["机构名称", "类型", "所属区"];
+    page.headers = vec!["机构简称", "全称", "类型", "所属区"];
     page.rows = or_error_page!(me, all_for(state).await)
         .into_iter()
         .map(|o| Row {
             cells: vec![
                 Cell::text(o.name),
+                Cell::text(o.full_name),
                 Cell::text(kind_name(&o.kind)),
                 Cell::text(o.district.unwrap_or_default()),
             ],
