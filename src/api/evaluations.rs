@@ -4,7 +4,7 @@ use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, ValidQuery};
 use crate::app::error::AppError;
 use crate::app::evaluations::*;
-use crate::app::input::{PageQuery, Paged};
+use crate::app::input::Paged;
 use crate::auth::CurrentUser;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -33,17 +33,21 @@ pub async fn create(
 #[utoipa::path(
     tag = "evaluations",
     security(("bearer" = [])),
-    params(PageQuery),
-    responses((status = 200, body = Paged<EvaluationView>), (status = 401, body = Problem))
+    params(EvaluationListQuery),
+    responses(
+        (status = 200, body = Paged<EvaluationView>),
+        (status = 401, body = Problem),
+        (status = 422, body = Problem)
+    )
 )]
 #[get("/evaluations")]
 pub async fn list(
     state: web::Data<AppState>,
     me: CurrentUser,
-    query: ValidQuery<PageQuery>,
+    query: ValidQuery<EvaluationListQuery>,
 ) -> Result<web::Json<Paged<EvaluationView>>, AppError> {
     let page = query.0.page();
-    let (items, total) = list_for(&state, &me, page).await?;
+    let (items, total) = list_for(&state, &me, query.0.filter()?, page).await?;
     Ok(web::Json(Paged::new(items, total, page)))
 }
 

@@ -151,9 +151,36 @@ pub fn org_takes_part(
     .get_result(conn)
 }
 
+/// What a list of evaluations is narrowed to (DESIGN.md §8), within the caller's scope; each
+/// condition is checked in SQL, so a page stays a page.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub station_id: Option<i64>,
+    pub district: Option<String>,
+    pub street: Option<String>,
+    /// The year the assessment period starts in.
+    pub year: Option<i32>,
+    pub kind: Option<String>,
+    pub state: Option<String>,
+    /// Evaluations where this organization (an agency) is a party.
+    pub agency_org_id: Option<i64>,
+    /// Part of the station's name.
+    pub q: Option<String>,
+}
+
+/// `%text%` for LIKE, with the pattern characters of the text taken literally.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub fn list(
     conn: &mut DbConnection,
     scope: Scope,
+    filter: &ListFilter,
     page: Page,
 ) -> QueryResult<(Vec<EvaluationDetail>, i64)> {
     let mut count = evaluations::table.into_boxed();
@@ -168,6 +195,62 @@ pub fn list(
         .limit(page.per_page)
         .offset(page.offset())
         .into_boxed();
+    // The same conditions on the count and on the page.
+    macro_rules! narrow {
+        ($condition:expr) => {{
+            count = count.filter($condition);
+            rows = rows.filter($condition);
+        }};
+    }
+    if let Some(station) = filter.station_id {
+        narrow!(evaluations::station_id.eq(station));
+    }
+    // The station's columns: joined on the page, a subquery for the count.
+    macro_rules! narrow_station {
+        ($condition:expr) => {{
+            count = count.filter(
+                evaluations::station_id
+                    .eq_any(stations::table.filter($condition).select(stations::id)),
+            );
+            rows = rows.filter($condition);
+        }};
+    }
+    if let Some(district) = &filter.district {
+        narrow_station!(stations::district.eq(district.clone()));
+    }
+    if let Some(street) = &filter.street {
+        narrow_station!(stations::street.eq(street.clone()));
+    }
+    if let Some(q) = &filter.q {
+        narrow_station!(stations::name.like(contains_pattern(q)).escape('\\'));
+    }
+    if let Some(year) = filter.year {
+        let (from, to) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year.saturating_add(1), 1, 1),
+        );
+        if let (Some(from), Some(to)) = (from, to) {
+            narrow!(evaluations::assessment_start.ge(from));
+            narrow!(evaluations::assessment_start.lt(to));
+        } else {
+            return Ok((Vec::new(), 0));
+        }
+    }
+    if let Some(kind) = &filter.kind {
+        narrow!(evaluations::kind.eq(kind.clone()));
+    }
+    if let Some(state) = &filter.state {
+        narrow!(evaluations::state.eq(state.clone()));
+    }
+    if let Some(agency) = filter.agency_org_id {
+        narrow!(
+            evaluations::id.eq_any(
+                evaluation_parties::table
+                    .filter(evaluation_parties::org_id.eq(agency))
+                    .select(evaluation_parties::evaluation_id)
+            )
+        );
+    }
     match scope {
         Scope::All => {}
         Scope::Organization(org) => {

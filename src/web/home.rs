@@ -126,7 +126,7 @@ pub async fn home(
         page: Some(1),
         per_page: Some(100),
     };
-    let views = match list_for(&state, &me, page_query.page()).await {
+    let views = match list_for(&state, &me, Default::default(), page_query.page()).await {
         Ok((views, _)) => views,
         Err(error) => return super::error_page(&me, error),
     };

@@ -9,6 +9,7 @@ use crate::helpers::*;
 both_backends!(
     the_bureau_creates_an_evaluation_with_its_parties,
     bad_evaluation_input_is_refused_by_field,
+    the_list_narrows_by_district_station_year_kind_state_agency_and_name,
 );
 
 pub struct Setup {
@@ -218,4 +219,118 @@ async fn bad_evaluation_input_is_refused_by_field(backend: Backend) {
             .status(),
         StatusCode::CREATED
     );
+}
+
+/// `GET /evaluations` with the filters of DESIGN.md §8 the stored data answers: each narrows the
+/// count and the page alike, within what the caller may see; a filter naming nothing is a 422.
+async fn the_list_narrows_by_district_station_year_kind_state_agency_and_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let liwan = district(&app, &admin, "荔湾", "liwan").await;
+    let haizhu = district(&app, &admin, "海珠", "haizhu").await;
+    let mut created = Vec::new();
+    for body in [
+        evaluation_body(&liwan),
+        json!({
+            "agreement_id": liwan.agreement, "scheme_code": "guangzhou-2023", "kind": "final_term",
+            "assessment_start": "2025-05-01", "assessment_end": "2025-11-30", "onsite_date": "2025-12-05",
+            "agency_org_id": liwan.agency, "center_org_id": liwan.center,
+            "deadlines": {"self_assessment": "2025-12-01", "onsite_scoring": "2025-12-05",
+                          "draft_feedback": "2025-12-19", "bureau_review": "2026-01-05"}
+        }),
+        evaluation_body(&haizhu),
+    ] {
+        let response = app.post("/api/v1/evaluations", Some(&admin), &body).await;
+        let status = response.status();
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        created.push(id_of(&answer));
+    }
+    let who = crate::workflow::actors(&app, &liwan, "liwan").await;
+    assert!(
+        crate::workflow::set_targets(&app, &liwan, &who.agency, created[0])
+            .await
+            .status()
+            .is_success()
+    );
+    crate::workflow::fire_ok(
+        &app,
+        &who.agency,
+        created[0],
+        "open",
+        None,
+        "self_assessment",
+    )
+    .await;
+
+    let ids = |answer: &Value| -> Vec<i64> {
+        answer["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(id_of)
+            .collect()
+    };
+    let list = |token: String, query: String| {
+        let app = &app;
+        async move {
+            let answer = app
+                .get_json(&format!("/api/v1/evaluations?{query}"), Some(&token))
+                .await;
+            assert_eq!(
+                answer["total"].as_i64(),
+                Some(answer["items"].as_array().map_or(0, Vec::len) as i64),
+                "{query}: the count follows the filter"
+            );
+            answer
+        }
+    };
+    let (a, b, c) = (created[0], created[1], created[2]);
+    for (query, expected) in [
+        (String::new(), vec![a, b, c]),
+        ("district=荔湾区".to_owned(), vec![a, b]),
+        ("district=海珠区".to_owned(), vec![c]),
+        ("street=海珠".to_owned(), vec![c]),
+        (format!("station_id={}", liwan.station), vec![a, b]),
+        ("year=2024".to_owned(), vec![a, c]),
+        ("year=2025".to_owned(), vec![b]),
+        ("kind=final_term".to_owned(), vec![b]),
+        ("state=self_assessment".to_owned(), vec![a]),
+        ("state=setup&district=荔湾区".to_owned(), vec![b]),
+        (format!("agency_org_id={}", haizhu.agency), vec![c]),
+        ("q=荔湾社工".to_owned(), vec![a, b]),
+        ("q=%".to_owned(), vec![]),
+    ] {
+        let query = query.replace('%', "%25");
+        assert_eq!(
+            ids(&list(admin.clone(), query.clone()).await),
+            expected,
+            "{query}"
+        );
+    }
+    let paged = app
+        .get_json(
+            "/api/v1/evaluations?district=荔湾区&per_page=1&page=2",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!((paged["total"].as_i64(), ids(&paged)), (Some(2), vec![b]));
+
+    // The caller's scope holds whatever the filter says.
+    let other = list(liwan.bureau.clone(), "district=海珠区".to_owned()).await;
+    assert_eq!(ids(&other), Vec::<i64>::new());
+    let own = list(liwan.bureau.clone(), "year=2024".to_owned()).await;
+    assert_eq!(ids(&own), vec![a]);
+
+    for (query, field) in [
+        ("state=finished", "state"),
+        ("kind=annual", "kind"),
+        ("year=1999", "year"),
+    ] {
+        let refused = app
+            .get(&format!("/api/v1/evaluations?{query}"), Some(&admin))
+            .await;
+        let problem = assert_invalid(refused).await;
+        assert_eq!(error_fields(&problem), vec![field], "{query}");
+    }
 }

@@ -93,7 +93,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         page: 1,
         per_page: 10_000,
     };
-    let (evaluations, _) = or_error_page!(me, list_for(state, me, all).await);
+    let (evaluations, _) = or_error_page!(me, list_for(state, me, Default::default(), all).await);
     page.rows = evaluations
         .into_iter()
         .map(|e| Row {
