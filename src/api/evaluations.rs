@@ -1,4 +1,4 @@
-//! POST, GET /evaluations; GET /evaluations/{id}.
+//! POST, GET /evaluations; GET /evaluations/{id}; GET /stations/{id}/evaluations.
 
 use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, ValidQuery};
@@ -48,6 +48,30 @@ pub async fn list(
 ) -> Result<web::Json<Paged<EvaluationView>>, AppError> {
     let page = query.0.page();
     let (items, total) = list_for(&state, &me, query.0.filter()?, page).await?;
+    Ok(web::Json(Paged::new(items, total, page)))
+}
+
+/// A station's evaluations over the years, with totals and grades as the caller may see them
+/// (404 when the caller may not see the station).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "station id"), crate::app::input::PageQuery),
+    responses(
+        (status = 200, body = Paged<EvaluationView>),
+        (status = 401, body = Problem),
+        (status = 404, body = Problem)
+    )
+)]
+#[get("/stations/{id}/evaluations")]
+pub async fn of_station(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+    query: ValidQuery<crate::app::input::PageQuery>,
+) -> Result<web::Json<Paged<EvaluationView>>, AppError> {
+    let page = query.0.page();
+    let (items, total) = station_evaluations_for(&state, &me, id.into_inner(), page).await?;
     Ok(web::Json(Paged::new(items, total, page)))
 }
 

@@ -102,6 +102,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(stations::get_agreement)
                 .service(evaluations::create)
                 .service(evaluations::list)
+                .service(evaluations::of_station)
                 .service(evaluations::get_one)
                 .service(workflow::transition)
                 .service(workflow::timeline)

@@ -475,6 +475,31 @@ pub async fn list_for(
     Ok((items, total))
 }
 
+/// A station's evaluations over the years that `me` may see, oldest first by number (404 for a
+/// station `me` may not see): the station's history, with totals and grades as the score view
+/// shows them.
+pub async fn station_evaluations_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    station_id: i64,
+    page: crate::db::Page,
+) -> Result<(Vec<EvaluationView>, i64), AppError> {
+    let user = me.clone();
+    db::run(&state.pool, move |conn| {
+        let station = stations::find_row(conn, station_id)?;
+        match station {
+            Some(station) if can_view_station(conn, &user, &station)? => Ok(()),
+            _ => Err(AppError::NotFound("社工站")),
+        }
+    })
+    .await?;
+    let filter = store::ListFilter {
+        station_id: Some(station_id),
+        ..store::ListFilter::default()
+    };
+    list_for(state, me, filter, page).await
+}
+
 /// One evaluation as a user sees it, with what they may do in it: what the pages render.
 pub struct EvaluationContext {
     pub view: EvaluationView,

@@ -9,7 +9,7 @@ use crate::helpers::*;
 both_backends!(
     the_bureau_creates_an_evaluation_with_its_parties,
     bad_evaluation_input_is_refused_by_field,
-    the_list_narrows_by_district_station_year_kind_state_agency_and_name,
+    the_list_narrows_by_the_filters_and_a_station_has_its_history,
 );
 
 pub struct Setup {
@@ -223,7 +223,7 @@ async fn bad_evaluation_input_is_refused_by_field(backend: Backend) {
 
 /// `GET /evaluations` with the filters of DESIGN.md §8 the stored data answers: each narrows the
 /// count and the page alike, within what the caller may see; a filter naming nothing is a 422.
-async fn the_list_narrows_by_district_station_year_kind_state_agency_and_name(backend: Backend) {
+async fn the_list_narrows_by_the_filters_and_a_station_has_its_history(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
     let liwan = district(&app, &admin, "荔湾", "liwan").await;
@@ -321,6 +321,29 @@ async fn the_list_narrows_by_district_station_year_kind_state_agency_and_name(ba
     assert_eq!(ids(&other), Vec::<i64>::new());
     let own = list(liwan.bureau.clone(), "year=2024".to_owned()).await;
     assert_eq!(ids(&own), vec![a]);
+
+    // A station's history: its evaluations as the caller sees them; 404 for a station the
+    // caller may not see, or none.
+    let history = app
+        .get_json(
+            &format!("/api/v1/stations/{}/evaluations", liwan.station),
+            Some(&liwan.bureau),
+        )
+        .await;
+    assert_eq!(
+        (history["total"].as_i64(), ids(&history)),
+        (Some(2), vec![a, b])
+    );
+    assert_eq!(history["items"][0]["state"], "self_assessment");
+    for (token, station) in [(&haizhu.bureau, liwan.station), (&admin, 999_999)] {
+        let hidden = app
+            .get(
+                &format!("/api/v1/stations/{station}/evaluations"),
+                Some(token),
+            )
+            .await;
+        assert_problem(hidden, StatusCode::NOT_FOUND, "not-found").await;
+    }
 
     for (query, field) in [
         ("state=finished", "state"),
