@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/stations"),
     ("GET", "/api/v1/stations/{id}"),
     ("POST", "/api/v1/stations/{id}/agreements"),
+    ("GET", "/api/v1/stations/{id}/evaluations"),
     ("GET", "/api/v1/agreements/{id}"),
     ("GET", "/api/v1/evaluations"),
     ("POST", "/api/v1/evaluations"),
