@@ -11,6 +11,7 @@ pub mod evaluations;
 pub mod extract;
 pub mod feedback;
 pub mod health;
+pub mod imports;
 pub mod indicators;
 pub mod me;
 pub mod notifications;
@@ -119,6 +120,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(workbooks::post_indicators_xlsx)
                 .service(workbooks::get_staff_xlsx)
                 .service(workbooks::post_staff_xlsx)
+                .service(imports::get_template)
+                .service(imports::import)
                 .service(attachments::upload)
                 .service(attachments::list)
                 .service(attachments::download)

@@ -227,7 +227,7 @@ pub async fn create_for(
                 &audit::global_entry(
                     Some(actor),
                     "create",
-                    "station",
+                    audit::STATION_ENTITY,
                     id,
                     summary,
                     now,

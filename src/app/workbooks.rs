@@ -19,7 +19,7 @@ use crate::domain::workflow::State;
 use crate::excel::{self, CellProblem};
 use crate::state::AppState;
 
-fn problems(found: Vec<CellProblem>) -> AppError {
+pub(crate) fn problems(found: Vec<CellProblem>) -> AppError {
     AppError::Validation(
         found
             .into_iter()
@@ -28,7 +28,7 @@ fn problems(found: Vec<CellProblem>) -> AppError {
     )
 }
 
-fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
+pub(crate) fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
     anyhow::anyhow!("writing the workbook failed: {e}").into()
 }
 

@@ -13,6 +13,10 @@ use crate::app::AppError;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The stored hash of a user who has not set a password yet (onboarded, with a link to set
+/// one): no password verifies against it, as it is no PHC string.
+pub const UNUSABLE_PASSWORD_HASH: &str = "!unset";
+
 /// A password check waits at most this long (queue and hash) before the request is answered 503.
 const HASHING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 

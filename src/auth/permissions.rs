@@ -154,3 +154,28 @@ pub fn ensure_can_set_up_station(
         ))
     }
 }
+
+/// What `actor` may onboard from a workbook: admins everything; a district bureau's manager
+/// its district's street offices, operators, residents' committees, the stations the bureau
+/// supervises, and their users.
+pub fn onboarding_scope(
+    actor: &AuthenticatedUser,
+) -> Result<crate::domain::onboarding::Scope, AppError> {
+    use crate::domain::onboarding::Scope;
+    if actor.is_admin() {
+        return Ok(Scope::Everything);
+    }
+    match (
+        &actor.role,
+        actor.organization.kind,
+        &actor.organization.district,
+    ) {
+        (Role::Manager, OrgKind::CivilAffairsBureau, Some(district)) => Ok(Scope::District {
+            district: district.clone(),
+            bureau_id: actor.organization.id,
+        }),
+        _ => Err(AppError::forbidden(
+            "只有系统管理员和区民政局负责人可以批量导入",
+        )),
+    }
+}

@@ -17,6 +17,9 @@ pub fn evaluation_chain(evaluation_id: i64) -> String {
 /// The chain of everything outside evaluations (users, organizations, stations, schemes).
 pub const GLOBAL: &str = "global";
 
+/// The entity of a station's entries (a word that is also the station's party code).
+pub const STATION_ENTITY: &str = "station";
+
 /// The first entry of a chain links to this.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -62,7 +62,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_links (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(password_links -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
@@ -464,6 +475,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     refresh_tokens,
+    password_links,
     login_attempts,
     schemes,
     stations,

@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod evaluation;
 pub mod evidence;
 pub mod indicators;
+pub mod onboarding;
 pub mod organization;
 pub mod panel;
 pub mod password_policy;

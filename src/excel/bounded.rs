@@ -44,6 +44,11 @@ impl<'a> BoundedWorkbook<'a> {
         Ok(BoundedWorkbook { inner, deadline })
     }
 
+    /// The names of the workbook's sheets, in order.
+    pub fn sheet_names(&self) -> Vec<String> {
+        self.inner.sheet_names()
+    }
+
     /// The non-empty cells of sheet `name`, refused when one lies outside `bounds`.
     pub fn sheet(&mut self, name: &str, bounds: SheetBounds) -> Result<Range<Data>, WorkbookError> {
         if !self.inner.sheet_names().iter().any(|n| n == name) {

@@ -4,6 +4,7 @@
 
 pub mod bounded;
 pub mod indicators;
+pub mod onboarding;
 pub mod staff;
 
 use calamine::{Data, Range};

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod mailer;
 pub mod reminders;
+pub mod welcome;
 pub mod worker;
 
 use std::collections::HashSet;

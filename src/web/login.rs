@@ -20,11 +20,14 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// Arrived from setting a password with an e-mailed link.
+    password_set: bool,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    password_set: Option<String>,
 }
 
 /// Only a path of this site: never an address elsewhere (open redirect).
@@ -56,6 +59,16 @@ fn login_page(
     username: String,
     error: Option<String>,
 ) -> HttpResponse {
+    login_page_with(state, next, username, error, false)
+}
+
+fn login_page_with(
+    state: &AppState,
+    next: String,
+    username: String,
+    error: Option<String>,
+    password_set: bool,
+) -> HttpResponse {
     let nonce = random_token(24);
     let mut response = page(
         None,
@@ -65,6 +78,7 @@ fn login_page(
             next,
             username,
             error,
+            password_set,
         },
     );
     let _ = response.add_cookie(&login_nonce_cookie(state, &nonce));
@@ -73,11 +87,12 @@ fn login_page(
 
 #[get("/login")]
 pub async fn show_login(state: web::Data<AppState>, query: web::Query<NextQuery>) -> HttpResponse {
-    login_page(
+    login_page_with(
         &state,
         safe_next(query.next.as_deref()),
         String::new(),
         None,
+        query.password_set.is_some(),
     )
 }
 

@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod forms;
 pub mod home;
 pub mod login;
+pub mod password_link;
 pub mod rectifications;
 pub mod scoring;
 pub mod self_assessment;
@@ -40,6 +41,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(login::logout)
         .service(login::show_password)
         .service(login::change_password)
+        .service(password_link::show)
+        .service(password_link::submit)
+        .service(password_link::resend)
         .service(home::home)
         .service(evaluation::page_of)
         .service(evaluation::act)
@@ -75,7 +79,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(admin::schemes::one_page)
         .service(admin::schemes::create_page)
         .service(admin::outbox::list_page)
-        .service(admin::outbox::requeue_page);
+        .service(admin::outbox::requeue_page)
+        .service(admin::imports::show)
+        .service(admin::imports::template_file)
+        .service(admin::imports::upload);
 }
 
 #[get("/assets/style.css")]

@@ -29,14 +29,14 @@ both_backends!(
 const PYTHON: &str = "/usr/bin/python3";
 
 /// The SMTP server process and the directory it writes each accepted message to.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: tokio::process::Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: PathBuf,
 }
 
 impl SmtpSink {
-    async fn start(dir: &Path, port: u16) -> SmtpSink {
+    pub(crate) async fn start(dir: &Path, port: u16) -> SmtpSink {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let mut child = tokio::process::Command::new(PYTHON)
             .arg(script)
@@ -64,13 +64,13 @@ impl SmtpSink {
         }
     }
 
-    async fn stop(mut self) -> u16 {
+    pub(crate) async fn stop(mut self) -> u16 {
         self.child.kill().await.expect("the SMTP server stops");
         self.port
     }
 
     /// Every message received: (envelope recipients, parsed message bytes).
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         let mut found: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .map(|entries| {
                 entries
@@ -90,14 +90,14 @@ impl SmtpSink {
 
 /// One message as the server got it, decoded.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     envelope_to: Vec<String>,
-    to: String,
-    subject: String,
+    pub(crate) to: String,
+    pub(crate) subject: String,
     message_id: String,
     reply_to: Option<String>,
-    text: String,
-    html: String,
+    pub(crate) text: String,
+    pub(crate) html: String,
 }
 
 impl Received {
@@ -132,7 +132,11 @@ impl Received {
 }
 
 /// `pinggu worker --once` sending through the sink (retries after `retry_base` seconds).
-async fn worker_once(app: &TestApp, port: u16, extra: &[(&str, &str)]) -> std::process::Output {
+pub(crate) async fn worker_once(
+    app: &TestApp,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> std::process::Output {
     let mut env: Vec<(String, String)> = [
         ("PINGGU__MAIL__TRANSPORT", "smtp".to_owned()),
         ("PINGGU__MAIL__SMTP__HOST", "127.0.0.1".to_owned()),

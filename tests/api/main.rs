@@ -15,6 +15,7 @@ mod errors;
 mod evaluations;
 mod hardening;
 mod hostile;
+mod imports;
 mod journey;
 mod layers;
 mod mail;

@@ -64,6 +64,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/evaluations/{id}/indicators.xlsx"),
     ("GET", "/api/v1/evaluations/{id}/staff.xlsx"),
     ("POST", "/api/v1/evaluations/{id}/staff.xlsx"),
+    ("GET", "/api/v1/imports/template.xlsx"),
+    ("POST", "/api/v1/imports"),
     ("POST", "/api/v1/evaluations/{id}/attachments"),
     ("GET", "/api/v1/evaluations/{id}/attachments"),
     ("GET", "/api/v1/attachments/{id}"),

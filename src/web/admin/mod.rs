@@ -5,6 +5,7 @@
 //! field they name.
 
 pub mod evaluations;
+pub mod imports;
 pub mod organizations;
 pub mod outbox;
 pub mod schemes;
@@ -141,6 +142,8 @@ pub struct AdminPage {
     pub echo: Echo,
     /// The admin menu is for admins; managers see users only.
     pub admin: bool,
+    /// Admins and district bureaus' managers onboard from a workbook.
+    pub importer: bool,
 }
 
 impl AdminPage {
@@ -155,6 +158,7 @@ impl AdminPage {
             forms: Vec::new(),
             echo: Echo::default(),
             admin: me.is_admin(),
+            importer: crate::auth::permissions::onboarding_scope(me).is_ok(),
         }
     }
 
