@@ -1,13 +1,15 @@
-//! POST, GET /evaluations; GET /evaluations/{id}; GET /stations/{id}/evaluations.
+//! POST, GET /evaluations; GET, PATCH /evaluations/{id}; GET /stations/{id}/evaluations;
+//! POST /evaluation-batches.
 
 use crate::api::error::Problem;
-use crate::api::extract::{ValidJson, ValidQuery};
+use crate::api::extract::{ValidJson, ValidQuery, expected_version};
+use crate::app::batches::{BatchCreated, CreateBatch};
 use crate::app::error::AppError;
 use crate::app::evaluations::*;
 use crate::app::input::Paged;
 use crate::auth::CurrentUser;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 
 /// Creates an evaluation of an agreement (admins, or the manager of the supervising bureau).
 /// Past dates are allowed: last year's evaluations are entered too.
@@ -89,4 +91,54 @@ pub async fn get_one(
     id: web::Path<i64>,
 ) -> Result<web::Json<EvaluationView>, AppError> {
     find_for(&state, &me, id.into_inner()).await.map(web::Json)
+}
+
+/// Sets an evaluation's on-site date or the months counted (the organizers, until on-site
+/// scoring ends).
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id"), ("If-Match" = Option<String>, Header, description = "the version the change is based on")),
+    request_body = ChangeEvaluation,
+    responses(
+        (status = 200, body = EvaluationView),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[patch("/evaluations/{id}")]
+pub async fn change(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: ValidJson<ChangeEvaluation>,
+) -> Result<web::Json<EvaluationView>, AppError> {
+    let expected = expected_version(&req, body.0.version)?;
+    change_for(&state, &me, id.into_inner(), body.0, expected)
+        .await
+        .map(web::Json)
+}
+
+/// Creates a district's evaluations of one kind and period at once, all or nothing (admins, or
+/// the district bureau's manager): by default every station whose agreement covers the period.
+#[utoipa::path(
+    tag = "evaluations",
+    security(("bearer" = [])),
+    request_body = CreateBatch,
+    responses(
+        (status = 201, body = BatchCreated),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "names each station that already has an evaluation of that kind for the period"),
+        (status = 422, body = Problem),
+    )
+)]
+#[post("/evaluation-batches")]
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: ValidJson<CreateBatch>,
+) -> Result<HttpResponse, AppError> {
+    let created = crate::app::batches::create_for(&state, &me, body.0).await?;
+    Ok(HttpResponse::Created().json(created))
 }

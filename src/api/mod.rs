@@ -104,6 +104,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(evaluations::create)
                 .service(evaluations::list)
                 .service(evaluations::of_station)
+                .service(evaluations::change)
+                .service(evaluations::create_batch)
                 .service(evaluations::get_one)
                 .service(workflow::transition)
                 .service(workflow::timeline)

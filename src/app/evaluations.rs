@@ -201,6 +201,150 @@ pub fn today(state: &AppState) -> NaiveDate {
     state.settings.today()
 }
 
+/// Inserts one evaluation as `actor` in the caller's transaction: the agreement's station must
+/// be one the actor sets up; dates, deadlines, scheme and parties are checked. Answers its id.
+pub(crate) fn insert_in(
+    conn: &mut db::DbConnection,
+    actor: &AuthenticatedUser,
+    body: &CreateEvaluation,
+) -> Result<i64, AppError> {
+    let agreement = stations::find_agreement(conn, body.agreement_id)?;
+    let station = match &agreement {
+        Some(a) => stations::find_row(conn, a.station_id)?,
+        None => None,
+    };
+    let (Some(agreement), Some(station)) = (agreement, station) else {
+        return Err(AppError::field("agreement_id", "服务协议不存在"));
+    };
+    if !can_view_station(conn, &actor, &station)? {
+        return Err(AppError::field("agreement_id", "服务协议不存在"));
+    }
+    ensure_can_set_up_station(&actor, station.supervisor_org_id)?;
+
+    let mut problems: Vec<FieldError> = Vec::new();
+    let mut push =
+        |(field, message): (String, String)| problems.push(FieldError::new(field, message));
+    date_problems(
+        body.assessment_start,
+        body.assessment_end,
+        body.onsite_date,
+        (agreement.period_start, agreement.period_end),
+    )
+    .into_iter()
+    .for_each(&mut push);
+    body.deadlines
+        .out_of_order()
+        .into_iter()
+        .for_each(&mut push);
+    if let Some(months) = body.assessment_months
+        && !(Points::from_hundredths(1)..=Points::from_hundredths(2400)).contains(&months)
+    {
+        push((
+            "assessment_months".into(),
+            "考核月数须在 0.01 到 24 之间".into(),
+        ));
+    }
+    let scheme = match schemes::find(conn, &body.scheme_code, None)? {
+        Some(row) => Some(row.scheme()?),
+        None => {
+            push(("scheme_code".into(), "评估方案不存在".into()));
+            None
+        }
+    };
+    let mut kinds = std::collections::HashMap::new();
+    let mut ids: Vec<i64> = body.party_orgs.values().copied().collect();
+    ids.extend([
+        body.agency_org_id,
+        body.center_org_id,
+        station.supervisor_org_id,
+        station.purchaser_org_id,
+    ]);
+    for id in ids {
+        if let Some(org) = organizations::find(conn, id)? {
+            kinds.insert(id, OrgKind::from_code(&org.kind));
+        }
+    }
+    let kind_of = |id: i64| kinds.get(&id).copied().flatten();
+    for (field, id, kind) in [
+        (
+            "agency_org_id",
+            body.agency_org_id,
+            OrgKind::EvaluationAgency,
+        ),
+        (
+            "center_org_id",
+            body.center_org_id,
+            OrgKind::SupervisionCenter,
+        ),
+    ] {
+        if kind_of(id) != Some(kind) {
+            push((field.into(), format!("须为{}", kind.chinese_name())));
+        }
+    }
+    let mut parties = Vec::new();
+    if let Some(scheme) = &scheme {
+        let orgs = PartyOrgs {
+            supervisor: station.supervisor_org_id,
+            purchaser: station.purchaser_org_id,
+            agency: body.agency_org_id,
+            center: body.center_org_id,
+            extra: &body.party_orgs,
+            kind_of: &kind_of,
+        };
+        match resolve_parties(scheme, &orgs) {
+            Ok(resolved) => parties = resolved,
+            Err(found) => found.into_iter().for_each(&mut push),
+        }
+    }
+    // One message per field: the agency and center checks overlap the party rules.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert(p.field.clone()));
+    let Some(scheme) = scheme.filter(|_| problems.is_empty()) else {
+        return Err(AppError::Validation(problems));
+    };
+    let mut named: Vec<(String, i64)> = parties
+        .into_iter()
+        .filter_map(|(code, org)| org.map(|org| (code, org)))
+        .collect();
+    named.push((STATION_PARTY.to_owned(), station.operator_org_id));
+    let new = NewEvaluation {
+        agreement_id: agreement.id,
+        station_id: station.id,
+        scheme_code: &scheme.code,
+        scheme_version: scheme.version,
+        kind: body.kind.code(),
+        assessment_start: body.assessment_start,
+        assessment_end: body.assessment_end,
+        assessment_months_hundredths: body.assessment_months.map(Points::hundredths),
+        onsite_date: body.onsite_date,
+        state: State::Setup.code(),
+        created_by: actor.id,
+        parties: &named,
+        deadlines: body.deadlines,
+    };
+    let now = db::now();
+    let id = store::insert(conn, &new, now)?;
+    crate::db::audit::append(
+        conn,
+        &crate::db::audit::NewEntry {
+            to_state: Some(State::Setup.code().into()),
+            summary: format!(
+                "创建{}（{} 第 {} 版）",
+                body.kind.chinese_name(),
+                scheme.code,
+                scheme.version
+            ),
+            ..crate::db::audit::NewEntry::on_evaluation(
+                id,
+                (actor.id, actor.organization.id),
+                "create",
+                now,
+            )
+        },
+    )?;
+    Ok(id)
+}
+
 /// Creates an evaluation as `me` (the API and the administration pages).
 pub async fn create_for(
     state: &AppState,
@@ -211,140 +355,7 @@ pub async fn create_for(
     let today = today(state);
     let created = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let agreement = stations::find_agreement(conn, body.agreement_id)?;
-            let station = match &agreement {
-                Some(a) => stations::find_row(conn, a.station_id)?,
-                None => None,
-            };
-            let (Some(agreement), Some(station)) = (agreement, station) else {
-                return Err(AppError::field("agreement_id", "服务协议不存在"));
-            };
-            if !can_view_station(conn, &actor, &station)? {
-                return Err(AppError::field("agreement_id", "服务协议不存在"));
-            }
-            ensure_can_set_up_station(&actor, station.supervisor_org_id)?;
-
-            let mut problems: Vec<FieldError> = Vec::new();
-            let mut push =
-                |(field, message): (String, String)| problems.push(FieldError::new(field, message));
-            date_problems(
-                body.assessment_start,
-                body.assessment_end,
-                body.onsite_date,
-                (agreement.period_start, agreement.period_end),
-            )
-            .into_iter()
-            .for_each(&mut push);
-            body.deadlines
-                .out_of_order()
-                .into_iter()
-                .for_each(&mut push);
-            if let Some(months) = body.assessment_months
-                && !(Points::from_hundredths(1)..=Points::from_hundredths(2400)).contains(&months)
-            {
-                push((
-                    "assessment_months".into(),
-                    "考核月数须在 0.01 到 24 之间".into(),
-                ));
-            }
-            let scheme = match schemes::find(conn, &body.scheme_code, None)? {
-                Some(row) => Some(row.scheme()?),
-                None => {
-                    push(("scheme_code".into(), "评估方案不存在".into()));
-                    None
-                }
-            };
-            let mut kinds = std::collections::HashMap::new();
-            let mut ids: Vec<i64> = body.party_orgs.values().copied().collect();
-            ids.extend([
-                body.agency_org_id,
-                body.center_org_id,
-                station.supervisor_org_id,
-                station.purchaser_org_id,
-            ]);
-            for id in ids {
-                if let Some(org) = organizations::find(conn, id)? {
-                    kinds.insert(id, OrgKind::from_code(&org.kind));
-                }
-            }
-            let kind_of = |id: i64| kinds.get(&id).copied().flatten();
-            for (field, id, kind) in [
-                (
-                    "agency_org_id",
-                    body.agency_org_id,
-                    OrgKind::EvaluationAgency,
-                ),
-                (
-                    "center_org_id",
-                    body.center_org_id,
-                    OrgKind::SupervisionCenter,
-                ),
-            ] {
-                if kind_of(id) != Some(kind) {
-                    push((field.into(), format!("须为{}", kind.chinese_name())));
-                }
-            }
-            let mut parties = Vec::new();
-            if let Some(scheme) = &scheme {
-                let orgs = PartyOrgs {
-                    supervisor: station.supervisor_org_id,
-                    purchaser: station.purchaser_org_id,
-                    agency: body.agency_org_id,
-                    center: body.center_org_id,
-                    extra: &body.party_orgs,
-                    kind_of: &kind_of,
-                };
-                match resolve_parties(scheme, &orgs) {
-                    Ok(resolved) => parties = resolved,
-                    Err(found) => found.into_iter().for_each(&mut push),
-                }
-            }
-            // One message per field: the agency and center checks overlap the party rules.
-            let mut seen = std::collections::HashSet::new();
-            problems.retain(|p| seen.insert(p.field.clone()));
-            let Some(scheme) = scheme.filter(|_| problems.is_empty()) else {
-                return Err(AppError::Validation(problems));
-            };
-            let mut named: Vec<(String, i64)> = parties
-                .into_iter()
-                .filter_map(|(code, org)| org.map(|org| (code, org)))
-                .collect();
-            named.push((STATION_PARTY.to_owned(), station.operator_org_id));
-            let new = NewEvaluation {
-                agreement_id: agreement.id,
-                station_id: station.id,
-                scheme_code: &scheme.code,
-                scheme_version: scheme.version,
-                kind: body.kind.code(),
-                assessment_start: body.assessment_start,
-                assessment_end: body.assessment_end,
-                assessment_months_hundredths: body.assessment_months.map(Points::hundredths),
-                onsite_date: body.onsite_date,
-                state: State::Setup.code(),
-                created_by: actor.id,
-                parties: &named,
-                deadlines: body.deadlines,
-            };
-            let now = db::now();
-            let id = store::insert(conn, &new, now)?;
-            crate::db::audit::append(
-                conn,
-                &crate::db::audit::NewEntry {
-                    to_state: Some(State::Setup.code().into()),
-                    summary: format!(
-                        "创建{}（{} 第 {} 版）",
-                        body.kind.chinese_name(),
-                        scheme.code,
-                        scheme.version
-                    ),
-                    ..crate::db::audit::NewEntry::on_evaluation(
-                        id,
-                        (actor.id, actor.organization.id),
-                        "create",
-                        now,
-                    )
-                },
-            )?;
+            let id = insert_in(conn, &actor, &body)?;
             let created = store::find(conn, id)?
                 .ok_or_else(|| AppError::from(anyhow::anyhow!("evaluation {id} vanished")))?;
             let previous = crate::app::rectifications::previous_items(conn, &created)?;
@@ -555,4 +566,94 @@ pub fn context_on(
             access,
         },
     ))
+}
+
+/// `PATCH /evaluations/{id}`: the on-site date and the months counted, set by the organizers
+/// (DESIGN.md §8) until on-site scoring ends — a batch's stations get their dates this way.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEvaluation {
+    pub onsite_date: Option<NaiveDate>,
+    /// Months to count, e.g. "6.50"; absent, as they are.
+    pub assessment_months: Option<Points>,
+    /// The version this change is based on (or send If-Match).
+    pub version: Option<i64>,
+}
+
+pub async fn change_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    body: ChangeEvaluation,
+    expected: Option<i64>,
+) -> Result<EvaluationView, AppError> {
+    let user = me.clone();
+    let today = today(state);
+    db::run(&state.pool, move |conn| {
+        db::evaluation_transaction(conn, id, |conn| {
+            let detail = crate::app::access::organizer_write(
+                conn,
+                &user,
+                id,
+                expected,
+                "只有评估机构或区民政局的负责人可以修改现场评估日期",
+            )?;
+            let current = crate::app::access::state_of(&detail)?;
+            if !matches!(
+                current,
+                State::Setup | State::SelfAssessment | State::OnsiteScoring
+            ) {
+                return Err(AppError::TransitionRefused {
+                    detail: "现场评估阶段结束后，现场评估日期和考核月数不能再修改".into(),
+                    missing: vec![],
+                });
+            }
+            let row = &detail.row;
+            let onsite = body.onsite_date.unwrap_or(row.onsite_date);
+            let months = match body.assessment_months {
+                Some(m) => Some(m.hundredths()),
+                None => row.assessment_months_hundredths,
+            };
+            let mut problems = Vec::new();
+            if onsite < row.assessment_end {
+                problems.push(FieldError::new(
+                    "onsite_date",
+                    "现场评估日期不能早于考核期结束日期",
+                ));
+            }
+            if months.is_some_and(|m| !(1..=2400).contains(&m)) {
+                problems.push(FieldError::new(
+                    "assessment_months",
+                    "考核月数须在 0.01 到 24 之间",
+                ));
+            }
+            if !problems.is_empty() {
+                return Err(AppError::Validation(problems));
+            }
+            let now = db::now();
+            if store::bump_version(conn, id, row.version, now)? == 0 {
+                return Err(AppError::StaleVersion {
+                    current: store::current_version(conn, id)?,
+                });
+            }
+            store::set_dates(conn, id, onsite, months)?;
+            let months_text = months.map_or("按自然月计".to_owned(), |m| {
+                format!("{} 个月", Points::from_hundredths(m))
+            });
+            crate::db::audit::append(
+                conn,
+                &crate::db::audit::NewEntry {
+                    summary: format!("现场评估日期 {onsite}，考核月数 {months_text}"),
+                    ..crate::db::audit::NewEntry::on_evaluation(
+                        id,
+                        (user.id, user.organization.id),
+                        "change_dates",
+                        now,
+                    )
+                },
+            )?;
+            context_on(conn, &user, id, today).map(|(_, context)| context.view)
+        })
+    })
+    .await
 }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod batches;
 pub mod components;
 pub mod error;
 pub mod evaluation_page;

@@ -531,3 +531,37 @@ pub fn parties_done(
     }
     Ok(done)
 }
+
+/// An evaluation of the station of this kind whose period overlaps [start, end], if any.
+pub fn of_kind_overlapping(
+    conn: &mut DbConnection,
+    station_id: i64,
+    kind: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> QueryResult<Option<i64>> {
+    evaluations::table
+        .filter(evaluations::station_id.eq(station_id))
+        .filter(evaluations::kind.eq(kind))
+        .filter(evaluations::state.ne(crate::domain::workflow::State::Cancelled.code()))
+        .filter(evaluations::assessment_start.le(end))
+        .filter(evaluations::assessment_end.ge(start))
+        .select(evaluations::id)
+        .first(conn)
+        .optional()
+}
+
+/// Sets the on-site date and the months counted.
+pub fn set_dates(
+    conn: &mut DbConnection,
+    id: i64,
+    onsite_date: NaiveDate,
+    months_hundredths: Option<i64>,
+) -> QueryResult<usize> {
+    diesel::update(evaluations::table.find(id))
+        .set((
+            evaluations::onsite_date.eq(onsite_date),
+            evaluations::assessment_months_hundredths.eq(months_hundredths),
+        ))
+        .execute(conn)
+}

@@ -336,3 +336,23 @@ pub fn agreements_of(conn: &mut DbConnection, station_id: i64) -> QueryResult<Ve
         .select(AgreementRow::as_select())
         .load(conn)
 }
+
+/// The stations of a district, by name.
+pub fn of_district(conn: &mut DbConnection, district: &str) -> QueryResult<Vec<StationRow>> {
+    stations::table
+        .filter(stations::district.eq(district))
+        .order(stations::name)
+        .select(StationRow::as_select())
+        .load(conn)
+}
+
+/// Serializes writers of a district's evaluations on PostgreSQL until the transaction ends
+/// (SQLite's write transaction already holds the database).
+pub fn lock_district(conn: &mut DbConnection, district: &str) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7140219, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(district)
+            .execute(pg)?;
+    }
+    Ok(())
+}

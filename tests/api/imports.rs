@@ -24,10 +24,10 @@ both_backends!(
     the_import_page_checks_then_imports,
 );
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-const ORG_HEADERS: &[&str] = &["名称", "全称", "类型", "所在区"];
-const STATION_HEADERS: &[&str] = &[
+pub(crate) const ORG_HEADERS: &[&str] = &["名称", "全称", "类型", "所在区"];
+pub(crate) const STATION_HEADERS: &[&str] = &[
     "名称",
     "所在区",
     "街道",
@@ -36,8 +36,8 @@ const STATION_HEADERS: &[&str] = &[
     "购买方",
     "监督方",
 ];
-const ZONE_HEADERS: &[&str] = &["服务站", "所在区", "片区", "社区"];
-const AGREEMENT_HEADERS: &[&str] = &[
+pub(crate) const ZONE_HEADERS: &[&str] = &["服务站", "所在区", "片区", "社区"];
+pub(crate) const AGREEMENT_HEADERS: &[&str] = &[
     "服务站",
     "所在区",
     "开始日期",
@@ -46,14 +46,14 @@ const AGREEMENT_HEADERS: &[&str] = &[
     "应配社工",
     "应配持证社工",
 ];
-const USER_HEADERS: &[&str] = &["用户名", "姓名", "电子邮箱", "单位", "角色"];
+pub(crate) const USER_HEADERS: &[&str] = &["用户名", "姓名", "电子邮箱", "单位", "角色"];
 
 /// A sheet: its name, its headers and its rows.
-type Sheet<'a> = (&'a str, &'a [&'a str], Vec<Vec<&'a str>>);
+pub(crate) type Sheet<'a> = (&'a str, &'a [&'a str], Vec<Vec<&'a str>>);
 
 /// A workbook of these sheets: headers, then rows; a cell that reads as a number is written
 /// as one, as Excel keeps what a user types.
-fn workbook(sheets: &[Sheet]) -> Vec<u8> {
+pub(crate) fn workbook(sheets: &[Sheet]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     for (name, headers, rows) in sheets {
         let sheet = book.add_worksheet();
@@ -114,7 +114,7 @@ fn city_workbook() -> Vec<u8> {
 
 /// 荔湾区's own: a street office, an operator, the station with two zones and its agreement,
 /// and their managers; an example row left in, and `funding`/`second_zone` to change.
-fn district_workbook(second_zone: &str, funding: &str) -> Vec<u8> {
+pub(crate) fn district_workbook(second_zone: &str, funding: &str) -> Vec<u8> {
     workbook(&[
         (
             "单位",
@@ -206,7 +206,7 @@ async fn import(app: &TestApp, token: &str, bytes: Vec<u8>, dry_run: bool) -> re
     app.upload(path, token, XLSX, bytes).await
 }
 
-async fn import_ok(app: &TestApp, token: &str, bytes: Vec<u8>, dry_run: bool) -> Value {
+pub(crate) async fn import_ok(app: &TestApp, token: &str, bytes: Vec<u8>, dry_run: bool) -> Value {
     let response = import(app, token, bytes, dry_run).await;
     let status = response.status();
     let body: Value = response.json().await.expect("json");
@@ -243,7 +243,7 @@ async fn records(app: &TestApp) -> [i64; 6] {
 
 /// Sends the queued e-mails through a real SMTP server and sets each user's password with the
 /// link of their last welcome e-mail, through the page.
-async fn set_passwords_by_links(app: &TestApp, usernames: &[&str]) {
+pub(crate) async fn set_passwords_by_links(app: &TestApp, usernames: &[&str]) {
     for (username, token) in usernames.iter().zip(link_tokens(app, usernames).await) {
         let (status, location) = submit_link(app, &token, PASSWORD, PASSWORD).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{username}: {location}");
@@ -333,7 +333,7 @@ async fn link_page(app: &TestApp, token: &str) -> (String, String) {
 }
 
 /// The city and 荔湾区 onboarded: answers the administrator's and 荔湾区's manager's tokens.
-async fn onboarded(app: &TestApp) -> (String, String) {
+pub(crate) async fn onboarded(app: &TestApp) -> (String, String) {
     let admin = app.admin_token().await;
     import_ok(app, &admin, city_workbook(), false).await;
     set_passwords_by_links(app, &["liwan.boss", "yuexiu.boss"]).await;

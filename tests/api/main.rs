@@ -5,6 +5,7 @@ mod helpers;
 mod admin_pages;
 mod attachments;
 mod auth;
+mod batches;
 mod bench_scripts;
 mod cli;
 mod components;

@@ -47,6 +47,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/agreements/{id}"),
     ("GET", "/api/v1/evaluations"),
     ("POST", "/api/v1/evaluations"),
+    ("PATCH", "/api/v1/evaluations/{id}"),
+    ("POST", "/api/v1/evaluation-batches"),
     ("GET", "/api/v1/evaluations/{id}"),
     ("POST", "/api/v1/evaluations/{id}/transitions"),
     ("GET", "/api/v1/evaluations/{id}/timeline"),

@@ -1,0 +1,261 @@
+//! A year's evaluations at once (DESIGN.md §8): POST /evaluation-batches over an onboarded
+//! district — every station whose agreement covers the period, all or nothing, a 409 naming the
+//! stations already evaluated; on-site dates per station then or by PATCH /evaluations/{id};
+//! and what two districts, an agency and a station see of them.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::imports::{
+    AGREEMENT_HEADERS, ORG_HEADERS, STATION_HEADERS, USER_HEADERS, ZONE_HEADERS, import_ok,
+    onboarded, set_passwords_by_links, workbook,
+};
+
+both_backends!(a_districts_evaluations_are_created_in_one_call);
+
+/// Two more 荔湾区 stations (one whose agreement ended), the supervision center and the
+/// agency's manager, imported by the administrator.
+fn more_of_liwan() -> Vec<u8> {
+    workbook(&[
+        (
+            "单位",
+            ORG_HEADERS,
+            vec![
+                vec!["广州市社工督导中心", "", "督导中心", ""],
+                vec!["多宝街道办事处", "", "街道办事处", "荔湾区"],
+                vec!["启智服务中心", "", "承办机构", "荔湾区"],
+            ],
+        ),
+        (
+            "服务站",
+            STATION_HEADERS,
+            vec![
+                vec![
+                    "多宝街社工服务站",
+                    "荔湾区",
+                    "多宝街",
+                    "",
+                    "启智服务中心",
+                    "多宝街道办事处",
+                    "荔湾区民政局",
+                ],
+                vec![
+                    "彩虹街社工服务站",
+                    "荔湾区",
+                    "彩虹街",
+                    "",
+                    "启智服务中心",
+                    "多宝街道办事处",
+                    "荔湾区民政局",
+                ],
+            ],
+        ),
+        (
+            "片区",
+            ZONE_HEADERS,
+            vec![
+                vec!["多宝街社工服务站", "荔湾区", "第一片区", "多宝社区"],
+                vec!["彩虹街社工服务站", "荔湾区", "第一片区", "彩虹社区"],
+            ],
+        ),
+        (
+            "协议",
+            AGREEMENT_HEADERS,
+            vec![
+                vec![
+                    "多宝街社工服务站",
+                    "荔湾区",
+                    "2025-01-01",
+                    "2025-12-31",
+                    "900000",
+                    "12",
+                    "8",
+                ],
+                vec![
+                    "彩虹街社工服务站",
+                    "荔湾区",
+                    "2023-01-01",
+                    "2023-12-31",
+                    "900000",
+                    "12",
+                    "8",
+                ],
+            ],
+        ),
+        (
+            "用户",
+            USER_HEADERS,
+            vec![vec![
+                "agency.boss",
+                "赵主任",
+                "agency.boss@example.cn",
+                "广州市社会工作协会",
+                "负责人",
+            ]],
+        ),
+    ])
+}
+
+async fn org_id(app: &TestApp, token: &str, name: &str) -> i64 {
+    let all = app
+        .get_json("/api/v1/organizations?per_page=100", Some(token))
+        .await;
+    all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|o| o["name"] == name)
+        .map(id_of)
+        .unwrap_or_else(|| panic!("organization {name}"))
+}
+
+async fn station_id(app: &TestApp, token: &str, name: &str) -> i64 {
+    let all = app
+        .get_json("/api/v1/stations?per_page=100", Some(token))
+        .await;
+    all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["name"] == name)
+        .map(id_of)
+        .unwrap_or_else(|| panic!("station {name}"))
+}
+
+async fn listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let page = app
+        .get_json(&format!("/api/v1/evaluations?{query}"), Some(token))
+        .await;
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["station"]["name"].as_str().unwrap_or("").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, liwan) = onboarded(&app).await;
+    import_ok(&app, &admin, more_of_liwan(), false).await;
+    set_passwords_by_links(&app, &["agency.boss", "xicun.station"]).await;
+    let yuexiu = token_of(&app.login_ok("yuexiu.boss", PASSWORD).await);
+    let agency = token_of(&app.login_ok("agency.boss", PASSWORD).await);
+    let station = token_of(&app.login_ok("xicun.station", PASSWORD).await);
+    let xicun = station_id(&app, &liwan, "西村街社工服务站").await;
+    let duobao = station_id(&app, &liwan, "多宝街社工服务站").await;
+    let caihong = station_id(&app, &liwan, "彩虹街社工服务站").await;
+    let batch = json!({
+        "district": "荔湾区", "scheme_code": "guangzhou-2023", "kind": "mid_term",
+        "assessment_start": "2025-01-01", "assessment_end": "2025-06-30",
+        "agency_org_id": org_id(&app, &admin, "广州市社会工作协会").await,
+        "center_org_id": org_id(&app, &admin, "广州市社工督导中心").await,
+        "deadlines": {"self_assessment": "2025-07-06", "onsite_scoring": "2025-07-20",
+                      "draft_feedback": "2025-08-03", "bureau_review": "2025-08-17"},
+        "onsite_dates": {xicun.to_string(): "2025-07-10"},
+    });
+
+    // Another district's bureau and a station may not.
+    for token in [&yuexiu, &station] {
+        let refused = app
+            .post("/api/v1/evaluation-batches", Some(token), &batch)
+            .await;
+        assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    // Two submissions of one batch at once: one creates, the other names the stations.
+    let before = app.count("SELECT COUNT(*) AS n FROM evaluations").await;
+    let (first, second) = tokio::join!(
+        app.post("/api/v1/evaluation-batches", Some(&liwan), &batch),
+        app.post("/api/v1/evaluation-batches", Some(&liwan), &batch),
+    );
+    let mut answers = vec![first, second];
+    answers.sort_by_key(|r| r.status());
+    let conflict = answers.pop().expect("two answers");
+    let created = answers.pop().expect("two answers");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("json");
+    let ids: Vec<i64> = created["evaluation_ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    assert_eq!(
+        ids.len(),
+        2,
+        "西村街 and 多宝街; 彩虹街's agreement ended: {created}"
+    );
+    let problem = assert_problem(conflict, StatusCode::CONFLICT, "conflict").await;
+    let mut named = error_fields(&problem);
+    named.sort();
+    let mut expected = vec![format!("stations.{xicun}"), format!("stations.{duobao}")];
+    expected.sort();
+    assert_eq!(named, expected, "{problem}");
+    assert!(
+        problem
+            .to_string()
+            .contains("西村街社工服务站已有该考核期的中期评估")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM evaluations").await,
+        before + 2
+    );
+
+    // On-site dates: given for 西村街, the on-site deadline for 多宝街 until changed.
+    let of = |id: i64| format!("/api/v1/evaluations/{id}");
+    let first = app.get_json(&of(ids[0]), Some(&liwan)).await;
+    let second = app.get_json(&of(ids[1]), Some(&liwan)).await;
+    assert_eq!(
+        second["station"]["name"], "西村街社工服务站",
+        "by name: 多 before 西"
+    );
+    assert_eq!(second["onsite_date"], "2025-07-10");
+    assert_eq!(first["onsite_date"], "2025-07-20");
+    assert_eq!(first["state"], "setup");
+    let version = first["version"].as_i64().expect("version");
+    let change = json!({"onsite_date": "2025-07-15", "version": version});
+    let refused = app.patch(&of(ids[0]), Some(&station), &change).await;
+    assert!(matches!(
+        refused.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    let early = json!({"onsite_date": "2025-06-01", "version": version});
+    let problem = assert_invalid(app.patch(&of(ids[0]), Some(&liwan), &early).await).await;
+    assert_eq!(error_fields(&problem), ["onsite_date"]);
+    let changed = app.patch(&of(ids[0]), Some(&liwan), &change).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let changed: Value = changed.json().await.expect("json");
+    assert_eq!(changed["onsite_date"], "2025-07-15");
+    assert_eq!(changed["version"], version + 1);
+    let stale = app.patch(&of(ids[0]), Some(&liwan), &change).await;
+    assert_problem(stale, StatusCode::CONFLICT, "version-conflict").await;
+
+    // Naming a station without a covering agreement, or another district's, is refused.
+    let mut only = batch.clone();
+    only["kind"] = json!("final_term");
+    only["station_ids"] = json!([caihong]);
+    only["onsite_dates"] = json!({});
+    let problem = assert_invalid(
+        app.post("/api/v1/evaluation-batches", Some(&liwan), &only)
+            .await,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["station_ids[0]"], "{problem}");
+
+    // Who sees them: the district, the agency, the station its own; not the other district.
+    let both = ["多宝街社工服务站".to_owned(), "西村街社工服务站".to_owned()];
+    assert_eq!(
+        listed(&app, &liwan, "district=荔湾区&year=2025").await,
+        both
+    );
+    assert_eq!(listed(&app, &agency, "kind=mid_term").await, both);
+    assert_eq!(listed(&app, &admin, "district=荔湾区").await, both);
+    assert_eq!(listed(&app, &station, "").await, ["西村街社工服务站"]);
+    assert!(listed(&app, &yuexiu, "").await.is_empty());
+    let hidden = app.get(&of(ids[0]), Some(&yuexiu)).await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
