@@ -216,10 +216,10 @@ pub(crate) fn insert_in(
     let (Some(agreement), Some(station)) = (agreement, station) else {
         return Err(AppError::field("agreement_id", "服务协议不存在"));
     };
-    if !can_view_station(conn, &actor, &station)? {
+    if !can_view_station(conn, actor, &station)? {
         return Err(AppError::field("agreement_id", "服务协议不存在"));
     }
-    ensure_can_set_up_station(&actor, station.supervisor_org_id)?;
+    ensure_can_set_up_station(actor, station.supervisor_org_id)?;
 
     let mut problems: Vec<FieldError> = Vec::new();
     let mut push =
