@@ -36,8 +36,9 @@ pub struct CreateUser {
         length(max = 254, message = "邮箱地址过长")
     )]
     pub email: Option<String>,
-    /// The initial password; the policy applies.
-    pub password: String,
+    /// The initial password; the policy applies. Absent: the user gets an e-mail with a link to
+    /// set their own (72 hours, once), and `email` is required.
+    pub password: Option<String>,
     pub organization_id: i64,
     pub role: Role,
     /// Defaults to true: a password chosen by someone else must be changed at first login.
@@ -57,10 +58,25 @@ pub async fn create_for(
     let username = Username::parse(&body.username)
         .map_err(|m| problems.push(FieldError::new("username", m)))
         .ok();
-    if let Err(message) =
-        password_policy::check(&body.password, state.settings.auth.password_min_length)
-    {
-        problems.push(FieldError::new("password", message));
+    let email = body
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned);
+    match &body.password {
+        Some(password) => {
+            if let Err(message) =
+                password_policy::check(password, state.settings.auth.password_min_length)
+            {
+                problems.push(FieldError::new("password", message));
+            }
+        }
+        None if email.is_none() => problems.push(FieldError::new(
+            "email",
+            "不设初始密码时须填写电子邮箱，用于接收设置密码的链接",
+        )),
+        None => {}
     }
     let org_id = body.organization_id;
     let org = db::run(&state.pool, move |conn| {
@@ -85,12 +101,13 @@ pub async fn create_for(
         return Err(AppError::Validation(problems));
     };
 
-    let password_hash = state.hasher.hash(SecretString::from(body.password)).await?;
-    let email = body
-        .email
-        .map(|e| e.trim().to_owned())
-        .filter(|e| !e.is_empty());
-    let must_change_password = body.must_change_password.unwrap_or(true);
+    let invited = body.password.is_none();
+    let password_hash = match body.password {
+        Some(password) => state.hasher.hash(SecretString::from(password)).await?,
+        None => crate::auth::password::UNUSABLE_PASSWORD_HASH.to_owned(),
+    };
+    let must_change_password = invited || body.must_change_password.unwrap_or(true);
+    let settings = state.settings.clone();
     let role = body.role;
     let actor = (me.id, me.organization.id);
     let created = db::run(&state.pool, move |conn| {
@@ -123,8 +140,19 @@ pub async fn create_for(
                 conn,
                 &audit::global_entry(Some(actor), "create", "user", id, summary, now, request_id),
             )?;
-            users::find(conn, id)?
-                .ok_or_else(|| AppError::from(anyhow::anyhow!("user {id} vanished")))
+            let created = users::find(conn, id)?
+                .ok_or_else(|| AppError::from(anyhow::anyhow!("user {id} vanished")))?;
+            if let (true, Some(address)) = (invited, email.as_deref()) {
+                let to = crate::notify::welcome::Invitee {
+                    user_id: id,
+                    username: username.as_str(),
+                    display_name: &display_name,
+                    organization: &created.1.full_name,
+                    email: address,
+                };
+                crate::app::password_links::send_in(conn, &settings, &to, false, now)?;
+            }
+            Ok::<_, AppError>(created)
         })
     })
     .await?;

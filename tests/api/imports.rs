@@ -22,6 +22,7 @@ both_backends!(
     a_welcome_link_sets_the_password_once_and_offers_a_new_one,
     uploads_of_one_workbook_at_once_create_each_record_once,
     the_import_page_checks_then_imports,
+    a_user_created_without_a_password_gets_a_link,
 );
 
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -991,4 +992,30 @@ async fn the_import_page_checks_then_imports(backend: Backend) {
     let station = format!("pinggu_session={}", cookie_value(&cookie));
     let hidden = get_with(&app, &station, "/admin/imports").await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_user_created_without_a_password_gets_a_link(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let org = app
+        .create_org(&admin, "荔湾区民政局", "civil_affairs_bureau")
+        .await;
+    let without = json!({"username": "li.si", "display_name": "李四", "organization_id": org,
+                         "role": "member"});
+    let problem = assert_invalid(app.post("/api/v1/users", Some(&admin), &without).await).await;
+    assert_eq!(error_fields(&problem), ["email"], "{problem}");
+    let mut invited = without.clone();
+    invited["email"] = json!("li.si@example.cn");
+    let created = app.post("/api/v1/users", Some(&admin), &invited).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("json");
+    assert_eq!(created["must_change_password"], true);
+    assert_eq!(
+        app.login("li.si", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    set_passwords_by_links(&app, &["li.si"]).await;
+    let me = token_of(&app.login_ok("li.si", PASSWORD).await);
+    let profile = app.get_json("/api/v1/me", Some(&me)).await;
+    assert_eq!(profile["must_change_password"], false);
 }

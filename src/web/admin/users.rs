@@ -43,7 +43,11 @@ async fn fields(state: &AppState, me: &WebUser) -> Result<Vec<Field>, AppError> 
         Field::new("email", "邮箱", Kind::Optional).hint("接收评估通知"),
         Field::select("organization_id", "所属机构", organizations),
         Field::select("role", "角色", roles),
-        Field::new("password", "初始密码", Kind::Password).hint("首次登录后须修改"),
+        Field {
+            required: false,
+            ..Field::new("password", "初始密码", Kind::Password)
+                .hint("留空则向该用户的电子邮箱发送设置密码的链接；填写则首次登录后须修改")
+        },
     ])
 }
 
