@@ -1,5 +1,6 @@
 //! 我的待办: the evaluations the user's organization takes part in, what waits on whom and by
-//! when (overdue in red), with filters by state, district and year. For a bureau or the
+//! when (overdue in red), filtered in the address (state, kind, district, year, station name)
+//! and paged. For a bureau or the
 //! municipal bureau it is also the list of every evaluation they oversee.
 
 use actix_web::{HttpResponse, get, web};
@@ -9,8 +10,10 @@ use serde::Deserialize;
 use super::session::WebUser;
 use super::{Chrome, page};
 use crate::app::evaluations::{EvaluationView, list_for};
-use crate::app::input::PageQuery;
+use crate::db::evaluations::ListFilter;
 use crate::domain::evaluation::Kind;
+use crate::domain::organization::OrgKind;
+use crate::domain::workflow::State;
 use crate::notify::catalog::{chinese_date, stage_name};
 use crate::state::AppState;
 
@@ -37,18 +40,96 @@ struct HomePage {
     chrome: Option<Chrome>,
     rows: Vec<Row>,
     states: Vec<(&'static str, &'static str)>,
-    years: Vec<i32>,
-    districts: Vec<String>,
-    state: String,
-    year: Option<i32>,
-    district: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    filters: Filters,
+    /// Whether the user sees more than one district (the 区 field is shown).
+    many_districts: bool,
+    /// Problems with the filters as typed (ignored, and said so).
+    notices: Vec<String>,
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
-#[derive(Debug, Deserialize)]
+impl HomePage {
+    /// The address of another page of this list, with the same filters.
+    fn page_link(&self, page: i64) -> String {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        for (name, value) in [
+            ("state", &self.filters.state),
+            ("kind", &self.filters.kind),
+            ("district", &self.filters.district),
+            ("year", &self.filters.year),
+            ("q", &self.filters.q),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                query.push((name, value.to_owned()));
+            }
+        }
+        query.push(("page", page.to_string()));
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string(&query).unwrap_or_default()
+        )
+    }
+
+    fn shown<'a>(&self, value: &'a Option<String>) -> &'a str {
+        value.as_deref().unwrap_or("")
+    }
+}
+
+/// The filters of the list as the address carries them (so a filtered list can be bookmarked):
+/// the API's filters of `GET /evaluations`, typed by people, so read leniently.
+#[derive(Debug, Default, Deserialize)]
 pub struct Filters {
     state: Option<String>,
-    year: Option<i32>,
+    kind: Option<String>,
     district: Option<String>,
+    year: Option<String>,
+    /// Part of the station's name.
+    q: Option<String>,
+    page: Option<String>,
+}
+
+/// Rows per page of the list.
+const PER_PAGE: i64 = 50;
+
+impl Filters {
+    /// The filter for the list, and a notice for each value that cannot be one.
+    fn read(&self) -> (ListFilter, i64, Vec<String>) {
+        let text = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.chars().take(50).collect::<String>())
+        };
+        let mut notices = Vec::new();
+        let year = text(&self.year).and_then(|y| match y.parse::<i32>() {
+            Ok(year) if (2000..=2100).contains(&year) => Some(year),
+            _ => {
+                notices.push(format!(
+                    "年度“{y}”不是 2000 到 2100 之间的年份，未按年度筛选"
+                ));
+                None
+            }
+        });
+        let state = text(&self.state).filter(|s| State::from_code(s).is_some());
+        let kind = text(&self.kind).filter(|k| Kind::from_code(k).is_some());
+        let page = text(&self.page)
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 1_000_000);
+        let filter = ListFilter {
+            district: text(&self.district),
+            year,
+            kind,
+            state,
+            q: text(&self.q),
+            ..ListFilter::default()
+        };
+        (filter, page, notices)
+    }
 }
 
 fn party_name(view: &EvaluationView, code: &str) -> String {
@@ -122,27 +203,17 @@ pub async fn home(
     me: WebUser,
     filters: web::Query<Filters>,
 ) -> HttpResponse {
-    let page_query = PageQuery {
-        page: Some(1),
-        per_page: Some(100),
+    let filters = filters.into_inner();
+    let (filter, at_page, notices) = filters.read();
+    let at = crate::db::Page {
+        page: at_page,
+        per_page: PER_PAGE,
     };
-    let views = match list_for(&state, &me, Default::default(), page_query.page()).await {
-        Ok((views, _)) => views,
+    let (views, total) = match list_for(&state, &me, filter, at).await {
+        Ok(found) => found,
         Err(error) => return super::error_page(&me, error),
     };
     let mut rows: Vec<Row> = views.iter().map(|v| row(v, me.organization.id)).collect();
-    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    years.reverse();
-    let mut districts: Vec<String> = rows.iter().map(|r| r.district.clone()).collect();
-    districts.sort_unstable();
-    districts.dedup();
-    let district = filters.district.clone().unwrap_or_default();
-    rows.retain(|r| district.is_empty() || r.district == district);
-    let wanted = filters.state.clone().unwrap_or_default();
-    rows.retain(|r| wanted.is_empty() || r.state_code == wanted);
-    rows.retain(|r| filters.year.is_none_or(|y| r.year == y));
     // What waits on the user's organization first, the overdue first among them, then by date.
     rows.sort_by_key(|r| {
         (
@@ -152,21 +223,32 @@ pub async fn home(
             std::cmp::Reverse(r.id),
         )
     });
-    let states = crate::domain::workflow::State::ALL
+    let states = State::ALL
         .iter()
         .map(|s| (s.code(), s.chinese_name()))
         .collect();
+    let kinds = [Kind::MidTerm, Kind::FinalTerm]
+        .iter()
+        .map(|k| (k.code(), k.chinese_name()))
+        .collect();
+    let many_districts = me.is_admin()
+        || matches!(
+            me.organization.kind,
+            OrgKind::MunicipalBureau | OrgKind::EvaluationAgency | OrgKind::SupervisionCenter
+        );
     page(
         Some(&me),
         &HomePage {
             chrome: Some(Chrome::of(&me)),
             rows,
             states,
-            years,
-            districts,
-            state: wanted,
-            year: filters.year,
-            district,
+            kinds,
+            filters,
+            many_districts,
+            notices,
+            total,
+            page: at_page,
+            pages: (total + PER_PAGE - 1) / PER_PAGE,
         },
     )
 }

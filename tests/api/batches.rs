@@ -3,6 +3,7 @@
 //! stations already evaluated; on-site dates per station then or by PATCH /evaluations/{id};
 //! and what two districts, an agency and a station see of them.
 
+use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,7 +13,10 @@ use crate::imports::{
     onboarded, set_passwords_by_links, workbook,
 };
 
-both_backends!(a_districts_evaluations_are_created_in_one_call);
+both_backends!(
+    a_districts_evaluations_are_created_in_one_call,
+    my_list_is_filtered_in_the_address_on_a_desk_and_a_phone,
+);
 
 /// Two more 荔湾区 stations (one whose agreement ended), the supervision center and the
 /// agency's manager, imported by the administrator.
@@ -137,6 +141,19 @@ async fn listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
     names
 }
 
+/// 荔湾区's mid-term evaluations of the first half of 2025, 西村街 on site on 10 July.
+async fn batch_body(app: &TestApp, admin: &str, xicun: i64) -> Value {
+    json!({
+        "district": "荔湾区", "scheme_code": "guangzhou-2023", "kind": "mid_term",
+        "assessment_start": "2025-01-01", "assessment_end": "2025-06-30",
+        "agency_org_id": org_id(app, admin, "广州市社会工作协会").await,
+        "center_org_id": org_id(app, admin, "广州市社工督导中心").await,
+        "deadlines": {"self_assessment": "2025-07-06", "onsite_scoring": "2025-07-20",
+                      "draft_feedback": "2025-08-03", "bureau_review": "2025-08-17"},
+        "onsite_dates": {xicun.to_string(): "2025-07-10"},
+    })
+}
+
 async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin, liwan) = onboarded(&app).await;
@@ -148,15 +165,7 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     let xicun = station_id(&app, &liwan, "西村街社工服务站").await;
     let duobao = station_id(&app, &liwan, "多宝街社工服务站").await;
     let caihong = station_id(&app, &liwan, "彩虹街社工服务站").await;
-    let batch = json!({
-        "district": "荔湾区", "scheme_code": "guangzhou-2023", "kind": "mid_term",
-        "assessment_start": "2025-01-01", "assessment_end": "2025-06-30",
-        "agency_org_id": org_id(&app, &admin, "广州市社会工作协会").await,
-        "center_org_id": org_id(&app, &admin, "广州市社工督导中心").await,
-        "deadlines": {"self_assessment": "2025-07-06", "onsite_scoring": "2025-07-20",
-                      "draft_feedback": "2025-08-03", "bureau_review": "2025-08-17"},
-        "onsite_dates": {xicun.to_string(): "2025-07-10"},
-    });
+    let batch = batch_body(&app, &admin, xicun).await;
 
     // Another district's bureau and a station may not.
     for token in [&yuexiu, &station] {
@@ -258,4 +267,99 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     assert!(listed(&app, &yuexiu, "").await.is_empty());
     let hidden = app.get(&of(ids[0]), Some(&yuexiu)).await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
+
+async fn titles(browser: &Client) -> Vec<String> {
+    let mut found = Vec::new();
+    for item in browser
+        .find_all(Locator::Css(".list .title"))
+        .await
+        .expect("list")
+    {
+        found.push(item.text().await.expect("text"));
+    }
+    found
+}
+
+async fn my_list_is_filtered_in_the_address_on_a_desk_and_a_phone(backend: Backend) {
+    use crate::pages::{
+        Driver, log_in, mark_page, scrolls_sideways, text_of, wait_for_next_page, wait_for_path,
+    };
+    let app = TestApp::spawn(backend).await;
+    let (admin, liwan) = onboarded(&app).await;
+    import_ok(&app, &admin, more_of_liwan(), false).await;
+    let xicun = station_id(&app, &liwan, "西村街社工服务站").await;
+    let batch = batch_body(&app, &admin, xicun).await;
+    let created = app
+        .post("/api/v1/evaluation-batches", Some(&liwan), &batch)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    let driver = Driver::start().await;
+    for (width, height) in [(1280, 900), (360, 740)] {
+        let browser = driver.browser(width, height).await;
+        // A bookmarked filtered list survives the login.
+        browser
+            .goto(&app.url("/?q=西村&year=2025"))
+            .await
+            .expect("list");
+        wait_for_path(&browser, "/login").await;
+        log_in(&browser, "liwan.boss").await;
+        wait_for_path(&browser, "/").await;
+        assert_eq!(
+            text_of(&browser, "#list-count").await,
+            "共 1 项",
+            "{width}px"
+        );
+        let shown = titles(&browser).await;
+        assert_eq!(shown.len(), 1);
+        assert!(shown[0].starts_with("西村街社工服务站"), "{shown:?}");
+        let q = browser.find(Locator::Id("q")).await.expect("q");
+        assert_eq!(
+            q.prop("value").await.expect("value").as_deref(),
+            Some("西村")
+        );
+
+        // Another filter, chosen on the page, lands in the address.
+        q.clear().await.expect("cleared");
+        browser
+            .find(Locator::Css("#state option[value='setup']"))
+            .await
+            .expect("state")
+            .click()
+            .await
+            .expect("chosen");
+        mark_page(&browser).await;
+        browser
+            .find(Locator::Css("button[data-command='filter']"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("clicked");
+        wait_for_next_page(&browser).await;
+        let address = browser.current_url().await.expect("url");
+        let query = address.query().unwrap_or_default().to_owned();
+        assert!(
+            query.contains("state=setup") && query.contains("year=2025"),
+            "{query}"
+        );
+        assert_eq!(text_of(&browser, "#list-count").await, "共 2 项");
+        assert_eq!(titles(&browser).await.len(), 2);
+        // A year that is none is said, not an error page.
+        browser
+            .goto(&app.url("/?year=二〇二五"))
+            .await
+            .expect("list");
+        assert!(
+            text_of(&browser, "main")
+                .await
+                .contains("不是 2000 到 2100 之间的年份")
+        );
+        if width == 360 {
+            assert!(!scrolls_sideways(&browser).await, "the list fits a phone");
+        }
+        browser.close().await.expect("closed");
+    }
+    driver.stop().await;
 }

@@ -170,7 +170,7 @@ pub(crate) async fn wait_for_next_page(browser: &Client) {
 }
 
 /// Whether the page scrolls sideways at the window's width.
-async fn scrolls_sideways(browser: &Client) -> bool {
+pub(crate) async fn scrolls_sideways(browser: &Client) -> bool {
     let widths = browser
         .execute(
             "return [document.documentElement.scrollWidth, window.innerWidth];",
