@@ -105,7 +105,7 @@ pub fn name_taken(conn: &mut DbConnection, district: &str, name: &str) -> QueryR
 }
 
 /// Which stations a caller may see: all, or those where one of the organizations takes part.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
     Organization(i64),

@@ -67,6 +67,8 @@ struct EvaluationPage {
     id: i64,
     version: i64,
     summary: Row,
+    /// Whether the user sees the station's page (experts reach evaluations only).
+    station_page: bool,
     steps: Vec<Step>,
     cancelled: bool,
     tab: String,
@@ -541,6 +543,8 @@ async fn show(
             id,
             version: view.version,
             summary: row(&view, me.organization.id),
+            station_page: crate::auth::permissions::station_scope(me)
+                != crate::db::stations::Scope::Nothing,
             steps: steps(view.state),
             cancelled: view.state == State::Cancelled,
             tab: tab.to_owned(),

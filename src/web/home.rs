@@ -20,6 +20,7 @@ use crate::state::AppState;
 /// One line of the list.
 pub struct Row {
     pub id: i64,
+    pub station_id: i64,
     pub station: String,
     pub district: String,
     pub kind: &'static str,
@@ -169,6 +170,7 @@ pub fn row(view: &EvaluationView, organization_id: i64) -> Row {
         .unwrap_or_default();
     Row {
         id: view.id,
+        station_id: view.station.id,
         station: view.station.name.clone(),
         district: view.station.district.clone(),
         kind: Kind::chinese_name(view.kind),

@@ -15,6 +15,7 @@ pub mod rectifications;
 pub mod scoring;
 pub mod self_assessment;
 pub mod session;
+pub mod station;
 pub mod tabs;
 pub mod timeline;
 
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(password_link::resend)
         .service(home::home)
         .service(evaluation::page_of)
+        .service(station::show)
         .service(evaluation::act)
         .service(evaluation::report_file)
         .service(feedback::give)

@@ -12,6 +12,7 @@ use crate::imports::{
     AGREEMENT_HEADERS, ORG_HEADERS, STATION_HEADERS, USER_HEADERS, ZONE_HEADERS, import_ok,
     onboarded, set_passwords_by_links, workbook,
 };
+use crate::pages::{get_with, page_html};
 
 both_backends!(
     a_districts_evaluations_are_created_in_one_call,
@@ -267,6 +268,42 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     assert!(listed(&app, &yuexiu, "").await.is_empty());
     let hidden = app.get(&of(ids[0]), Some(&yuexiu)).await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+
+    // The station's page: its evaluations over the years, for those who see the station.
+    let page = format!("/stations/{xicun}");
+    let html = page_html(&app, &session_of_user(&app, "liwan.boss").await, &page).await;
+    assert!(html.contains("<h1>西村街社工服务站</h1>"), "{html}");
+    assert!(
+        html.contains(&format!(r#"<a href="/evaluations/{}">2025</a>"#, ids[1])),
+        "{html}"
+    );
+    assert!(
+        [
+            "<td>中期评估</td>",
+            "<td>2025-01-01 至 2025-06-30</td>",
+            "<td>准备中</td>"
+        ]
+        .iter()
+        .all(|cell| html.contains(cell)),
+        "{html}"
+    );
+    let other = get_with(&app, &session_of_user(&app, "yuexiu.boss").await, &page).await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let evaluation = page_html(
+        &app,
+        &session_of_user(&app, "liwan.boss").await,
+        &format!("/evaluations/{}", ids[1]),
+    )
+    .await;
+    assert!(
+        evaluation.contains(&format!(r#"href="/stations/{xicun}""#)),
+        "the evaluation links its station"
+    );
+}
+
+async fn session_of_user(app: &TestApp, username: &str) -> String {
+    let (cookie, _) = crate::pages::form_login(app, username).await;
+    format!("pinggu_session={}", crate::pages::cookie_value(&cookie))
 }
 
 async fn titles(browser: &Client) -> Vec<String> {
