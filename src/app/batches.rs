@@ -72,12 +72,34 @@ fn ensure_may_batch(me: &AuthenticatedUser, district: &str) -> Result<(), AppErr
     }
 }
 
-/// Creates the batch as `me`.
+/// What a batch creates (or, previewed, would create): the evaluations and their stations.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    pub evaluation_ids: Vec<i64>,
+    /// The stations, by name.
+    pub stations: Vec<String>,
+}
+
+/// Creates the batch as `me` (the API).
 pub async fn create_for(
     state: &AppState,
     me: &AuthenticatedUser,
     body: CreateBatch,
 ) -> Result<BatchCreated, AppError> {
+    let outcome = run_for(state, me, body, false).await?;
+    Ok(BatchCreated {
+        evaluation_ids: outcome.evaluation_ids,
+    })
+}
+
+/// Creates the batch as `me`, or with `preview` only names the stations it would create
+/// evaluations for, writing nothing (the page's first step).
+pub async fn run_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    body: CreateBatch,
+    preview: bool,
+) -> Result<BatchOutcome, AppError> {
     let district = body.district.trim().to_owned();
     ensure_may_batch(me, &district)?;
     let actor = me.clone();
@@ -186,6 +208,13 @@ pub async fn create_for(
                 ));
             }
             creating.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let stations: Vec<String> = creating.iter().map(|(s, _)| s.name.clone()).collect();
+            if preview {
+                return Ok(BatchOutcome {
+                    evaluation_ids: Vec::new(),
+                    stations,
+                });
+            }
             let mut ids = Vec::with_capacity(creating.len());
             for (station, agreement) in creating {
                 let one = CreateEvaluation {
@@ -219,8 +248,9 @@ pub async fn create_for(
                 })?;
                 ids.push(id);
             }
-            Ok(BatchCreated {
+            Ok(BatchOutcome {
                 evaluation_ids: ids,
+                stations,
             })
         })
     })

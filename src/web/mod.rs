@@ -77,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(admin::stations::create_agreement_page)
         .service(admin::evaluations::list_page)
         .service(admin::evaluations::create_page)
+        .service(admin::evaluations::batch_page)
         .service(admin::schemes::list_page)
         .service(admin::schemes::one_page)
         .service(admin::schemes::create_page)

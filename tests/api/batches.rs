@@ -12,11 +12,12 @@ use crate::imports::{
     AGREEMENT_HEADERS, ORG_HEADERS, STATION_HEADERS, USER_HEADERS, ZONE_HEADERS, import_ok,
     onboarded, set_passwords_by_links, workbook,
 };
-use crate::pages::{get_with, page_html};
+use crate::pages::{csrf_in, get_with, page_html, post_fields};
 
 both_backends!(
     a_districts_evaluations_are_created_in_one_call,
     my_list_is_filtered_in_the_address_on_a_desk_and_a_phone,
+    the_batch_form_lists_the_stations_then_creates,
 );
 
 /// Two more 荔湾区 stations (one whose agreement ended), the supervision center and the
@@ -399,4 +400,71 @@ async fn my_list_is_filtered_in_the_address_on_a_desk_and_a_phone(backend: Backe
         browser.close().await.expect("closed");
     }
     driver.stop().await;
+}
+
+async fn the_batch_form_lists_the_stations_then_creates(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _) = onboarded(&app).await;
+    import_ok(&app, &admin, more_of_liwan(), false).await;
+    let session = session_of_user(&app, "liwan.boss").await;
+    let html = page_html(&app, &session, "/admin/evaluations").await;
+    assert!(html.contains("批量创建本区评估"), "{html}");
+    assert!(
+        html.contains(r#"name="district" type="text" value="荔湾区""#),
+        "{html}"
+    );
+    let agency = org_id(&app, &admin, "广州市社会工作协会").await.to_string();
+    let center = org_id(&app, &admin, "广州市社工督导中心").await.to_string();
+    let mut fields: Vec<(&str, String)> = vec![
+        ("csrf", csrf_in(&html)),
+        ("district", "荔湾区".into()),
+        ("scheme_code", "guangzhou-2023".into()),
+        ("kind", "mid_term".into()),
+        ("assessment_start", "2025-01-01".into()),
+        ("assessment_end", "2025-06-30".into()),
+        ("agency_org_id", agency),
+        ("center_org_id", center),
+        ("deadlines.self_assessment", "2025-07-06".into()),
+        ("deadlines.onsite_scoring", "2025-07-20".into()),
+        ("deadlines.draft_feedback", "2025-08-03".into()),
+        ("deadlines.bureau_review", "2025-08-17".into()),
+    ];
+    let before = app.count("SELECT COUNT(*) AS n FROM evaluations").await;
+    let listed = post_fields(&app, &session, "/admin/evaluation-batches", &fields).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed = listed.text().await.expect("html");
+    assert!(
+        listed.contains("将为以下 2 个社工站各创建一项评估"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("<li>多宝街社工服务站</li>")
+            && listed.contains("<li>西村街社工服务站</li>")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM evaluations").await,
+        before
+    );
+    fields.push(("confirm", "1".into()));
+    let created = post_fields(&app, &session, "/admin/evaluation-batches", &fields).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        created.headers()["location"],
+        "/?state=setup&kind=mid_term&year=2025"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM evaluations").await,
+        before + 2
+    );
+    // Again: the page names the stations already evaluated, and creates nothing.
+    let again = post_fields(&app, &session, "/admin/evaluation-batches", &fields).await;
+    let again = again.text().await.expect("html");
+    assert!(
+        again.contains("西村街社工服务站已有该考核期的中期评估"),
+        "{again}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM evaluations").await,
+        before + 2
+    );
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use super::{
     AdminPage, Cell, Field, Form, Kind, Posted, Row, back_to, body_of, echo_of, json_of, show,
 };
+use crate::app::batches::{CreateBatch, run_for};
 use crate::app::error::AppError;
 use crate::app::evaluations::{CreateEvaluation, create_for, list_for};
 use crate::app::organizations::all_for as organizations_for;
@@ -84,6 +85,27 @@ async fn fields(state: &AppState, me: &WebUser) -> Result<Vec<Field>, AppError> 
     ])
 }
 
+/// The batch form: the one-evaluation form's fields without the agreement and the on-site date
+/// (each station's agreement is found; on-site dates are set per evaluation later).
+async fn batch_fields(state: &AppState, me: &WebUser) -> Result<Vec<Field>, AppError> {
+    let mut fields: Vec<Field> = fields(state, me)
+        .await?
+        .into_iter()
+        .filter(|f| !matches!(f.name, "agreement_id" | "onsite_date"))
+        .collect();
+    let district = me.organization.district.clone().unwrap_or_default();
+    fields.insert(
+        0,
+        Field::new("district", "所属区", Kind::Text)
+            .value(district)
+            .hint("为该区服务协议覆盖考核期的每个社工站各创建一项评估"),
+    );
+    Ok(fields)
+}
+
+/// Ticked: create; not ticked: list the stations first.
+const CONFIRM: &str = "confirm";
+
 async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     let mut page = AdminPage::new(me, "evaluations", "评估");
     page.intro =
@@ -125,6 +147,19 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
         button: "创建评估",
         fields: or_error_page!(me, fields(state, me).await),
     });
+    let mut batch = or_error_page!(me, batch_fields(state, me).await);
+    batch.push(Field::new(
+        CONFIRM,
+        "确认创建（不勾选时先列出将要创建评估的社工站）",
+        Kind::Checkbox,
+    ));
+    page.forms.push(Form {
+        id: "new-batch",
+        title: "批量创建本区评估",
+        action: "/admin/evaluation-batches".into(),
+        button: "列出或创建",
+        fields: batch,
+    });
     page.echo = echo;
     show(me, &page)
 }
@@ -145,5 +180,37 @@ pub async fn create_page(state: web::Data<AppState>, posted: Posted) -> HttpResp
     match created {
         Ok(view) => back_to(format!("/evaluations/{}", view.id)),
         Err(error) => render(&state, &me, echo_of("new-evaluation", &values, error)).await,
+    }
+}
+
+#[post("/admin/evaluation-batches")]
+pub async fn batch_page(state: web::Data<AppState>, posted: Posted) -> HttpResponse {
+    let Posted { me, form: values } = posted;
+    let fields = or_error_page!(me, batch_fields(&state, &me).await);
+    let confirmed = crate::web::forms::value(&values, CONFIRM).is_some_and(|v| !v.is_empty());
+    let outcome = match body_of::<CreateBatch>(&json_of(&values, &fields)) {
+        Ok(body) => run_for(&state, &me, body, !confirmed).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) if confirmed => {
+            let year = crate::web::forms::value(&values, "assessment_start")
+                .and_then(|d| d.get(..4))
+                .unwrap_or_default()
+                .to_owned();
+            // Both were read as a kind and a date by the batch's own parser.
+            let kind = crate::web::forms::value(&values, "kind").unwrap_or_default();
+            back_to(format!("/?state=setup&kind={kind}&year={year}"))
+        }
+        Ok(outcome) => {
+            let mut echo = Echo::new("new-batch", &values);
+            echo.headline = format!(
+                "将为以下 {} 个社工站各创建一项评估（尚未创建）；确认无误请勾选“确认创建”后再提交：",
+                outcome.stations.len()
+            );
+            echo.general = outcome.stations;
+            render(&state, &me, echo).await
+        }
+        Err(error) => render(&state, &me, echo_of("new-batch", &values, error)).await,
     }
 }
