@@ -166,6 +166,39 @@ pub struct ListFilter {
     pub agency_org_id: Option<i64>,
     /// Part of the station's name.
     pub q: Option<String>,
+    pub sort: ListSort,
+}
+
+/// The order of a list; ties go by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListSort {
+    /// Oldest first.
+    #[default]
+    Id,
+    Newest,
+    Station,
+    StationDescending,
+    OnsiteDate,
+    OnsiteDateDescending,
+    AssessmentStart,
+    AssessmentStartDescending,
+}
+
+impl ListSort {
+    /// `station`, `-station`, `onsite_date`, `assessment_start`, `id` (a `-` first: descending).
+    pub fn parse(text: &str) -> Option<ListSort> {
+        Some(match text {
+            "id" => ListSort::Id,
+            "-id" => ListSort::Newest,
+            "station" => ListSort::Station,
+            "-station" => ListSort::StationDescending,
+            "onsite_date" => ListSort::OnsiteDate,
+            "-onsite_date" => ListSort::OnsiteDateDescending,
+            "assessment_start" => ListSort::AssessmentStart,
+            "-assessment_start" => ListSort::AssessmentStartDescending,
+            _ => return None,
+        })
+    }
 }
 
 /// `%text%` for LIKE, with the pattern characters of the text taken literally.
@@ -273,6 +306,20 @@ pub fn list(
         }
         Scope::Nothing => return Ok((Vec::new(), 0)),
     }
+    rows = match filter.sort {
+        ListSort::Id => rows.order(evaluations::id),
+        ListSort::Newest => rows.order(evaluations::id.desc()),
+        ListSort::Station => rows.order((stations::name, evaluations::id)),
+        ListSort::StationDescending => rows.order((stations::name.desc(), evaluations::id)),
+        ListSort::OnsiteDate => rows.order((evaluations::onsite_date, evaluations::id)),
+        ListSort::OnsiteDateDescending => {
+            rows.order((evaluations::onsite_date.desc(), evaluations::id))
+        }
+        ListSort::AssessmentStart => rows.order((evaluations::assessment_start, evaluations::id)),
+        ListSort::AssessmentStartDescending => {
+            rows.order((evaluations::assessment_start.desc(), evaluations::id))
+        }
+    };
     let total = count.count().get_result(conn)?;
     let rows = rows.load(conn)?;
     Ok((details(conn, rows)?, total))

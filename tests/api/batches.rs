@@ -267,6 +267,36 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     assert_eq!(listed(&app, &admin, "district=荔湾区").await, both);
     assert_eq!(listed(&app, &station, "").await, ["西村街社工服务站"]);
     assert!(listed(&app, &yuexiu, "").await.is_empty());
+    // In the order asked for.
+    let ordered = |query: &'static str| {
+        let (app, liwan) = (&app, &liwan);
+        async move {
+            let page = app
+                .get_json(&format!("/api/v1/evaluations?{query}"), Some(liwan))
+                .await;
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|e| e["station"]["name"].as_str().unwrap_or("").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let reversed: Vec<String> = both.iter().rev().cloned().collect();
+    assert_eq!(ordered("sort=station").await, both);
+    assert_eq!(ordered("sort=-station").await, reversed);
+    // 西村街 on site 10 July, 多宝街 moved to 15 July above.
+    assert_eq!(ordered("sort=onsite_date").await, reversed);
+    assert_eq!(
+        ordered("sort=-onsite_date&per_page=1").await,
+        ["多宝街社工服务站"]
+    );
+    let problem = assert_invalid(
+        app.get("/api/v1/evaluations?sort=grade", Some(&liwan))
+            .await,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["sort"]);
     let hidden = app.get(&of(ids[0]), Some(&yuexiu)).await;
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
 
