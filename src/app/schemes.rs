@@ -154,3 +154,25 @@ pub async fn one_for(
     .ok_or(AppError::NotFound("评估方案"))?;
     Ok(row.scheme()?)
 }
+
+/// The grade bands of every scheme, each code once, highest first as the schemes list them
+/// (the list's 等级 filter).
+pub async fn grade_bands_for(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+    db::run(&state.pool, move |conn| {
+        let all = crate::db::Page {
+            page: 1,
+            per_page: 10_000,
+        };
+        let (rows, _) = schemes::list(conn, all)?;
+        let mut bands: Vec<(String, String)> = Vec::new();
+        for row in &rows {
+            for band in row.scheme()?.bands {
+                if !bands.iter().any(|(code, _)| *code == band.code) {
+                    bands.push((band.code, band.name));
+                }
+            }
+        }
+        Ok::<_, AppError>(bands)
+    })
+    .await
+}

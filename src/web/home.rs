@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::session::WebUser;
 use super::{Chrome, page};
+use crate::app::evaluations::ListFilter;
 use crate::app::evaluations::{EvaluationView, list_for};
-use crate::db::evaluations::ListFilter;
+use crate::db::evaluations::ListFilter as StoredFilter;
 use crate::domain::evaluation::Kind;
 use crate::domain::organization::OrgKind;
 use crate::domain::workflow::State;
@@ -42,6 +43,8 @@ struct HomePage {
     rows: Vec<Row>,
     states: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
+    /// The schemes' grade bands: (code, name).
+    grades: Vec<(String, String)>,
     filters: Filters,
     /// Whether the user sees more than one district (the 区 field is shown).
     many_districts: bool,
@@ -62,6 +65,8 @@ impl HomePage {
             ("district", &self.filters.district),
             ("year", &self.filters.year),
             ("q", &self.filters.q),
+            ("grade", &self.filters.grade),
+            ("overdue", &self.filters.overdue),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                 query.push((name, value.to_owned()));
@@ -89,6 +94,10 @@ pub struct Filters {
     year: Option<String>,
     /// Part of the station's name.
     q: Option<String>,
+    /// A grade band's code.
+    grade: Option<String>,
+    /// "1": only the overdue.
+    overdue: Option<String>,
     page: Option<String>,
 }
 
@@ -122,12 +131,16 @@ impl Filters {
             .unwrap_or(1)
             .clamp(1, 1_000_000);
         let filter = ListFilter {
-            district: text(&self.district),
-            year,
-            kind,
-            state,
-            q: text(&self.q),
-            ..ListFilter::default()
+            stored: StoredFilter {
+                district: text(&self.district),
+                year,
+                kind,
+                state,
+                q: text(&self.q),
+                ..StoredFilter::default()
+            },
+            grade: text(&self.grade),
+            overdue: text(&self.overdue).map(|_| true),
         };
         (filter, page, notices)
     }
@@ -215,6 +228,10 @@ pub async fn home(
         Ok(found) => found,
         Err(error) => return super::error_page(&me, error),
     };
+    let grades = match crate::app::schemes::grade_bands_for(&state).await {
+        Ok(grades) => grades,
+        Err(error) => return super::error_page(&me, error),
+    };
     let mut rows: Vec<Row> = views.iter().map(|v| row(v, me.organization.id)).collect();
     // What waits on the user's organization first, the overdue first among them, then by date.
     rows.sort_by_key(|r| {
@@ -245,6 +262,7 @@ pub async fn home(
             rows,
             states,
             kinds,
+            grades,
             filters,
             many_districts,
             notices,

@@ -372,8 +372,12 @@ async fn my_list_is_filtered_in_the_address_on_a_desk_and_a_phone(backend: Backe
             .await
             .expect("list");
         wait_for_path(&browser, "/login").await;
+        mark_page(&browser).await;
         log_in(&browser, "liwan.boss").await;
-        wait_for_path(&browser, "/").await;
+        // Every path starts with "/": wait for the login page to be replaced instead.
+        wait_for_next_page(&browser).await;
+        let address = browser.current_url().await.expect("url");
+        assert_eq!(address.path(), "/", "back on the list: {address}");
         assert_eq!(
             text_of(&browser, "#list-count").await,
             "共 1 项",
@@ -414,6 +418,17 @@ async fn my_list_is_filtered_in_the_address_on_a_desk_and_a_phone(backend: Backe
         );
         assert_eq!(text_of(&browser, "#list-count").await, "共 2 项");
         assert_eq!(titles(&browser).await.len(), 2);
+        // Only the overdue: none yet, and the box stays ticked.
+        browser.goto(&app.url("/?overdue=1")).await.expect("list");
+        assert_eq!(text_of(&browser, "#list-count").await, "共 0 项");
+        let ticked = browser
+            .find(Locator::Id("overdue"))
+            .await
+            .expect("overdue")
+            .is_selected()
+            .await
+            .expect("state");
+        assert!(ticked);
         // A year that is none is said, not an error page.
         browser
             .goto(&app.url("/?year=二〇二五"))

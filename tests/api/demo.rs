@@ -302,6 +302,41 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
         timeline.to_string().contains("示意拆分"),
         "the timeline says the split is illustrative"
     );
+
+    // The list by grade (as the caller sees the totals) and by whether a deadline has passed.
+    let names = |page: Value| -> Vec<String> {
+        let mut found: Vec<String> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["station"]["name"].as_str().unwrap_or("").to_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    let list = |query: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.get_json(&format!("/api/v1/evaluations?{query}"), Some(admin))
+                .await
+        }
+    };
+    let both = ["瑞宝街社工服务站", "西村街社工服务站"];
+    assert_eq!(names(list("grade=good").await), both);
+    assert_eq!(list("grade=good&per_page=1&page=2").await["total"], 2);
+    assert!(names(list("grade=excellent").await).is_empty());
+    assert!(names(list("overdue=true").await).is_empty());
+    assert_eq!(names(list("overdue=false").await), both);
+    app.execute(
+        "UPDATE evaluation_deadlines SET due_on = '2020-01-01' WHERE stage = 'draft_feedback'",
+    )
+    .await;
+    app.execute("DELETE FROM deadline_extensions").await;
+    assert_eq!(names(list("overdue=true").await), ["瑞宝街社工服务站"]);
+    assert_eq!(
+        names(list("overdue=true&grade=good&kind=mid_term").await),
+        ["瑞宝街社工服务站"]
+    );
 }
 
 /// Reads lines until one satisfies `done`; returns them all.

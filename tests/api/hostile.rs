@@ -200,6 +200,47 @@ async fn hostile_workbooks_are_refused_and_change_nothing(backend: Backend) {
             assert_eq!(health.status(), StatusCode::OK, "{route}: {what}");
         }
     }
+    // The onboarding workbook, read with the same bounds (5,001 rows a sheet).
+    let admin = app.admin_token().await;
+    let organizations = app.count("SELECT COUNT(*) AS n FROM organizations").await;
+    let mut far_onboarding = rust_xlsxwriter::Workbook::new();
+    {
+        let sheet = far_onboarding.add_worksheet();
+        sheet.set_name("单位").expect("name");
+        sheet.write(0, 0, "名称").expect("cell");
+        sheet.write(1_048_575, 16_383, "x").expect("cell");
+    }
+    let far_onboarding = far_onboarding.save_to_buffer().expect("workbook");
+    let mut cases = hostile("单位", far_onboarding);
+    cases.pop();
+    cases.push((
+        "a sheet of rows past the onboarding bound",
+        raw_workbook(
+            "单位",
+            (1..=6_000).map(|r| format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#)),
+        ),
+        "单位".to_owned(),
+        "超出",
+    ));
+    for (what, bytes, field, word) in cases {
+        let response = client
+            .post(format!("{}/api/v1/imports", server.base))
+            .bearer_auth(&admin)
+            .header("content-type", XLSX)
+            .body(bytes)
+            .send()
+            .await
+            .expect("the server answers");
+        let problem = assert_invalid(response).await;
+        assert_eq!(error_fields(&problem), [field.as_str()], "imports: {what}");
+        let message = problem["errors"][0]["message"].as_str().unwrap_or("");
+        assert!(message.contains(word), "imports: {what}: {message}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM organizations").await,
+        organizations,
+        "no import wrote anything"
+    );
     let peak = server.status_kb("VmHWM");
     eprintln!("hostile workbooks: VmRSS idle {idle} kB, peak {peak} kB");
     assert!(peak < 300 * 1024, "the server's memory peaked at {peak} kB");
