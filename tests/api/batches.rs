@@ -92,13 +92,22 @@ fn more_of_liwan() -> Vec<u8> {
         (
             "用户",
             USER_HEADERS,
-            vec![vec![
-                "agency.boss",
-                "赵主任",
-                "agency.boss@example.cn",
-                "广州市社会工作协会",
-                "负责人",
-            ]],
+            vec![
+                vec![
+                    "agency.boss",
+                    "赵主任",
+                    "agency.boss@example.cn",
+                    "广州市社会工作协会",
+                    "负责人",
+                ],
+                vec![
+                    "city.officer",
+                    "钱科员",
+                    "city.officer@example.cn",
+                    "广州市民政局",
+                    "工作人员",
+                ],
+            ],
         ),
     ])
 }
@@ -160,7 +169,8 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin, liwan) = onboarded(&app).await;
     import_ok(&app, &admin, more_of_liwan(), false).await;
-    set_passwords_by_links(&app, &["agency.boss", "xicun.station"]).await;
+    set_passwords_by_links(&app, &["agency.boss", "xicun.station", "city.officer"]).await;
+    let city = token_of(&app.login_ok("city.officer", PASSWORD).await);
     let yuexiu = token_of(&app.login_ok("yuexiu.boss", PASSWORD).await);
     let agency = token_of(&app.login_ok("agency.boss", PASSWORD).await);
     let station = token_of(&app.login_ok("xicun.station", PASSWORD).await);
@@ -169,8 +179,8 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     let caihong = station_id(&app, &liwan, "彩虹街社工服务站").await;
     let batch = batch_body(&app, &admin, xicun).await;
 
-    // Another district's bureau and a station may not.
-    for token in [&yuexiu, &station] {
+    // Another district's bureau, the municipal bureau and a station may not.
+    for token in [&yuexiu, &city, &station] {
         let refused = app
             .post("/api/v1/evaluation-batches", Some(token), &batch)
             .await;
@@ -265,6 +275,11 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
     );
     assert_eq!(listed(&app, &agency, "kind=mid_term").await, both);
     assert_eq!(listed(&app, &admin, "district=荔湾区").await, both);
+    assert_eq!(
+        listed(&app, &city, "district=荔湾区").await,
+        both,
+        "the city reads all"
+    );
     assert_eq!(listed(&app, &station, "").await, ["西村街社工服务站"]);
     assert!(listed(&app, &yuexiu, "").await.is_empty());
     // In the order asked for.
