@@ -414,7 +414,7 @@ pub struct EvaluationListQuery {
     /// Part of the station's name.
     #[validate(length(max = 50, message = "搜索内容不能超过 50 个字符"))]
     pub q: Option<String>,
-    /// The order: id (default), station, onsite_date or assessment_start; a `-` first for
+    /// The order: id (default), station_name, onsite_date or assessment_start; a `-` first for
     /// descending, e.g. `-onsite_date`.
     pub sort: Option<String>,
     /// A grade band's code (`excellent`, `good`, `pass`, `fail` in guangzhou-2023): evaluations
@@ -466,7 +466,7 @@ impl EvaluationListQuery {
             Some(text) => store::ListSort::parse(&text).unwrap_or_else(|| {
                 errors.push(FieldError::new(
                     "sort",
-                    "排序只能是 id、station、onsite_date、assessment_start（前加 - 为倒序）",
+                    "排序只能是 id、station_name、onsite_date、assessment_start（前加 - 为倒序）",
                 ));
                 store::ListSort::default()
             }),

@@ -185,13 +185,13 @@ pub enum ListSort {
 }
 
 impl ListSort {
-    /// `station`, `-station`, `onsite_date`, `assessment_start`, `id` (a `-` first: descending).
+    /// `station_name`, `-station_name`, `onsite_date`, `assessment_start`, `id` (a `-` first: descending).
     pub fn parse(text: &str) -> Option<ListSort> {
         Some(match text {
             "id" => ListSort::Id,
             "-id" => ListSort::Newest,
-            "station" => ListSort::Station,
-            "-station" => ListSort::StationDescending,
+            "station_name" => ListSort::Station,
+            "-station_name" => ListSort::StationDescending,
             "onsite_date" => ListSort::OnsiteDate,
             "-onsite_date" => ListSort::OnsiteDateDescending,
             "assessment_start" => ListSort::AssessmentStart,

@@ -298,8 +298,8 @@ async fn a_districts_evaluations_are_created_in_one_call(backend: Backend) {
         }
     };
     let reversed: Vec<String> = both.iter().rev().cloned().collect();
-    assert_eq!(ordered("sort=station").await, both);
-    assert_eq!(ordered("sort=-station").await, reversed);
+    assert_eq!(ordered("sort=station_name").await, both);
+    assert_eq!(ordered("sort=-station_name").await, reversed);
     // 西村街 on site 10 July, 多宝街 moved to 15 July above.
     assert_eq!(ordered("sort=onsite_date").await, reversed);
     assert_eq!(
