@@ -108,12 +108,15 @@ impl PasswordHasher {
             .await?
     }
 
-    /// Checks a password against a stored hash, or against the decoy when there is none.
+    /// Checks a password against a stored hash, or against the decoy when there is none (or
+    /// none usable).
     pub async fn verify(
         &self,
         password: SecretString,
         hash: Option<String>,
     ) -> anyhow::Result<bool> {
+        // A user who has not set a password yet takes as long as anyone: against the decoy.
+        let hash = hash.filter(|h| h != UNUSABLE_PASSWORD_HASH);
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy_hash.to_string());
         let matches = self
@@ -185,6 +188,11 @@ mod tests {
         assert!(
             !verify("Pool-pass-1", None).await.expect("runs"),
             "no user, never a match"
+        );
+        let unset = Some(UNUSABLE_PASSWORD_HASH.to_owned());
+        assert!(
+            !verify(UNUSABLE_PASSWORD_HASH, unset).await.expect("runs"),
+            "a password not yet set matches nothing"
         );
     }
 }
