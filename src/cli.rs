@@ -44,6 +44,25 @@ pub enum Command {
         #[arg(long, value_name = "PW")]
         password: Option<String>,
     },
+    /// Fill a database holding no evaluation with deterministic synthetic data for load tests:
+    /// provinces of districts, their organizations, stations, users and evaluations in every
+    /// state (DESIGN.md §8).
+    Generate {
+        /// How many stations (12 to a district).
+        #[arg(long, value_name = "N")]
+        stations: usize,
+        /// Years of evaluations, one per station and year, ending in 2026.
+        #[arg(long, value_name = "Y", default_value_t = 3)]
+        years: i32,
+        /// The same seed gives the same data.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// The password of every generated user (they need not change it).
+        #[arg(long, value_name = "PW", default_value = "Generated-pass-2026")]
+        password: String,
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate {
         #[arg(long, value_name = "URL")]
@@ -135,6 +154,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             override_database(&mut settings, database_url)?;
             actix_web::rt::System::new().block_on(load_demo(settings, password.as_deref()))
+        }
+        Command::Generate {
+            stations,
+            years,
+            seed,
+            password,
+            database_url,
+        } => {
+            override_database(&mut settings, database_url)?;
+            actix_web::rt::System::new().block_on(generate(
+                settings,
+                crate::demo::generate::Options {
+                    stations,
+                    years,
+                    seed,
+                },
+                password,
+            ))
         }
         Command::Worker {
             database_url,
@@ -235,6 +272,48 @@ async fn load_demo(settings: Settings, password: Option<&str>) -> anyhow::Result
     println!("正在加载演示数据（两份参考评估），请稍候……");
     let loaded = crate::demo::load(&state, password).await?;
     print!("{}", loaded.describe(&public_url));
+    Ok(())
+}
+
+async fn generate(
+    settings: Settings,
+    options: crate::demo::generate::Options,
+    password: String,
+) -> anyhow::Result<()> {
+    password_policy::check(&password, settings.auth.password_min_length)
+        .map_err(|m| anyhow::anyhow!("--password 不符合要求：{m}"))?;
+    let state = crate::startup::prepare_state(settings).await?;
+    let started = std::time::Instant::now();
+    println!(
+        "正在生成 {} 个社工站、{} 年的合成数据……",
+        options.stations, options.years
+    );
+    let generated = actix_web::rt::task::spawn_blocking(move || {
+        let hash = crate::auth::password::hash_blocking(&password)?;
+        let mut conn = state.pool.get().context("cannot connect to the database")?;
+        crate::demo::generate::generate(&mut conn, &options, &hash, |done, all| {
+            println!("  已写入 {done} / {all} 个社工站");
+        })
+    })
+    .await
+    .context("the generating thread failed")??;
+    println!(
+        "已生成：{} 个单位，{} 个用户，{} 个社工站，{} 项评估（{:.0} 秒）",
+        generated.organizations,
+        generated.users,
+        generated.stations,
+        generated.evaluations,
+        started.elapsed().as_secs_f64()
+    );
+    for (state, count) in &generated.by_state {
+        let name =
+            crate::domain::workflow::State::from_code(state).map_or(*state, |s| s.chinese_name());
+        println!("  {name}：{count} 项");
+    }
+    println!("可登录的用户（密码均为 --password 所给）：");
+    for (username, organization) in &generated.sample_users {
+        println!("  {username}  {organization}");
+    }
     Ok(())
 }
 

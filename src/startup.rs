@@ -93,6 +93,11 @@ pub async fn prepare_state(settings: Settings) -> anyhow::Result<AppState> {
         if !installed.is_empty() {
             tracing::info!(?installed, "schemes installed");
         }
+        let refreshed = crate::app::standing::refresh_stale(&mut conn)
+            .map_err(|e| anyhow::anyhow!("cannot refresh the stored standings: {e}"))?;
+        if refreshed > 0 {
+            tracing::info!(refreshed, "stored standings refreshed");
+        }
         drop(conn);
         Ok((pool, PasswordHasher::new()?))
     })

@@ -1,7 +1,7 @@
 -- One workflow transition (submit_self_assessment ⇄ return_self_assessment) as the server writes
--- it, for pgbench: the evaluation's row lock, the versioned state UPDATE, the audit INSERT with
--- its chain link, one in-app notification and one outbox message (rendered bodies, Reply-To, a
--- unique Message-ID) per user of the notified organizations. `tests/api/bench_scripts.rs` runs
+-- it, for pgbench: the evaluation's row lock, the versioned state UPDATE and its stored standing,
+-- the audit INSERT with its chain link, one in-app notification and one outbox message
+-- (rendered bodies, Reply-To, a unique Message-ID) per user of the notified organizations. `tests/api/bench_scripts.rs` runs
 -- it beside a transition over HTTP and compares the rows each wrote.
 --
 -- Variables (pgbench -D): eid (set by the caller's \set), actor_id, actor_org, orgs (the
@@ -17,6 +17,15 @@ WITH moved AS (
   RETURNING 1)
 SELECT COUNT(*) AS moved FROM moved \gset
 \if :moved
+-- The stored standing (app::standing), refreshed by every write: the next deadline's date is the
+-- new stage's; the total and the figures are written again as they were.
+UPDATE evaluations
+   SET due_on = (SELECT due_on FROM evaluation_deadlines
+                  WHERE evaluation_id = :eid
+                    AND stage = CASE WHEN ':state' = 'self_assessment' THEN 'onsite_scoring' ELSE 'self_assessment' END),
+       total_hundredths = total_hundredths, grade_code = grade_code,
+       weak_indicators = weak_indicators, figures = figures, standing_version = standing_version
+ WHERE id = :eid;
 SELECT seq AS head_seq, hash AS head_hash FROM audit_log
  WHERE chain = 'evaluation:' || :eid ORDER BY seq DESC LIMIT 1 \gset
 INSERT INTO audit_log (chain, seq, evaluation_id, actor_id, actor_org_id, action, entity,

@@ -17,6 +17,7 @@ pub mod me;
 pub mod notifications;
 pub mod organizations;
 pub mod panel;
+pub mod programme;
 pub mod rectifications;
 pub mod reports;
 pub mod routing;
@@ -102,6 +103,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(stations::create_agreement)
                 .service(stations::get_agreement)
                 .service(evaluations::create)
+                .service(programme::summary_workbook)
+                .service(programme::dashboard)
                 .service(evaluations::list)
                 .service(evaluations::of_station)
                 .service(evaluations::change)

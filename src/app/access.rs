@@ -17,16 +17,27 @@ use crate::domain::workflow::{Actor, Party, State};
 /// The part the caller's organization plays in this evaluation.
 pub fn actor_of(user: &AuthenticatedUser, detail: &EvaluationDetail) -> Actor {
     let org = &user.organization;
+    let runs_station = detail
+        .parties
+        .iter()
+        .any(|(code, o)| code == STATION_PARTY && o.id == org.id);
+    if runs_station && user.role != Role::Admin && org.kind != OrgKind::MunicipalBureau {
+        return Actor {
+            party: Party::Station,
+            role: user.role,
+        };
+    }
+    general_actor(user)
+}
+
+/// The part the caller's organization plays in any evaluation it takes part in, by its kind
+/// (an operator is the station).
+pub fn general_actor(user: &AuthenticatedUser) -> Actor {
+    let org = &user.organization;
     let party = if user.role == Role::Admin {
         Party::Admin
     } else if org.kind == OrgKind::MunicipalBureau {
         Party::Municipal
-    } else if detail
-        .parties
-        .iter()
-        .any(|(code, o)| code == STATION_PARTY && o.id == org.id)
-    {
-        Party::Station
     } else {
         match org.kind {
             OrgKind::CivilAffairsBureau => Party::Bureau,
@@ -250,4 +261,38 @@ pub fn draft_readers(detail: &EvaluationDetail, scheme: &Scheme) -> Vec<i64> {
             .map(|(code, org)| (code.as_str(), OrgKind::from_code(&org.kind), org.id)),
         scheme,
     )
+}
+
+/// The current stage's next deadline: the earliest date of a party that still owes its part
+/// (with its own extensions), or none when every party has acted and the stage waits on the
+/// agency's next step. `done`: the parties that have acted in this stage.
+pub fn next_deadline(
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    state: State,
+    done: &[String],
+    today: chrono::NaiveDate,
+) -> Option<crate::domain::deadline::NextDeadline> {
+    use crate::domain::deadline;
+    let stage = crate::domain::evaluation::Stage::of(state)?;
+    let stage_due = *detail.deadlines.get(stage.code())?;
+    let extensions: std::collections::HashMap<String, chrono::NaiveDate> = detail
+        .party_extensions
+        .iter()
+        .filter(|((extended, _), _)| extended == stage.code())
+        .map(|((_, party), date)| (party.clone(), *date))
+        .collect();
+    let owing = deadline::still_owing(stage, scheme, done, |p| {
+        detail.parties.iter().any(|(code, _)| code == p)
+    });
+    if owing.is_empty() {
+        return None;
+    }
+    Some(deadline::next_deadline(
+        stage,
+        stage_due,
+        &owing,
+        &extensions,
+        today,
+    ))
 }

@@ -301,7 +301,7 @@ pub async fn upload_for(
     let key = file.key.clone();
     let files = state.files.clone();
     let saved = db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             // Checked again: the self-assessment may have been submitted during the upload.
             station_write(conn, &user, id, None)?;
             let now = db::now();

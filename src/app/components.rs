@@ -112,10 +112,7 @@ fn party_of<'a>(scheme: &'a Scheme, code: &str) -> Result<&'a SchemeParty, AppEr
 }
 
 pub(crate) fn draft_issued(state: State) -> bool {
-    matches!(
-        state,
-        State::DraftFeedback | State::BureauReview | State::Final
-    )
+    state.draft_issued()
 }
 
 fn ensure_version(row: Option<&ComponentRow>, expected: Option<i64>) -> Result<(), AppError> {
@@ -167,7 +164,7 @@ pub async fn put_component_for(
 ) -> Result<ComponentView, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let scheme = scheme_of(&detail)?;
             let party = party_of(&scheme, &party_code)?;
@@ -306,7 +303,7 @@ pub async fn submit_component_for(
 ) -> Result<ComponentView, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             change_status(conn, &user, id, &party, expected, submitting, request_id)
         })
     })

@@ -12,10 +12,8 @@ use crate::auth::permissions::{
 use crate::db::evaluations::{self as store, EvaluationDetail, NewEvaluation, STATION_PARTY};
 use crate::db::{self, DbConnection, organizations, schemes, stations};
 use crate::domain::access::EvaluationAccess;
-use crate::domain::deadline::{self, NextDeadline};
-use crate::domain::evaluation::{
-    Deadlines, Kind, PartyOrgs, Stage, date_problems, resolve_parties,
-};
+use crate::domain::deadline::NextDeadline;
+use crate::domain::evaluation::{Deadlines, Kind, PartyOrgs, date_problems, resolve_parties};
 use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
 use crate::domain::scheme::Scheme;
@@ -23,7 +21,7 @@ use crate::domain::workflow::State;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -119,9 +117,15 @@ pub fn view(
     let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
         anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
     })?;
+    let state = State::from_code(&detail.row.state).ok_or_else(|| {
+        anyhow::anyhow!(
+            "evaluation {} has state {}",
+            detail.row.id,
+            detail.row.state
+        )
+    })?;
+    let next_deadline = crate::app::access::next_deadline(&detail, &scheme, state, done, today);
     let row = detail.row;
-    let state = State::from_code(&row.state)
-        .ok_or_else(|| anyhow::anyhow!("evaluation {} has state {}", row.id, row.state))?;
     let kind = Kind::from_code(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
     let org_of = |code: &str| {
@@ -143,29 +147,6 @@ pub fn view(
             organization: org_of(&p.code),
         })
         .collect();
-    let next_deadline = Stage::of(state).and_then(|stage| {
-        let stage_due = *detail.deadlines.get(stage.code())?;
-        let extensions: HashMap<String, NaiveDate> = detail
-            .party_extensions
-            .iter()
-            .filter(|((extended, _), _)| extended == stage.code())
-            .map(|((_, party), date)| (party.clone(), *date))
-            .collect();
-        let owing = deadline::still_owing(stage, &scheme, done, |p| {
-            detail.parties.iter().any(|(code, _)| code == p)
-        });
-        // Everyone has acted: the stage waits on the agency's next step, which has no deadline.
-        if owing.is_empty() {
-            return None;
-        }
-        Some(deadline::next_deadline(
-            stage,
-            stage_due,
-            &owing,
-            &extensions,
-            today,
-        ))
-    });
     Ok(EvaluationView {
         id: row.id,
         station: StationRef {
@@ -342,6 +323,7 @@ pub(crate) fn insert_in(
             )
         },
     )?;
+    crate::app::standing::refresh(conn, id)?;
     Ok(id)
 }
 
@@ -369,9 +351,8 @@ pub async fn create_for(
     Ok(view)
 }
 
-/// What a list is narrowed to: the stored conditions, in SQL, and those read off each
-/// evaluation's view — its grade as the caller may see it, whether it is overdue — until stored
-/// aggregates answer these in SQL too.
+/// What a list is narrowed to: the stored conditions, and the two that depend on the caller —
+/// the grade as they may see it, and whether the next deadline has passed today.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub stored: store::ListFilter,
@@ -380,13 +361,21 @@ pub struct ListFilter {
     pub overdue: Option<bool>,
 }
 
-/// The most evaluations a list narrowed by grade or overdue reads before narrowing: past it the
-/// caller is asked to narrow by district or year first.
-const VIEW_FILTER_LIMIT: i64 = 5_000;
+impl ListFilter {
+    /// The conditions in SQL for `me`, today.
+    pub fn for_caller(self, me: &AuthenticatedUser, today: NaiveDate) -> store::ListFilter {
+        store::ListFilter {
+            grade: self.grade,
+            totals_early: crate::app::standing::sees_totals_early(me),
+            overdue: self.overdue.map(|overdue| (overdue, today)),
+            ..self.stored
+        }
+    }
+}
 
 /// `GET /evaluations`: a page of the evaluations the caller may see, narrowed by the filters of
 /// DESIGN.md §8.
-#[derive(Debug, Deserialize, Validate, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, Validate, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EvaluationListQuery {
@@ -484,6 +473,7 @@ impl EvaluationListQuery {
             agency_org_id: self.agency_org_id,
             q: text(&self.q),
             sort,
+            ..store::ListFilter::default()
         };
         Ok(ListFilter {
             stored,
@@ -500,44 +490,8 @@ pub async fn list_for(
     filter: ListFilter,
     page: crate::db::Page,
 ) -> Result<(Vec<EvaluationView>, i64), AppError> {
-    if filter.grade.is_none() && filter.overdue.is_none() {
-        return stored_page_for(state, me, filter.stored, page).await;
-    }
-    let everything = crate::db::Page {
-        page: 1,
-        per_page: VIEW_FILTER_LIMIT,
-    };
-    let (views, total) = stored_page_for(state, me, filter.stored, everything).await?;
-    if total > VIEW_FILTER_LIMIT {
-        let field = if filter.grade.is_some() {
-            "grade"
-        } else {
-            "overdue"
-        };
-        return Err(AppError::field(
-            field,
-            format!("符合条件的评估超过 {VIEW_FILTER_LIMIT} 项，请先按区、年度等缩小范围"),
-        ));
-    }
-    let kept: Vec<EvaluationView> = views
-        .into_iter()
-        .filter(|v| {
-            filter
-                .grade
-                .as_ref()
-                .is_none_or(|code| v.score.as_ref().is_some_and(|s| s.grade.code == *code))
-                && filter.overdue.is_none_or(|wanted| {
-                    v.next_deadline.as_ref().is_some_and(|n| n.overdue) == wanted
-                })
-        })
-        .collect();
-    let total = kept.len() as i64;
-    let items = kept
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.per_page as usize)
-        .collect();
-    Ok((items, total))
+    let filter = filter.for_caller(me, today(state));
+    stored_page_for(state, me, filter, page).await
 }
 
 /// A page of the evaluations `me` may see under the stored conditions, and how many there are.
@@ -676,7 +630,7 @@ pub async fn change_for(
     let user = me.clone();
     let today = today(state);
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = crate::app::access::organizer_write(
                 conn,
                 &user,

@@ -170,7 +170,7 @@ pub async fn give_for(
     let user = me.clone();
     let settings = state.settings.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let now = db::now();
             let detail = visible(conn, &user, id)?;
             let access = access_of(&user, &detail, &scheme_of(&detail)?);

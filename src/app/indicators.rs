@@ -7,6 +7,7 @@ use crate::app::access::{
     Writing, claim_version, organizer_write, scheme_of, state_of, station_write, visible,
 };
 use crate::app::error::{AppError, FieldError};
+pub use crate::app::readings::table_of;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, NewEntry};
 use crate::db::evaluations::EvaluationDetail;
@@ -103,18 +104,6 @@ pub async fn targets_for(
     .await
 }
 
-/// The indicator table of an evaluation: three queries.
-pub fn table_of(
-    conn: &mut DbConnection,
-    detail: &EvaluationDetail,
-    scheme: &Scheme,
-) -> Result<IndicatorTable, AppError> {
-    let zones = stations::zones_of(conn, detail.row.station_id)?;
-    let targets = targets::list(conn, Figure::Target, detail.row.id)?;
-    let completions = targets::list(conn, Figure::Completion, detail.row.id)?;
-    Ok(indicators::table(scheme, &zones, &targets, &completions))
-}
-
 /// Checks every row against the catalogue and the station's zones; all problems at once.
 fn check_rows<'a>(
     scheme: &Scheme,
@@ -193,7 +182,7 @@ pub async fn put_targets_for(
 ) -> Result<Targets, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = organizer_write(
                 conn,
                 &user,
@@ -235,7 +224,7 @@ pub async fn put_completions_for(
 ) -> Result<IndicatorTable, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             let rows: Vec<_> = rows

@@ -2,7 +2,8 @@
 //! resource (`…_for` functions) with their commands and views. The API (`api/`) and the pages
 //! (`web/`) call these and only map the answer to HTTP or to a page; a rule of what may happen
 //! lives here or below (`domain/`), never in a handler. Reads and writes go through `db/`;
-//! every write to an evaluation is serialized by `db::evaluation_transaction`.
+//! every write to an evaluation is serialized by `db::evaluation_transaction`, through
+//! `standing::evaluation_write`, which refreshes its stored standing before commit.
 
 pub mod access;
 pub mod admin;
@@ -23,12 +24,15 @@ pub mod notifications;
 pub mod organizations;
 pub mod panel;
 pub mod password_links;
+pub mod programme;
+pub mod readings;
 pub mod rectifications;
 pub mod reports;
 pub mod schemes;
 pub mod score;
 pub mod self_assessment;
 pub mod staff;
+pub mod standing;
 pub mod stations;
 pub mod users;
 pub mod views;

@@ -152,27 +152,12 @@ fn operator_name(detail: &EvaluationDetail) -> String {
         .unwrap_or_default()
 }
 
-/// The counted sheets of one evaluation (submitted, not recused), each as its item scores, from
-/// rows of `store::counted_scores`.
-pub fn sheets_in(scores: &[(i64, i64, i64)], evaluation_id: i64) -> Vec<Vec<Points>> {
-    let mut sheets: Vec<(i64, Vec<Points>)> = Vec::new();
-    for (_, expert, score) in scores.iter().filter(|(e, _, _)| *e == evaluation_id) {
-        let score = Points::from_hundredths(*score);
-        match sheets.last_mut() {
-            Some((last, items)) if last == expert => items.push(score),
-            _ => sheets.push((*expert, vec![score])),
-        }
-    }
-    sheets.into_iter().map(|(_, items)| items).collect()
-}
-
 /// The submitted sheets of the experts who did not recuse themselves.
 pub fn submitted_sheets(
     conn: &mut DbConnection,
     evaluation_id: i64,
 ) -> Result<Vec<Vec<Points>>, AppError> {
-    let scores = store::counted_scores(conn, &[evaluation_id])?;
-    Ok(sheets_in(&scores, evaluation_id))
+    Ok(store::counted_sheets(conn, evaluation_id)?)
 }
 
 /// The third party's exact raw score from the submitted sheets (§4); None before the first.
@@ -251,7 +236,7 @@ pub async fn assign_for(
 ) -> Result<Panel, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             access_of(&user, &detail, &scheme_of(&detail)?).ensure_sees_panel(true)?;
             if !matches!(
@@ -503,7 +488,7 @@ pub async fn put_sheet_for(
 ) -> Result<Sheet, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             // A recusal is final: the panel is planned around it.
@@ -576,7 +561,7 @@ pub async fn submit_sheet_for(
 ) -> Result<Sheet, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let (detail, row) = sheet_write(conn, &user, id, expected)?;
             let scheme = scheme_of(&detail)?;
             let current = sheet_of(conn, &detail, &scheme, user.id)?;

@@ -310,7 +310,7 @@ pub async fn revise_for(
     let today = crate::app::evaluations::today(state);
     let settings = state.settings.clone();
     let issued = db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             access_of(&user, &detail, &scheme_of(&detail)?).ensure_revises_draft()?;
             if state_of(&detail)? != State::DraftFeedback {

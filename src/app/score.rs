@@ -3,7 +3,6 @@
 //! grade from the same computation.
 
 use crate::app::access::{access_of, scheme_of, state_of, visible};
-use crate::app::components::draft_issued;
 use crate::app::error::AppError;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::components::{self as store, ComponentRow, SUBMITTED};
@@ -94,8 +93,8 @@ pub fn score_of(
 ) -> Result<Score, AppError> {
     let id = detail.row.id;
     let rows = store::list(conn, id)?;
-    let sheets = crate::app::panel::submitted_sheets(conn, id)?;
-    let issued = draft_issued(state_of(detail)?);
+    let sheets = panel::counted_sheets(conn, id)?;
+    let issued = state_of(detail)?.draft_issued();
     score_from(
         &access_of(user, detail, scheme).viewer(),
         issued,
@@ -113,7 +112,7 @@ pub fn report_score(
 ) -> Result<Score, AppError> {
     let id = detail.row.id;
     let rows = store::list(conn, id)?;
-    let sheets = crate::app::panel::submitted_sheets(conn, id)?;
+    let sheets = panel::counted_sheets(conn, id)?;
     let everyone = Viewer {
         parties: scheme.parties.iter().map(|p| p.code.as_str()).collect(),
         sees_submitted_early: true,
@@ -139,9 +138,9 @@ pub fn summaries(
                 .filter(|r| r.evaluation_id == id)
                 .cloned()
                 .collect();
-            let sheets = crate::app::panel::sheets_in(&scores, id);
+            let sheets = panel::sheets_in(&scores, id);
             let scheme = scheme_of(detail)?;
-            let issued = draft_issued(state_of(detail)?);
+            let issued = state_of(detail)?.draft_issued();
             let access = access_of(user, detail, &scheme);
             Ok(score_from(&access.viewer(), issued, &scheme, &own, &sheets)?.summary())
         })

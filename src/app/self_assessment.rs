@@ -39,7 +39,7 @@ pub async fn write_narrative_for(
 ) -> Result<SelfAssessment, AppError> {
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
             let now = db::now();
             claim_version(conn, &detail, now)?;

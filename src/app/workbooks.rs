@@ -58,7 +58,7 @@ pub async fn import_indicators_for(
     .map_err(problems)?;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             if indicator_figure(&user, &detail)? != figure {
                 return Err(changed_while_reading());
@@ -131,7 +131,7 @@ pub async fn import_staff_for(
     .map_err(problems)?;
     let user = user.clone();
     db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = station_write(conn, &user, id, None)?;
             let writing = Writing {
                 user: &user,

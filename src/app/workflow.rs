@@ -217,7 +217,7 @@ pub async fn transition_for(
     let today = today(state);
     let settings = state.settings.clone();
     let moved = db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = visible(conn, &user, id)?;
             let actor = actor_of(&user, &detail);
             if !workflow::may_fire(body.event, actor) {
@@ -484,7 +484,7 @@ pub async fn extend_for(
     let user = me.clone();
     let settings = state.settings.clone();
     let created = db::run(&state.pool, move |conn| {
-        db::evaluation_transaction(conn, id, |conn| {
+        crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = organizer_write(
                 conn,
                 &user,

@@ -166,6 +166,13 @@ pub struct ListFilter {
     pub agency_org_id: Option<i64>,
     /// Part of the station's name.
     pub q: Option<String>,
+    /// A grade band's code: the stored grade, where the caller sees the total (`totals_early`,
+    /// or from issue_draft on).
+    pub grade: Option<String>,
+    /// The caller sees totals before the draft is issued (`app::standing::sees_totals_early`).
+    pub totals_early: bool,
+    /// Whether the next deadline has passed as of the date given.
+    pub overdue: Option<(bool, NaiveDate)>,
     pub sort: ListSort,
 }
 
@@ -210,103 +217,128 @@ fn contains_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The evaluations under `scope` and `filter`, as a boxed query on evaluations joined with
+/// their stations (whatever it selects); None when nothing can match. One place for the
+/// conditions of the list, its count, the summary workbook and the dashboards.
+macro_rules! narrowed {
+    ($query:expr, $scope:expr, $filter:expr) => {{
+        let filter: &ListFilter = $filter;
+        let mut query = $query;
+        let mut nothing = false;
+        if let Some(station) = filter.station_id {
+            query = query.filter(evaluations::station_id.eq(station));
+        }
+        if let Some(district) = &filter.district {
+            query = query.filter(stations::district.eq(district.clone()));
+        }
+        if let Some(street) = &filter.street {
+            query = query.filter(stations::street.eq(street.clone()));
+        }
+        if let Some(q) = &filter.q {
+            query = query.filter(stations::name.like(contains_pattern(q)).escape('\\'));
+        }
+        if let Some(year) = filter.year {
+            match (
+                NaiveDate::from_ymd_opt(year, 1, 1),
+                NaiveDate::from_ymd_opt(year.saturating_add(1), 1, 1),
+            ) {
+                (Some(from), Some(to)) => {
+                    query = query
+                        .filter(evaluations::assessment_start.ge(from))
+                        .filter(evaluations::assessment_start.lt(to));
+                }
+                _ => nothing = true,
+            }
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(evaluations::kind.eq(kind.clone()));
+        }
+        if let Some(state) = &filter.state {
+            query = query.filter(evaluations::state.eq(state.clone()));
+        }
+        if let Some(agency) = filter.agency_org_id {
+            query = query.filter(
+                evaluations::id.eq_any(
+                    evaluation_parties::table
+                        .filter(evaluation_parties::org_id.eq(agency))
+                        .select(evaluation_parties::evaluation_id),
+                ),
+            );
+        }
+        if let Some(grade) = &filter.grade {
+            query = query.filter(evaluations::grade_code.eq(grade.clone()));
+            if !filter.totals_early {
+                query = query.filter(evaluations::state.eq_any(issued_states()));
+            }
+        }
+        if let Some((overdue, today)) = filter.overdue {
+            query = if overdue {
+                query.filter(evaluations::due_on.lt(today))
+            } else {
+                query.filter(
+                    evaluations::due_on
+                        .is_null()
+                        .or(evaluations::due_on.ge(today)),
+                )
+            };
+        }
+        match $scope {
+            Scope::All => {}
+            Scope::Organization(org) => {
+                query = query.filter(
+                    evaluations::id.eq_any(
+                        evaluation_parties::table
+                            .filter(evaluation_parties::org_id.eq(org))
+                            .select(evaluation_parties::evaluation_id),
+                    ),
+                );
+            }
+            Scope::Expert(user) => {
+                query = query.filter(
+                    evaluations::id.eq_any(
+                        panel::table
+                            .filter(panel::expert_id.eq(user))
+                            .select(panel::evaluation_id),
+                    ),
+                );
+            }
+            Scope::Nothing => nothing = true,
+        }
+        (!nothing).then_some(query)
+    }};
+}
+
+/// The states in which every party sees the total (from issue_draft on).
+pub fn issued_states() -> Vec<&'static str> {
+    crate::domain::workflow::State::ALL
+        .into_iter()
+        .filter(|s| s.draft_issued())
+        .map(|s| s.code())
+        .collect()
+}
+
 pub fn list(
     conn: &mut DbConnection,
     scope: Scope,
     filter: &ListFilter,
     page: Page,
 ) -> QueryResult<(Vec<EvaluationDetail>, i64)> {
-    let mut count = evaluations::table.into_boxed();
-    let mut rows = evaluations::table
-        .inner_join(stations::table)
+    let joined = || evaluations::table.inner_join(stations::table).into_boxed();
+    let Some(count) = narrowed!(joined(), scope, filter) else {
+        return Ok((Vec::new(), 0));
+    };
+    let Some(rows) = narrowed!(joined(), scope, filter) else {
+        return Ok((Vec::new(), 0));
+    };
+    let rows = rows
         .select((
             EvaluationRow::as_select(),
             stations::name,
             stations::district,
         ))
-        .order(evaluations::id)
         .limit(page.per_page)
-        .offset(page.offset())
-        .into_boxed();
-    // The same conditions on the count and on the page.
-    macro_rules! narrow {
-        ($condition:expr) => {{
-            count = count.filter($condition);
-            rows = rows.filter($condition);
-        }};
-    }
-    if let Some(station) = filter.station_id {
-        narrow!(evaluations::station_id.eq(station));
-    }
-    // The station's columns: joined on the page, a subquery for the count.
-    macro_rules! narrow_station {
-        ($condition:expr) => {{
-            count = count.filter(
-                evaluations::station_id
-                    .eq_any(stations::table.filter($condition).select(stations::id)),
-            );
-            rows = rows.filter($condition);
-        }};
-    }
-    if let Some(district) = &filter.district {
-        narrow_station!(stations::district.eq(district.clone()));
-    }
-    if let Some(street) = &filter.street {
-        narrow_station!(stations::street.eq(street.clone()));
-    }
-    if let Some(q) = &filter.q {
-        narrow_station!(stations::name.like(contains_pattern(q)).escape('\\'));
-    }
-    if let Some(year) = filter.year {
-        let (from, to) = (
-            NaiveDate::from_ymd_opt(year, 1, 1),
-            NaiveDate::from_ymd_opt(year.saturating_add(1), 1, 1),
-        );
-        if let (Some(from), Some(to)) = (from, to) {
-            narrow!(evaluations::assessment_start.ge(from));
-            narrow!(evaluations::assessment_start.lt(to));
-        } else {
-            return Ok((Vec::new(), 0));
-        }
-    }
-    if let Some(kind) = &filter.kind {
-        narrow!(evaluations::kind.eq(kind.clone()));
-    }
-    if let Some(state) = &filter.state {
-        narrow!(evaluations::state.eq(state.clone()));
-    }
-    if let Some(agency) = filter.agency_org_id {
-        narrow!(
-            evaluations::id.eq_any(
-                evaluation_parties::table
-                    .filter(evaluation_parties::org_id.eq(agency))
-                    .select(evaluation_parties::evaluation_id)
-            )
-        );
-    }
-    match scope {
-        Scope::All => {}
-        Scope::Organization(org) => {
-            let mine = || {
-                evaluation_parties::table
-                    .filter(evaluation_parties::org_id.eq(org))
-                    .select(evaluation_parties::evaluation_id)
-            };
-            count = count.filter(evaluations::id.eq_any(mine()));
-            rows = rows.filter(evaluations::id.eq_any(mine()));
-        }
-        Scope::Expert(user) => {
-            let mine = || {
-                panel::table
-                    .filter(panel::expert_id.eq(user))
-                    .select(panel::evaluation_id)
-            };
-            count = count.filter(evaluations::id.eq_any(mine()));
-            rows = rows.filter(evaluations::id.eq_any(mine()));
-        }
-        Scope::Nothing => return Ok((Vec::new(), 0)),
-    }
-    rows = match filter.sort {
+        .offset(page.offset());
+    let rows = match filter.sort {
         ListSort::Id => rows.order(evaluations::id),
         ListSort::Newest => rows.order(evaluations::id.desc()),
         ListSort::Station => rows.order((stations::name, evaluations::id)),
@@ -325,8 +357,6 @@ pub fn list(
     Ok((details(conn, rows)?, total))
 }
 
-/// Parties, deadlines, party extensions and schemes of some evaluations (with their station's
-/// name) and panels: five queries for any number.
 fn details(
     conn: &mut DbConnection,
     rows: Vec<(EvaluationRow, String, String)>,
@@ -611,4 +641,208 @@ pub fn set_dates(
             evaluations::assessment_months_hundredths.eq(months_hundredths),
         ))
         .execute(conn)
+}
+
+/// The stored standing of an evaluation (`app::standing`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub total_hundredths: Option<i64>,
+    pub grade_code: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    /// Codes separated by commas.
+    pub weak_indicators: String,
+    /// `domain::programme::Figures` as JSON.
+    pub figures: String,
+}
+
+/// Stores the standing; neither the version nor the time of the last change moves.
+pub fn set_standing(
+    conn: &mut DbConnection,
+    id: i64,
+    standing: &Standing,
+    rules: i32,
+) -> QueryResult<usize> {
+    diesel::update(evaluations::table.find(id))
+        .set((
+            evaluations::total_hundredths.eq(standing.total_hundredths),
+            evaluations::grade_code.eq(&standing.grade_code),
+            evaluations::due_on.eq(standing.due_on),
+            evaluations::weak_indicators.eq(&standing.weak_indicators),
+            evaluations::figures.eq(&standing.figures),
+            evaluations::standing_version.eq(rules),
+        ))
+        .execute(conn)
+}
+
+/// Evaluations whose standing was stored under rules older than `rules`, at most `limit`.
+pub fn stale_standings(conn: &mut DbConnection, rules: i32, limit: i64) -> QueryResult<Vec<i64>> {
+    evaluations::table
+        .filter(evaluations::standing_version.lt(rules))
+        .order(evaluations::id)
+        .select(evaluations::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// One evaluation as the programme's summaries read it: its station, state and stored standing.
+#[derive(Debug, Clone, Queryable)]
+pub struct StandingRecord {
+    pub id: i64,
+    pub station_id: i64,
+    pub station_name: String,
+    pub district: String,
+    pub street: String,
+    pub kind: String,
+    pub state: String,
+    pub assessment_start: NaiveDate,
+    pub assessment_end: NaiveDate,
+    pub scheme_code: String,
+    pub scheme_version: i64,
+    pub total_hundredths: Option<i64>,
+    pub grade_code: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub weak_indicators: String,
+}
+
+macro_rules! standing_columns {
+    () => {
+        (
+            evaluations::id,
+            evaluations::station_id,
+            stations::name,
+            stations::district,
+            stations::street,
+            evaluations::kind,
+            evaluations::state,
+            evaluations::assessment_start,
+            evaluations::assessment_end,
+            evaluations::scheme_code,
+            evaluations::scheme_version,
+            evaluations::total_hundredths,
+            evaluations::grade_code,
+            evaluations::due_on,
+            evaluations::weak_indicators,
+        )
+    };
+}
+
+/// The standings of the evaluations under `scope` and `filter`, by id; at most `limit`.
+pub fn standings(
+    conn: &mut DbConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    limit: i64,
+) -> QueryResult<Vec<StandingRecord>> {
+    let joined = evaluations::table.inner_join(stations::table).into_boxed();
+    let Some(query) = narrowed!(joined, scope, filter) else {
+        return Ok(Vec::new());
+    };
+    query
+        .select(standing_columns!())
+        .order(evaluations::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// How many evaluations are under `scope` and `filter`.
+pub fn count(conn: &mut DbConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
+    let joined = evaluations::table.inner_join(stations::table).into_boxed();
+    match narrowed!(joined, scope, filter) {
+        Some(query) => query.count().get_result(conn),
+        None => Ok(0),
+    }
+}
+
+/// The graded evaluations of these stations under `scope`, in any year: the history a
+/// station's latest grade is compared with.
+pub fn graded_of_stations(
+    conn: &mut DbConnection,
+    scope: Scope,
+    station_ids: &[i64],
+) -> QueryResult<Vec<StandingRecord>> {
+    let mut found = Vec::new();
+    let filter = ListFilter::default();
+    for chunk in station_ids.chunks(ID_CHUNK) {
+        let joined = evaluations::table.inner_join(stations::table).into_boxed();
+        let Some(query) = narrowed!(joined, scope, &filter) else {
+            return Ok(Vec::new());
+        };
+        found.extend(
+            query
+                .filter(evaluations::station_id.eq_any(chunk))
+                .filter(evaluations::grade_code.is_not_null())
+                .select(standing_columns!())
+                .load::<StandingRecord>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// At most this many ids in one `IN` list.
+pub const ID_CHUNK: usize = 500;
+
+/// The organization of a kind that takes part in each evaluation under `scope` and `filter`
+/// (e.g. the evaluation agency): evaluation id → (organization id, name).
+pub fn party_orgs_of_kind(
+    conn: &mut DbConnection,
+    scope: Scope,
+    filter: &ListFilter,
+    kind: &str,
+) -> QueryResult<HashMap<i64, (i64, String)>> {
+    let party = diesel::alias!(evaluation_parties as party);
+    let joined = evaluations::table
+        .inner_join(stations::table)
+        .inner_join(
+            party.on(party
+                .field(evaluation_parties::evaluation_id)
+                .eq(evaluations::id)),
+        )
+        .inner_join(
+            organizations::table.on(organizations::id.eq(party.field(evaluation_parties::org_id))),
+        )
+        .into_boxed();
+    let Some(query) = narrowed!(joined, scope, filter) else {
+        return Ok(HashMap::new());
+    };
+    let rows: Vec<(i64, i64, String)> = query
+        .filter(organizations::kind.eq(kind.to_owned()))
+        .select((evaluations::id, organizations::id, organizations::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(evaluation, org, name)| (evaluation, (org, name)))
+        .collect())
+}
+
+/// The stored figures (JSON) of these evaluations.
+pub fn figures_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let rows: Vec<(i64, String)> = evaluations::table
+            .filter(evaluations::id.eq_any(chunk))
+            .select((evaluations::id, evaluations::figures))
+            .load(conn)?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// The loaded evaluations of these ids, with their parties, deadlines and schemes, a chunk of
+/// ids at a time.
+pub fn details_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<EvaluationDetail>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let rows = evaluations::table
+            .inner_join(stations::table)
+            .filter(evaluations::id.eq_any(chunk))
+            .order(evaluations::id)
+            .select((
+                EvaluationRow::as_select(),
+                stations::name,
+                stations::district,
+            ))
+            .load(conn)?;
+        found.extend(details(conn, rows)?);
+    }
+    Ok(found)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{expert_affiliations, expert_scores, panel, users};
+use crate::domain::points::Points;
 
 pub const OPEN: &str = "open";
 pub const SUBMITTED: &str = "submitted";
@@ -185,4 +186,27 @@ pub fn counted_scores(
             expert_scores::score_hundredths,
         ))
         .load(conn)
+}
+
+/// The counted sheets of one evaluation (submitted, not recused), each as its item scores, from
+/// rows of `counted_scores`.
+pub fn sheets_in(scores: &[(i64, i64, i64)], evaluation_id: i64) -> Vec<Vec<Points>> {
+    let mut sheets: Vec<(i64, Vec<Points>)> = Vec::new();
+    for (_, expert, score) in scores.iter().filter(|(e, _, _)| *e == evaluation_id) {
+        let score = Points::from_hundredths(*score);
+        match sheets.last_mut() {
+            Some((last, items)) if last == expert => items.push(score),
+            _ => sheets.push((*expert, vec![score])),
+        }
+    }
+    sheets.into_iter().map(|(_, items)| items).collect()
+}
+
+/// The counted sheets of one evaluation.
+pub fn counted_sheets(
+    conn: &mut DbConnection,
+    evaluation_id: i64,
+) -> QueryResult<Vec<Vec<Points>>> {
+    let scores = counted_scores(conn, &[evaluation_id])?;
+    Ok(sheets_in(&scores, evaluation_id))
 }

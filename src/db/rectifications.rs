@@ -114,3 +114,29 @@ pub fn update(
         ))
         .execute(conn)
 }
+
+/// The status of an item the station has dealt with.
+pub const DONE: &str = "done";
+
+/// Per evaluation, how many of its items are still open and how many are done.
+pub fn counts_of(
+    conn: &mut DbConnection,
+    evaluation_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, (i64, i64)>> {
+    let mut counts: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
+    for chunk in evaluation_ids.chunks(super::evaluations::ID_CHUNK) {
+        let rows: Vec<(i64, String)> = rectifications::table
+            .filter(rectifications::evaluation_id.eq_any(chunk))
+            .select((rectifications::evaluation_id, rectifications::status))
+            .load(conn)?;
+        for (evaluation, status) in rows {
+            let entry = counts.entry(evaluation).or_default();
+            if status == DONE {
+                entry.1 += 1;
+            } else {
+                entry.0 += 1;
+            }
+        }
+    }
+    Ok(counts)
+}

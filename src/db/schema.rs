@@ -156,6 +156,12 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        total_hundredths -> Nullable<BigInt>,
+        grade_code -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        standing_version -> Integer,
+        weak_indicators -> Text,
+        figures -> Text,
     }
 }
 

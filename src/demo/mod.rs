@@ -4,6 +4,7 @@
 //! ends with a global audit entry that marks it done.
 
 pub mod data;
+pub mod generate;
 mod people;
 mod walk;
 

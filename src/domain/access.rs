@@ -17,6 +17,14 @@ fn deny(reason: impl Into<String>) -> Result<(), Denied> {
     Err(Denied(reason.into()))
 }
 
+/// Sees the submitted components, and so the total, before the draft is issued: admins, the
+/// bureau, and the agency's manager (§3).
+pub fn sees_submitted_early(actor: Actor) -> bool {
+    actor.role == Role::Admin
+        || actor.party == Party::Bureau
+        || (actor.party == Party::Agency && actor.role == Role::Manager)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvaluationAccess {
     pub actor: Actor,
@@ -126,9 +134,7 @@ impl EvaluationAccess {
     pub fn viewer(&self) -> Viewer<'_> {
         Viewer {
             parties: self.parties.iter().map(String::as_str).collect(),
-            sees_submitted_early: self.is_admin()
-                || self.actor.party == Party::Bureau
-                || (self.actor.party == Party::Agency && self.is_manager()),
+            sees_submitted_early: sees_submitted_early(self.actor),
         }
     }
 

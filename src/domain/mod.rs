@@ -13,6 +13,7 @@ pub mod organization;
 pub mod panel;
 pub mod password_policy;
 pub mod points;
+pub mod programme;
 pub mod reminders;
 pub mod scheme;
 pub mod scoring;

@@ -20,6 +20,14 @@ pub enum State {
 }
 
 impl State {
+    /// From issue_draft on every party sees every submitted component (§3).
+    pub fn draft_issued(self) -> bool {
+        matches!(
+            self,
+            State::DraftFeedback | State::BureauReview | State::Final
+        )
+    }
+
     pub const ALL: [State; 7] = [
         State::Setup,
         State::SelfAssessment,

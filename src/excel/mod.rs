@@ -6,6 +6,7 @@ pub mod bounded;
 pub mod indicators;
 pub mod onboarding;
 pub mod staff;
+pub mod summary;
 
 use calamine::{Data, Range};
 use chrono::NaiveDate;

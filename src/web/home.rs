@@ -58,7 +58,24 @@ struct HomePage {
 impl HomePage {
     /// The address of another page of this list, with the same filters.
     fn page_link(&self, page: i64) -> String {
-        let mut query: Vec<(&str, String)> = Vec::new();
+        let mut query = self.filter_pairs();
+        query.push(("page", page.to_string()));
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string(&query).unwrap_or_default()
+        )
+    }
+
+    /// The summary workbook of the list as filtered.
+    fn workbook_link(&self) -> String {
+        format!(
+            "/evaluations.xlsx?{}",
+            serde_urlencoded::to_string(self.filter_pairs()).unwrap_or_default()
+        )
+    }
+
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut query: Vec<(&'static str, String)> = Vec::new();
         for (name, value) in [
             ("state", &self.filters.state),
             ("kind", &self.filters.kind),
@@ -72,11 +89,7 @@ impl HomePage {
                 query.push((name, value.to_owned()));
             }
         }
-        query.push(("page", page.to_string()));
-        format!(
-            "/?{}",
-            serde_urlencoded::to_string(&query).unwrap_or_default()
-        )
+        query
     }
 
     fn shown<'a>(&self, value: &'a Option<String>) -> &'a str {
@@ -106,7 +119,7 @@ const PER_PAGE: i64 = 50;
 
 impl Filters {
     /// The filter for the list, and a notice for each value that cannot be one.
-    fn read(&self) -> (ListFilter, i64, Vec<String>) {
+    pub(crate) fn read(&self) -> (ListFilter, i64, Vec<String>) {
         let text = |value: &Option<String>| {
             value
                 .as_deref()

@@ -5,6 +5,7 @@
 //! in the binary, and no page holds an inline script or handler (the Content-Security-Policy).
 
 pub mod admin;
+pub mod dashboard;
 pub mod evaluation;
 pub mod feedback;
 pub mod forms;
@@ -46,6 +47,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(password_link::submit)
         .service(password_link::resend)
         .service(home::home)
+        .service(dashboard::show)
+        .service(dashboard::workbook)
         .service(evaluation::page_of)
         .service(station::show)
         .service(evaluation::act)
@@ -112,6 +115,8 @@ pub struct Chrome {
     pub admin: bool,
     /// Managers and admins see the administration pages.
     pub manages: bool,
+    /// Bureaus, the municipal bureau, agencies and admins have a dashboard (统计).
+    pub dashboard: bool,
 }
 
 impl Chrome {
@@ -122,6 +127,13 @@ impl Chrome {
             csrf: user.csrf.clone(),
             admin: user.is_admin(),
             manages: user.is_admin() || user.role == crate::domain::user::Role::Manager,
+            dashboard: user.is_admin()
+                || matches!(
+                    user.organization.kind,
+                    crate::domain::organization::OrgKind::CivilAffairsBureau
+                        | crate::domain::organization::OrgKind::MunicipalBureau
+                        | crate::domain::organization::OrgKind::EvaluationAgency
+                ),
         }
     }
 }

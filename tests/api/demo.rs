@@ -332,6 +332,9 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     )
     .await;
     app.execute("DELETE FROM deadline_extensions").await;
+    // Time has passed: the stored date of the next deadline moves with the stage's.
+    app.execute("UPDATE evaluations SET due_on = '2020-01-01' WHERE state = 'draft_feedback'")
+        .await;
     assert_eq!(names(list("overdue=true").await), ["瑞宝街社工服务站"]);
     assert_eq!(
         names(list("overdue=true&grade=good&kind=mid_term").await),

@@ -25,6 +25,7 @@ mod operations;
 mod organizations;
 mod pages;
 mod passwords;
+mod programme;
 mod reports;
 mod schemes;
 mod scoring;

@@ -46,6 +46,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/stations/{id}/evaluations"),
     ("GET", "/api/v1/agreements/{id}"),
     ("GET", "/api/v1/evaluations"),
+    ("GET", "/api/v1/evaluations.xlsx"),
+    ("GET", "/api/v1/dashboard"),
     ("POST", "/api/v1/evaluations"),
     ("PATCH", "/api/v1/evaluations/{id}"),
     ("POST", "/api/v1/evaluation-batches"),

@@ -1,0 +1,10 @@
+DROP INDEX rectifications_evaluation;
+DROP INDEX stations_district;
+DROP INDEX evaluations_state_due;
+DROP INDEX evaluations_assessment_start;
+ALTER TABLE evaluations DROP COLUMN standing_version;
+ALTER TABLE evaluations DROP COLUMN figures;
+ALTER TABLE evaluations DROP COLUMN weak_indicators;
+ALTER TABLE evaluations DROP COLUMN due_on;
+ALTER TABLE evaluations DROP COLUMN grade_code;
+ALTER TABLE evaluations DROP COLUMN total_hundredths;
