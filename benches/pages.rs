@@ -11,10 +11,10 @@ mod common;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::COOKIE;
 use serde_json::Value;
 
-use common::{Api, percentile, start_server_on_copy};
+use common::{Api, log_in, percentile, start_server_on_copy};
 
 const TABS: [&str; 8] = [
     "info",
@@ -26,50 +26,6 @@ const TABS: [&str; 8] = [
     "timeline",
     "home",
 ];
-
-fn cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Logs in through the login form as a browser would; answers the session cookie.
-async fn log_in(client: &reqwest::Client, site: &str, username: &str, password: &str) -> String {
-    let form = client
-        .get(format!("{site}/login"))
-        .send()
-        .await
-        .expect("login page");
-    let nonce = cookie(&form, "pinggu_login_csrf");
-    let html = form.text().await.expect("html");
-    let csrf = html
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned();
-    let response = client
-        .post(format!("{site}/login"))
-        .header(COOKIE, nonce)
-        .form(&[
-            ("username", username),
-            ("password", password),
-            ("csrf", csrf.as_str()),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    let session = cookie(&response, "pinggu_session");
-    assert!(!session.is_empty(), "logged in as {username}");
-    session
-}
 
 #[tokio::main]
 async fn main() {

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::StatusCode;
+use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "Bench-pass-2025";
@@ -85,14 +86,16 @@ fn serve(url: &str, dir: &std::path::Path) -> (Child, u16) {
     (child, port)
 }
 
-/// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
-/// or on a SQLite file when it is None, with an administrator "admin".
-pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (url, postgres) = match postgres_admin_url {
+/// A fresh PostgreSQL database made through `postgres_admin_url`, or a SQLite file in `dir` when
+/// it is None: its URL, and what to drop afterwards.
+fn fresh_database(
+    postgres_admin_url: Option<&str>,
+    dir: &std::path::Path,
+) -> (String, Option<(String, String)>) {
+    match postgres_admin_url {
         Some(admin_url) => {
             pinggu::db::prepare_tls();
-            let database = format!("pinggu_bench_{}", std::process::id());
+            let database = format!("pinggu_bench_{}_{}", std::process::id(), unique());
             let mut conn = PgConnection::establish(admin_url).expect("PostgreSQL reachable");
             diesel::sql_query(format!("CREATE DATABASE {database}"))
                 .execute(&mut conn)
@@ -102,11 +105,57 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
                 Some((admin_url.to_owned(), database)),
             )
         }
-        None => (
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-            None,
-        ),
-    };
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+    }
+}
+
+/// A number no other call in this process has had.
+fn unique() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The release binary serving a fresh database that `pinggu generate` filled with `stations`
+/// stations and `years` years of evaluations (every user's password is PASSWORD).
+pub fn start_generated_server(
+    postgres_admin_url: Option<&str>,
+    stations: usize,
+    years: usize,
+) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = fresh_database(postgres_admin_url, dir.path());
+    let files = dir.path().join("files");
+    let generated = Command::new(env!("CARGO_BIN_EXE_pinggu"))
+        .args([
+            "generate",
+            "--stations",
+            &stations.to_string(),
+            "--years",
+            &years.to_string(),
+            "--password",
+            PASSWORD,
+        ])
+        .envs(bench_env(&url, files.to_str().unwrap_or("files")))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .status()
+        .expect("pinggu generate");
+    assert!(generated.success(), "pinggu generate failed");
+    let (child, port) = serve(&url, dir.path());
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        url,
+        postgres,
+        _dir: dir,
+    }
+}
+
+/// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
+/// or on a SQLite file when it is None, with an administrator "admin".
+pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = fresh_database(postgres_admin_url, dir.path());
     let binary = env!("CARGO_BIN_EXE_pinggu");
     let files = dir.path().join("files");
     let env = bench_env(&url, files.to_str().unwrap_or("files"));
@@ -262,4 +311,53 @@ pub async fn district(api: &Api) -> [i64; 5] {
         api.created("/users", &admin, &body).await;
     }
     orgs
+}
+
+pub fn cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Logs in through the login form as a browser would; answers the session cookie.
+pub async fn log_in(
+    client: &reqwest::Client,
+    site: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let form = client
+        .get(format!("{site}/login"))
+        .send()
+        .await
+        .expect("login page");
+    let nonce = cookie(&form, "pinggu_login_csrf");
+    let html = form.text().await.expect("html");
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let response = client
+        .post(format!("{site}/login"))
+        .header(COOKIE, nonce)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", csrf.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    let session = cookie(&response, "pinggu_session");
+    assert!(!session.is_empty(), "logged in as {username}");
+    session
 }

@@ -32,8 +32,9 @@ pub const LAST_YEAR: i32 = 2026;
 const STATIONS_PER_DISTRICT: usize = 12;
 /// Districts per province.
 const DISTRICTS_PER_PROVINCE: usize = 100;
-/// Districts served by one evaluation agency.
-const DISTRICTS_PER_AGENCY: usize = 8;
+/// Districts served by one evaluation agency (960 stations: a city-sized share, about 3,000
+/// evaluations over three years).
+const DISTRICTS_PER_AGENCY: usize = 80;
 /// Stations run by one operator.
 const STATIONS_PER_OPERATOR: usize = 3;
 /// Stations written per transaction.
@@ -272,7 +273,7 @@ pub fn generate(
             Some(district.clone()),
             format!("street{}-{k}", d + 1),
         );
-        if (k - 1) % STATIONS_PER_OPERATOR == 0 {
+        if (k - 1).is_multiple_of(STATIONS_PER_OPERATOR) {
             let j = (k - 1) / STATIONS_PER_OPERATOR + 1;
             org(
                 format!("{district}第{j}社工服务中心"),
@@ -421,6 +422,9 @@ pub fn generate(
 
 /// The stations of one chunk with their zones, agreements and evaluations; answers the
 /// evaluations' ids and how many there are of each state.
+/// How many evaluations a chunk wrote in each state, by state code.
+type RowCounts = Vec<(&'static str, usize)>;
+
 #[allow(clippy::too_many_arguments)]
 fn write_chunk(
     conn: &mut DbConnection,
@@ -431,7 +435,7 @@ fn write_chunk(
     managers: &HashMap<i64, i64>,
     experts: &HashMap<i64, i64>,
     now: chrono::NaiveDateTime,
-) -> anyhow::Result<(Vec<i64>, Vec<(&'static str, usize)>)> {
+) -> anyhow::Result<(Vec<i64>, RowCounts)> {
     let station_rows: Vec<_> = chunk
         .iter()
         .map(|s| {

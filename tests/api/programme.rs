@@ -14,6 +14,7 @@ use crate::workflow::fire_ok;
 both_backends!(
     the_demo_workbook_has_xicun_row_as_numbers,
     workbooks_and_dashboards_show_each_party_what_it_may_see,
+    the_dashboard_reads_on_a_desk_and_a_phone,
 );
 
 /// The rows of one sheet of a workbook.
@@ -28,7 +29,7 @@ pub fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
 fn cell<'a>(rows: &'a [Vec<Data>], row: &'a [Data], name: &str) -> &'a Data {
     let at = rows[0]
         .iter()
-        .position(|h| h.to_string() == name)
+        .position(|h| *h == name)
         .unwrap_or_else(|| panic!("a column {name}: {:?}", rows[0]));
     &row[at]
 }
@@ -37,7 +38,7 @@ fn cell<'a>(rows: &'a [Vec<Data>], row: &'a [Data], name: &str) -> &'a Data {
 fn station_row<'a>(rows: &'a [Vec<Data>], station: &str) -> Option<&'a Vec<Data>> {
     rows.iter()
         .skip(1)
-        .find(|r| r.iter().any(|c| c.to_string() == station))
+        .find(|r| r.iter().any(|c| *c == station))
 }
 
 fn number(data: &Data) -> Option<String> {
@@ -315,4 +316,80 @@ async fn workbooks_and_dashboards_show_each_party_what_it_may_see(backend: Backe
     assert_eq!(error_fields(&problem), ["kind"]);
     let anonymous = app.get("/api/v1/dashboard", None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn the_dashboard_reads_on_a_desk_and_a_phone(backend: Backend) {
+    use crate::pages::{
+        Driver, log_in, mark_page, screenshot, scrolls_sideways, session_of, text_of,
+        wait_for_next_page, wait_for_path,
+    };
+    use fantoccini::Locator;
+    let app = TestApp::spawn(backend).await;
+    let loaded = app.cli(&["demo", "--password", PASSWORD], None).await;
+    assert!(loaded.status.success(), "{loaded:?}");
+
+    let driver = Driver::start().await;
+    for (width, height) in [(1280, 900), (360, 740)] {
+        let browser = driver.browser(width, height).await;
+        browser
+            .goto(&app.url("/dashboard"))
+            .await
+            .expect("dashboard");
+        wait_for_path(&browser, "/login").await;
+        mark_page(&browser).await;
+        log_in(&browser, "liwan-bureau").await;
+        wait_for_next_page(&browser).await;
+        wait_for_path(&browser, "/dashboard").await;
+        assert_eq!(text_of(&browser, "#dashboard-count").await, "共 1 项评估");
+        let grades = text_of(&browser, "#by-grade").await;
+        assert!(grades.contains("良好"), "{width}px: {grades}");
+        let districts = text_of(&browser, "#by-district").await;
+        assert!(
+            districts.contains("荔湾区") && districts.contains("89.08"),
+            "{districts}"
+        );
+        let charts = browser
+            .find_all(Locator::Css("svg.chart rect.chart-bar"))
+            .await
+            .expect("bars");
+        assert!(charts.len() >= 4, "bars drawn: {}", charts.len());
+        if width == 360 {
+            assert!(!scrolls_sideways(&browser).await, "the dashboard at 360 px");
+        }
+        screenshot(&browser, &format!("dashboard-{width}")).await;
+
+        // 我的待办 offers its list as the summary workbook; the header leads to 统计.
+        browser.goto(&app.url("/?year=2024")).await.expect("list");
+        wait_for_path(&browser, "/").await;
+        let link = browser
+            .find(Locator::Id("list-workbook"))
+            .await
+            .expect("the workbook link")
+            .attr("href")
+            .await
+            .expect("href")
+            .unwrap_or_default();
+        assert_eq!(link, "/evaluations.xlsx?year=2024");
+        let nav = browser
+            .find(Locator::Css(".who a[href='/dashboard']"))
+            .await
+            .expect("统计 in the header")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(nav, "统计");
+        browser.close().await.expect("closed");
+    }
+
+    // The link downloads the list's workbook with the page's session.
+    let session = session_of(&app, "liwan-bureau").await;
+    let response = crate::pages::get_with(&app, &session, "/evaluations.xlsx?year=2024").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("bytes");
+    let rows = sheet_rows(&bytes, "评估结果");
+    assert!(station_row(&rows, "西村街社工服务站").is_some());
+    // A station's own users have no 统计 link.
+    let station_page =
+        crate::pages::page_html(&app, &session_of(&app, "xicun-station").await, "/").await;
+    assert!(!station_page.contains("href=\"/dashboard\""));
 }
