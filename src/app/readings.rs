@@ -167,7 +167,7 @@ pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<St
         .into_iter()
         .find(|c| c.indicator == TRAINING_HOURS && c.zone_id.is_none())
         .map(|c| c.value);
-    let period = staffing::period_months(row.assessment_start, row.assessment_end);
+    let period = staffing::Period::of(row.assessment_start, row.assessment_end);
     let mut views = to_views(roster::list(conn, row.id)?);
     let workers: Vec<Worker> = views.iter().map(|v| to_worker(&v.worker)).collect();
     for (view, worker) in views.iter_mut().zip(&workers) {
@@ -176,7 +176,7 @@ pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<St
             .zone_id
             .and_then(|id| zones.iter().find(|z| z.id == id))
             .map(|z| z.name.clone());
-        view.figures.on_post_total = period.iter().map(|m| worker.on_post(*m)).sum();
+        view.figures.on_post_total = period.months.iter().map(|m| worker.on_post(*m)).sum();
     }
     let months = staffing::months_counted(
         row.assessment_months_hundredths
@@ -189,7 +189,7 @@ pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<St
         required_certified_staff: agreement.required_certified_staff,
     };
     Ok(Staff {
-        months: staffing::subtotals(&workers, &period),
+        months: staffing::subtotals(&workers, &period.months),
         metrics: staffing::metrics(&workers, &period, months, requirement, training),
         workers: views,
     })

@@ -404,6 +404,13 @@ pub fn generate(
             *generated.by_state.entry(state).or_insert(0) += n;
         }
         generated.evaluations += written.0.len();
+        // The planner's statistics, each time the tables have doubled: bulk inserts leave them
+        // describing far smaller tables, and the standings' lookups then scan whole tables.
+        if (at + 1).is_power_of_two()
+            && let DbConnection::Postgres(pg) = conn
+        {
+            diesel::sql_query("ANALYZE").execute(pg)?;
+        }
         // Each evaluation's standing, by the rules every write uses.
         for ids in written.0.chunks(CHUNK) {
             db::write_transaction(conn, |conn| {

@@ -91,6 +91,43 @@ pub fn period_months(start: NaiveDate, end: NaiveDate) -> Vec<Month> {
     months
 }
 
+/// The assessment period as the roster counts it: its calendar months, and those it covers only
+/// in part (a period from the 11th covers its first month in part).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub months: Vec<Month>,
+    pub partial: Vec<Month>,
+}
+
+impl Period {
+    pub fn of(start: NaiveDate, end: NaiveDate) -> Period {
+        let mut partial = Vec::new();
+        if start.day() > 1 {
+            partial.push(Month::of(start));
+        }
+        let ends_early = end
+            .succ_opt()
+            .is_some_and(|next| next.month() == end.month());
+        if ends_early && !partial.contains(&Month::of(end)) {
+            partial.push(Month::of(end));
+        }
+        Period {
+            months: period_months(start, end),
+            partial,
+        }
+    }
+
+    /// Whether a worker stayed: on post (1) in every month; in a month the period covers only in
+    /// part, 0.5 or more counts as the whole month.
+    pub fn stayed(&self, worker: &Worker) -> bool {
+        !self.months.is_empty()
+            && self.months.iter().all(|m| {
+                let on_post = worker.on_post(*m).hundredths();
+                on_post == 100 || (on_post >= 50 && self.partial.contains(m))
+            })
+    }
+}
+
 /// The months an evaluation counts: its `assessment_months` when set, else the calendar months.
 pub fn months_counted(
     assessment_months: Option<Points>,
@@ -250,7 +287,7 @@ pub struct Metrics {
     pub experienced_share: Option<Points>,
     pub stable_workers: i64,
     pub required_staff: i64,
-    /// Percent: stable workers / required staff.
+    /// Percent: min(stable workers, required staff) / required staff.
     pub stability_rate: Option<Points>,
     pub training_hours_per_person_month: Option<Points>,
 }
@@ -264,7 +301,7 @@ pub struct Requirement {
 
 pub fn metrics(
     workers: &[Worker],
-    period: &[Month],
+    period: &Period,
     months: Points,
     requirement: Requirement,
     training_hours: Option<Points>,
@@ -273,7 +310,7 @@ pub fn metrics(
         workers
             .iter()
             .filter(|w| keep(w))
-            .flat_map(|w| period.iter().map(|m| w.on_post(*m)))
+            .flat_map(|w| period.months.iter().map(|m| w.on_post(*m)))
             .sum()
     };
     let certified = sum(&|w| w.qualification.certified());
@@ -281,10 +318,9 @@ pub fn metrics(
     let total = certified + uncertified;
     let experienced = sum(&|w| w.over_two_years);
     let required_certified = months.times(requirement.required_certified_staff);
-    let stable_workers = workers
-        .iter()
-        .filter(|w| !period.is_empty() && period.iter().all(|m| w.on_post(*m).hundredths() == 100))
-        .count() as i64;
+    let stable_workers = workers.iter().filter(|w| period.stayed(w)).count() as i64;
+    // Workers beyond the agreement's number do not make the rate pass 100 %.
+    let counted = stable_workers.min(requirement.required_staff);
     let staff = Points::from_hundredths(requirement.required_staff * 100);
     Metrics {
         months,
@@ -297,7 +333,7 @@ pub fn metrics(
         experienced_share: experienced.percent_of(total),
         stable_workers,
         required_staff: requirement.required_staff,
-        stability_rate: Points::from_hundredths(stable_workers * 100).percent_of(staff),
+        stability_rate: Points::from_hundredths(counted * 100).percent_of(staff),
         training_hours_per_person_month: training_hours.and_then(|h| h.ratio(total)),
     }
 }
@@ -449,7 +485,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_xicun_roster_gives_the_figures_of_the_worked_example() {
-        let period = period_months(date("2024-12-11"), date("2025-04-30"));
+        let period = Period::of(date("2024-12-11"), date("2025-04-30"));
         let requirement = Requirement {
             required_staff: 20,
             required_certified_staff: 13,
@@ -472,7 +508,7 @@ pub(crate) mod tests {
         assert_eq!(m.stability_rate, Some(p("70.00")));
         assert_eq!(m.training_hours_per_person_month, Some(p("8.47")));
 
-        let subtotals = subtotals(&xicun_roster(), &period);
+        let subtotals = subtotals(&xicun_roster(), &period.months);
         let heads: Vec<i64> = subtotals.iter().map(|s| s.certified_heads).collect();
         assert_eq!(heads, [16, 18, 17, 14, 13]);
         assert_eq!(subtotals[3].certified_person_months, p("13.5"));
@@ -483,7 +519,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_short_station_has_negative_over_staffing_and_unfilled_months_are_named() {
-        let period = period_months(date("2025-01-01"), date("2025-03-31"));
+        let period = Period::of(date("2025-01-01"), date("2025-03-31"));
         let mut roster = xicun_roster();
         roster.truncate(1);
         roster[0].months.retain(|m| m.month.month == 1);
@@ -495,10 +531,95 @@ pub(crate) mod tests {
         assert_eq!(m.over_staffing, Points::ZERO - p("5"));
         assert_eq!(m.stable_workers, 0);
         assert_eq!(m.training_hours_per_person_month, None);
-        let unfilled: Vec<String> = unfilled_months(&roster, &period)
+        let unfilled: Vec<String> = unfilled_months(&roster, &period.months)
             .iter()
             .map(Month::to_string)
             .collect();
         assert_eq!(unfilled, ["2025-02", "2025-03"]);
+    }
+
+    #[test]
+    fn a_period_covers_its_first_and_last_months_in_part_unless_they_are_whole() {
+        let partial = |start, end| -> Vec<String> {
+            Period::of(date(start), date(end))
+                .partial
+                .iter()
+                .map(Month::to_string)
+                .collect()
+        };
+        assert_eq!(partial("2024-12-11", "2025-04-30"), ["2024-12"]);
+        assert_eq!(partial("2025-01-01", "2025-03-15"), ["2025-03"]);
+        assert_eq!(partial("2024-06-15", "2025-06-14"), ["2024-06", "2025-06"]);
+        assert_eq!(partial("2025-02-10", "2025-02-20"), ["2025-02"]);
+        assert!(partial("2025-01-01", "2025-03-31").is_empty());
+        assert!(partial("2024-02-01", "2024-02-29").is_empty());
+    }
+
+    /// The demo's 瑞宝街 roster (reference 001): its period starts on 15 June, when everyone
+    /// was on post for half the month.
+    fn ruibao_roster() -> Vec<Worker> {
+        let demo: serde_json::Value =
+            serde_json::from_str(include_str!("../../demo/ruibao.json")).expect("demo json");
+        let months: Vec<Month> = demo["months"]
+            .as_array()
+            .expect("months")
+            .iter()
+            .map(|m| m.as_str().expect("month").parse().expect("a month"))
+            .collect();
+        demo["roster"]
+            .as_array()
+            .expect("roster")
+            .iter()
+            .map(|w| Worker {
+                name: w["name"].as_str().expect("name").into(),
+                qualification: serde_json::from_value(w["qualification"].clone())
+                    .expect("qualification"),
+                over_two_years: w["over_two_years"].as_bool().expect("over two years"),
+                practice_start: None,
+                joined_on: None,
+                left_on: None,
+                months: months
+                    .iter()
+                    .zip(w["on_post"].as_array().expect("on post"))
+                    .map(|(month, on)| WorkerMonth {
+                        month: *month,
+                        on_post: p(on.as_str().expect("on post")),
+                        insurance: true,
+                        wage: true,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn half_of_a_month_the_period_covers_in_part_counts_as_staying() {
+        let period = Period::of(date("2024-06-15"), date("2024-12-31"));
+        let requirement = Requirement {
+            required_staff: 20,
+            required_certified_staff: 10,
+        };
+        let m = metrics(&ruibao_roster(), &period, p("6.5"), requirement, None);
+        assert_eq!(m.certified_person_months, p("128"));
+        assert_eq!(m.uncertified_person_months, p("34.5"));
+        assert_eq!(m.experienced_person_months.ratio(p("6.5")), Some(p("15")));
+        // 0.5 in June counts (the period starts on the 15th); 0.5 in a whole month does not.
+        assert_eq!(m.stable_workers, 20);
+        assert_eq!(m.stability_rate, Some(p("100.00")));
+
+        // More stable workers than the agreement asks for still make 100 %, never more.
+        let fewer = Requirement {
+            required_staff: 16,
+            ..requirement
+        };
+        let m = metrics(&ruibao_roster(), &period, p("6.5"), fewer, None);
+        assert_eq!(m.stable_workers, 20);
+        assert_eq!(m.stability_rate, Some(p("100.00")));
+
+        // Were the period the whole of June, half a month there would break the stay.
+        let whole = Period::of(date("2024-06-01"), date("2024-12-31"));
+        let m = metrics(&ruibao_roster(), &whole, p("7"), requirement, None);
+        assert_eq!(m.stable_workers, 0);
+        assert_eq!(m.stability_rate, Some(p("0.00")));
     }
 }

@@ -284,6 +284,15 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
         .get_json(&format!("/api/v1{ruibao}/score"), Some(&admin))
         .await;
     assert_eq!(score["total"], "87.13");
+    // Its period starts on 15 June: half of June on post counts as staying (reference: 20
+    // workers stayed, 稳岗率 100%).
+    let staff = app
+        .get_json(&format!("/api/v1{ruibao}/staff"), Some(&admin))
+        .await;
+    assert_eq!(staff["metrics"]["stable_workers"], 20);
+    assert_eq!(staff["metrics"]["stability_rate"], "100.00");
+    assert_eq!(staff["metrics"]["certified_person_months"], "128.00");
+    assert_eq!(staff["metrics"]["uncertified_person_months"], "34.50");
     let feedback = app
         .get_json(&format!("/api/v1{ruibao}/feedback"), Some(&admin))
         .await;
