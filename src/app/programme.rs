@@ -266,6 +266,11 @@ pub async fn dashboard_for(
             .flat_map(|s| s.indicators.iter())
             .map(|i| (i.code.as_str(), i.name.as_str()))
             .collect();
+        // Each district's rows once, not every row for every district.
+        let mut rows_of_district: HashMap<&str, Vec<&StandingRow>> = HashMap::new();
+        for row in &rows {
+            rows_of_district.entry(&row.district).or_default().push(row);
+        }
         Ok(Dashboard {
             evaluations: rows.len() as i64,
             by_state: programme::by_state(&rows)
@@ -281,18 +286,16 @@ pub async fn dashboard_for(
             by_district: programme::by_district(&rows)
                 .into_iter()
                 .map(|(district, line)| {
-                    let of_district: Vec<StandingRow> = rows
-                        .iter()
-                        .filter(|r| r.district == district)
-                        .cloned()
-                        .collect();
+                    let of_district = rows_of_district.get(district.as_str());
                     DistrictLine {
+                        grades: grade_lines(programme::by_grade(
+                            of_district.into_iter().flatten().copied(),
+                        )),
                         district,
                         evaluations: line.evaluations,
                         graded: line.graded,
                         mean_total: line.mean_total,
                         median_total: line.median_total,
-                        grades: grade_lines(programme::by_grade(&of_district)),
                     }
                 })
                 .collect(),

@@ -214,9 +214,9 @@ pub fn by_state(rows: &[StandingRow]) -> Vec<StateCount> {
 }
 
 /// The grades that occur, best first, each with its count.
-pub fn by_grade(rows: &[StandingRow]) -> Vec<GradeCount> {
+pub fn by_grade<'a>(rows: impl IntoIterator<Item = &'a StandingRow>) -> Vec<GradeCount> {
     let mut found: Vec<(usize, String, String, i64)> = Vec::new();
-    for grade in rows.iter().filter_map(|r| r.grade.as_ref()) {
+    for grade in rows.into_iter().filter_map(|r| r.grade.as_ref()) {
         match found.iter_mut().find(|(_, code, _, _)| *code == grade.code) {
             Some(entry) => entry.3 += 1,
             None => found.push((grade.rank, grade.code.clone(), grade.name.clone(), 1)),
@@ -296,11 +296,17 @@ pub fn falling(rows: &[StandingRow], history: &[StandingRow]) -> Vec<Fall> {
             *entry = row;
         }
     }
+    // Each station's graded history once, not the whole history for every station.
+    let mut earlier: HashMap<i64, Vec<&StandingRow>> = HashMap::new();
+    for row in history.iter().filter(|h| h.grade.is_some()) {
+        earlier.entry(row.station_id).or_default().push(row);
+    }
     let mut falls = Vec::new();
     for (station, current) in latest {
-        let before = history
-            .iter()
-            .filter(|h| h.station_id == station && h.grade.is_some())
+        let before = earlier
+            .get(&station)
+            .into_iter()
+            .flatten()
             .filter(|h| {
                 (h.assessment_start, h.evaluation_id)
                     < (current.assessment_start, current.evaluation_id)
