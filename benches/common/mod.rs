@@ -70,6 +70,18 @@ fn bench_env<'a>(url: &'a str, files: &'a str) -> [(&'static str, &'a str); 5] {
     ]
 }
 
+/// `pinggu serve` on `url`, its files in `dir`, which the server keeps.
+fn serving(url: String, postgres: Option<(String, String)>, dir: tempfile::TempDir) -> Server {
+    let (child, port) = serve(&url, dir.path());
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}/api/v1"),
+        url,
+        postgres,
+        _dir: dir,
+    }
+}
+
 /// `pinggu serve` on a free port: the child and the port.
 fn serve(url: &str, dir: &std::path::Path) -> (Child, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
@@ -141,14 +153,7 @@ pub fn start_generated_server(
         .status()
         .expect("pinggu generate");
     assert!(generated.success(), "pinggu generate failed");
-    let (child, port) = serve(&url, dir.path());
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        url,
-        postgres,
-        _dir: dir,
-    }
+    serving(url, postgres, dir)
 }
 
 /// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
@@ -172,14 +177,7 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
         writeln!(stdin, "{PASSWORD}").expect("password to stdin");
     }
     assert!(create.wait().expect("admin create").success());
-    let (child, port) = serve(&url, dir.path());
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}/api/v1"),
-        url,
-        postgres,
-        _dir: dir,
-    }
+    serving(url, postgres, dir)
 }
 
 pub struct Api {

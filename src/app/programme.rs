@@ -266,11 +266,7 @@ pub async fn dashboard_for(
             .flat_map(|s| s.indicators.iter())
             .map(|i| (i.code.as_str(), i.name.as_str()))
             .collect();
-        // Each district's rows once, not every row for every district.
-        let mut rows_of_district: HashMap<&str, Vec<&StandingRow>> = HashMap::new();
-        for row in &rows {
-            rows_of_district.entry(&row.district).or_default().push(row);
-        }
+        let grades = grade_lines(programme::by_grade(&rows));
         Ok(Dashboard {
             evaluations: rows.len() as i64,
             by_state: programme::by_state(&rows)
@@ -282,21 +278,24 @@ pub async fn dashboard_for(
                     overdue: s.overdue,
                 })
                 .collect(),
-            by_grade: grade_lines(programme::by_grade(&rows)),
+            by_grade: grades.clone(),
             by_district: programme::by_district(&rows)
                 .into_iter()
-                .map(|(district, line)| {
-                    let of_district = rows_of_district.get(district.as_str());
-                    DistrictLine {
-                        grades: grade_lines(programme::by_grade(
-                            of_district.into_iter().flatten().copied(),
-                        )),
-                        district,
-                        evaluations: line.evaluations,
-                        graded: line.graded,
-                        mean_total: line.mean_total,
-                        median_total: line.median_total,
-                    }
+                .map(|(district, line)| DistrictLine {
+                    // The district's counts of the grades that occur, in their order.
+                    grades: grades
+                        .iter()
+                        .filter_map(|g| {
+                            line.grades
+                                .get(&g.code)
+                                .map(|&count| GradeLine { count, ..g.clone() })
+                        })
+                        .collect(),
+                    district,
+                    evaluations: line.evaluations,
+                    graded: line.graded,
+                    mean_total: line.mean_total,
+                    median_total: line.median_total,
                 })
                 .collect(),
             by_agency: programme::by_agency(&rows)

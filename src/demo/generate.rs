@@ -427,11 +427,11 @@ pub fn generate(
     Ok(generated)
 }
 
-/// The stations of one chunk with their zones, agreements and evaluations; answers the
-/// evaluations' ids and how many there are of each state.
 /// How many evaluations a chunk wrote in each state, by state code.
 type RowCounts = Vec<(&'static str, usize)>;
 
+/// The stations of one chunk with their zones, agreements and evaluations; answers the
+/// evaluations' ids and how many there are of each state.
 #[allow(clippy::too_many_arguments)]
 fn write_chunk(
     conn: &mut DbConnection,

@@ -214,9 +214,9 @@ pub fn by_state(rows: &[StandingRow]) -> Vec<StateCount> {
 }
 
 /// The grades that occur, best first, each with its count.
-pub fn by_grade<'a>(rows: impl IntoIterator<Item = &'a StandingRow>) -> Vec<GradeCount> {
+pub fn by_grade(rows: &[StandingRow]) -> Vec<GradeCount> {
     let mut found: Vec<(usize, String, String, i64)> = Vec::new();
-    for grade in rows.into_iter().filter_map(|r| r.grade.as_ref()) {
+    for grade in rows.iter().filter_map(|r| r.grade.as_ref()) {
         match found.iter_mut().find(|(_, code, _, _)| *code == grade.code) {
             Some(entry) => entry.3 += 1,
             None => found.push((grade.rank, grade.code.clone(), grade.name.clone(), 1)),
