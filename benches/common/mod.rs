@@ -128,7 +128,8 @@ fn unique() -> usize {
 }
 
 /// The release binary serving a fresh database that `pinggu generate` filled with `stations`
-/// stations and `years` years of evaluations (every user's password is PASSWORD).
+/// stations and `years` years of evaluations (every user's password is PASSWORD), with an
+/// administrator "admin".
 pub fn start_generated_server(
     postgres_admin_url: Option<&str>,
     stations: usize,
@@ -153,21 +154,16 @@ pub fn start_generated_server(
         .status()
         .expect("pinggu generate");
     assert!(generated.success(), "pinggu generate failed");
+    create_admin(&url, &files, dir.path());
     serving(url, postgres, dir)
 }
 
-/// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
-/// or on a SQLite file when it is None, with an administrator "admin".
-pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (url, postgres) = fresh_database(postgres_admin_url, dir.path());
-    let binary = env!("CARGO_BIN_EXE_pinggu");
-    let files = dir.path().join("files");
-    let env = bench_env(&url, files.to_str().unwrap_or("files"));
-    let mut create = Command::new(binary)
+/// `pinggu admin create` of "admin" with PASSWORD.
+fn create_admin(url: &str, files: &std::path::Path, dir: &std::path::Path) {
+    let mut create = Command::new(env!("CARGO_BIN_EXE_pinggu"))
         .args(["admin", "create", "--username", "admin", "--password-stdin"])
-        .envs(env)
-        .current_dir(dir.path())
+        .envs(bench_env(url, files.to_str().unwrap_or("files")))
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -177,6 +173,14 @@ pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
         writeln!(stdin, "{PASSWORD}").expect("password to stdin");
     }
     assert!(create.wait().expect("admin create").success());
+}
+
+/// Starts the release binary on a fresh PostgreSQL database made through `postgres_admin_url`,
+/// or on a SQLite file when it is None, with an administrator "admin".
+pub fn start_server(postgres_admin_url: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, postgres) = fresh_database(postgres_admin_url, dir.path());
+    create_admin(&url, &dir.path().join("files"), dir.path());
     serving(url, postgres, dir)
 }
 

@@ -504,7 +504,7 @@ async fn stored_page_for(
     let scope = evaluation_scope(me);
     let user = me.clone();
     let (details, total) = db::run(&state.pool, move |conn| {
-        let (details, total) = store::list(conn, scope, &filter, page)?;
+        let (details, total) = store::list(conn, &scope, &filter, page)?;
         let summaries = crate::app::score::summaries(conn, &user, &details)?;
         let mut done = store::parties_done(conn, &details)?;
         let details = details

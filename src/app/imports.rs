@@ -250,6 +250,8 @@ impl Writing<'_> {
                             full_name: &r.full_name,
                             kind: r.kind.code(),
                             district: r.district.as_deref(),
+                            // The workbook's 单位 sheet has no 所在市 (DESIGN.md §8).
+                            city: None,
                             created_at: now,
                             updated_at: now,
                         },

@@ -38,6 +38,14 @@ pub struct CreateOrganization {
         custom(function = "one_line")
     )]
     pub district: Option<String>,
+    /// 所在市, e.g. 广州市. A municipal bureau with a city oversees the evaluations and stations
+    /// of its city's district bureaus (those with the same city); one without a city oversees
+    /// all (a single-city deployment).
+    #[validate(
+        length(min = 1, max = 50, message = "所在市须为 1 到 50 个字符"),
+        custom(function = "one_line")
+    )]
+    pub city: Option<String>,
 }
 
 /// Creates an organization as `me` (admins; the API and the administration pages).
@@ -59,6 +67,10 @@ pub async fn create_for(
         .district
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty());
+    let city = body
+        .city
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
     let full_name = body
         .full_name
         .map(|f| f.trim().to_owned())
@@ -73,6 +85,7 @@ pub async fn create_for(
                 full_name: &full_name,
                 kind: body.kind.code(),
                 district: district.as_deref(),
+                city: city.as_deref(),
                 created_at: now,
                 updated_at: now,
             };

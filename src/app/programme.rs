@@ -234,15 +234,15 @@ pub async fn dashboard_for(
     let scope = evaluation_scope(me);
     let filter = filter.for_caller(me, today);
     db::run(&state.pool, move |conn| {
-        let records = store::standings(conn, scope, &filter, DASHBOARD_LIMIT + 1)?;
+        let records = store::standings(conn, &scope, &filter, DASHBOARD_LIMIT + 1)?;
         if records.len() as i64 > DASHBOARD_LIMIT {
             return Err(AppError::field(
                 "year",
                 format!("符合条件的评估超过 {DASHBOARD_LIMIT} 项，请先按区、年度缩小范围"),
             ));
         }
-        let mut agencies =
-            store::party_orgs_of_kind(conn, scope, &filter, OrgKind::EvaluationAgency.code())?;
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        let mut agencies = store::party_orgs_of_kind(conn, &ids, OrgKind::EvaluationAgency.code())?;
         let schemes = schemes_of(conn, &records)?;
         let rows = records
             .iter()
@@ -255,7 +255,7 @@ pub async fn dashboard_for(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let history_records = store::graded_of_stations(conn, scope, &graded)?;
+        let history_records = store::graded_of_stations(conn, &scope, &graded)?;
         let history_schemes = schemes_of(conn, &history_records)?;
         let history = history_records
             .iter()
@@ -377,7 +377,7 @@ pub async fn summary_workbook_for(
     let filter = filter.for_caller(me, today);
     let user = me.clone();
     let sheets = db::run(&state.pool, move |conn| {
-        let records = store::standings(conn, scope, &filter, WORKBOOK_LIMIT + 1)?;
+        let records = store::standings(conn, &scope, &filter, WORKBOOK_LIMIT + 1)?;
         if records.len() as i64 > WORKBOOK_LIMIT {
             return Err(AppError::field(
                 "year",

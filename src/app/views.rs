@@ -119,6 +119,9 @@ pub struct OrganizationView {
     pub full_name: String,
     pub kind: String,
     pub district: Option<String>,
+    /// 所在市, e.g. 广州市: a municipal bureau with a city oversees only the evaluations its
+    /// city's district bureaus take part in; without one, all.
+    pub city: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -131,6 +134,7 @@ impl From<&OrganizationRow> for OrganizationView {
             full_name: row.full_name.clone(),
             kind: row.kind.clone(),
             district: row.district.clone(),
+            city: row.city.clone(),
             version: row.version,
             created_at: utc(row.created_at),
         }

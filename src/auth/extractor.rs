@@ -21,6 +21,8 @@ pub struct Organization {
     pub name: String,
     pub kind: OrgKind,
     pub district: Option<String>,
+    /// 所在市: where set on a municipal bureau, the city it oversees.
+    pub city: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,7 @@ impl AuthenticatedUser {
                 name: org.name,
                 kind,
                 district: org.district,
+                city: org.city,
             },
             must_change_password: user.must_change_password,
             session_id,

@@ -85,11 +85,21 @@ pub fn ensure_can_change_user(
     Ok(())
 }
 
-/// Which stations a user sees: admins and the municipal bureau all; experts none (they reach
-/// evaluations they are assigned to); others those their organization takes part in.
+/// The city a municipal bureau oversees: Some(None) for one without a city (it oversees every
+/// district: a single-city deployment); None for any other caller.
+fn municipal_city(actor: &AuthenticatedUser) -> Option<Option<&str>> {
+    (actor.organization.kind == OrgKind::MunicipalBureau && !actor.is_admin())
+        .then_some(actor.organization.city.as_deref())
+}
+
+/// Which stations a user sees: admins all; a municipal bureau those its city's district
+/// bureaus supervise (all without a city); experts none (they reach evaluations they are
+/// assigned to); others those their organization takes part in.
 pub fn station_scope(actor: &AuthenticatedUser) -> crate::db::stations::Scope {
     use crate::db::stations::Scope;
-    if actor.is_admin() || actor.organization.kind == OrgKind::MunicipalBureau {
+    if let Some(city) = municipal_city(actor) {
+        city.map_or(Scope::All, |c| Scope::City(c.to_owned()))
+    } else if actor.is_admin() {
         Scope::All
     } else if actor.role == Role::Expert {
         Scope::Nothing
@@ -108,14 +118,27 @@ pub fn can_view_station(
     match station_scope(actor) {
         Scope::All => Ok(true),
         Scope::Nothing => Ok(false),
+        Scope::City(city) => Ok(
+            crate::db::organizations::find(conn, station.supervisor_org_id)?
+                .is_some_and(|bureau| in_city(&bureau, &city)),
+        ),
         Scope::Organization(org) => crate::db::stations::org_takes_part(conn, station, org),
     }
 }
 
-/// Which evaluations a user sees, as for stations: experts only those whose panel they are on.
+/// Whether an organization is one of the city's district bureaus.
+fn in_city(org: &crate::db::organizations::OrganizationRow, city: &str) -> bool {
+    org.kind == OrgKind::CivilAffairsBureau.code() && org.city.as_deref() == Some(city)
+}
+
+/// Which evaluations a user sees: a municipal bureau those its city's district bureaus take
+/// part in (all without a city); experts only those whose panel they are on; others as for
+/// stations.
 pub fn evaluation_scope(actor: &AuthenticatedUser) -> crate::db::evaluations::Scope {
     use crate::db::evaluations::Scope;
-    if actor.is_admin() || actor.organization.kind == OrgKind::MunicipalBureau {
+    if let Some(city) = municipal_city(actor) {
+        city.map_or(Scope::All, |c| Scope::City(c.to_owned()))
+    } else if actor.is_admin() {
         Scope::All
     } else if actor.role == Role::Expert {
         Scope::Expert(actor.id)
@@ -132,6 +155,7 @@ pub fn can_view_evaluation(
     match evaluation_scope(actor) {
         Scope::All => true,
         Scope::Nothing => false,
+        Scope::City(city) => detail.parties.iter().any(|(_, o)| in_city(o, &city)),
         Scope::Organization(org) => detail.parties.iter().any(|(_, o)| o.id == org),
         Scope::Expert(user) => detail.panel.contains(&user),
     }

@@ -98,9 +98,11 @@ pub fn insert(
 }
 
 /// Which evaluations a caller sees.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Scope {
     All,
+    /// Those a district bureau of the city (所在市) takes part in.
+    City(String),
     /// Those where the organization is a party.
     Organization(i64),
     /// Those the expert is on the panel of.
@@ -228,14 +230,40 @@ macro_rules! narrowed {
         if let Some(station) = filter.station_id {
             query = query.filter(evaluations::station_id.eq(station));
         }
+        // The station's conditions as subqueries, so that a query need not join stations
+        // (aliased: the query may join stations itself).
+        let of_station = diesel::alias!(stations as of_station);
         if let Some(district) = &filter.district {
-            query = query.filter(stations::district.eq(district.clone()));
+            query = query.filter(
+                evaluations::station_id.eq_any(
+                    of_station
+                        .filter(of_station.field(stations::district).eq(district.clone()))
+                        .select(of_station.field(stations::id)),
+                ),
+            );
         }
         if let Some(street) = &filter.street {
-            query = query.filter(stations::street.eq(street.clone()));
+            query = query.filter(
+                evaluations::station_id.eq_any(
+                    of_station
+                        .filter(of_station.field(stations::street).eq(street.clone()))
+                        .select(of_station.field(stations::id)),
+                ),
+            );
         }
         if let Some(q) = &filter.q {
-            query = query.filter(stations::name.like(contains_pattern(q)).escape('\\'));
+            query = query.filter(
+                evaluations::station_id.eq_any(
+                    of_station
+                        .filter(
+                            of_station
+                                .field(stations::name)
+                                .like(contains_pattern(q))
+                                .escape('\\'),
+                        )
+                        .select(of_station.field(stations::id)),
+                ),
+            );
         }
         if let Some(year) = filter.year {
             match (
@@ -284,7 +312,22 @@ macro_rules! narrowed {
         }
         match $scope {
             Scope::All => {}
+            Scope::City(city) => {
+                query = query.filter(
+                    evaluations::id.eq_any(
+                        evaluation_parties::table
+                            .filter(evaluation_parties::org_id.eq_any(
+                                crate::db::organizations::city_bureaus(
+                                    city,
+                                    crate::domain::organization::OrgKind::CivilAffairsBureau.code(),
+                                ),
+                            ))
+                            .select(evaluation_parties::evaluation_id),
+                    ),
+                );
+            }
             Scope::Organization(org) => {
+                let org = *org;
                 query = query.filter(
                     evaluations::id.eq_any(
                         evaluation_parties::table
@@ -294,6 +337,7 @@ macro_rules! narrowed {
                 );
             }
             Scope::Expert(user) => {
+                let user = *user;
                 query = query.filter(
                     evaluations::id.eq_any(
                         panel::table
@@ -319,42 +363,65 @@ pub fn issued_states() -> Vec<&'static str> {
 
 pub fn list(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     filter: &ListFilter,
     page: Page,
 ) -> QueryResult<(Vec<EvaluationDetail>, i64)> {
-    let joined = || evaluations::table.inner_join(stations::table).into_boxed();
-    let Some(count) = narrowed!(joined(), scope, filter) else {
+    // Counted and paged on the evaluations alone (no join but for a sort by station), then
+    // only the page's rows are loaded whole: a deep page costs an index walk, not joins.
+    let Some(count) = narrowed!(evaluations::table.into_boxed(), scope, filter) else {
         return Ok((Vec::new(), 0));
     };
-    let Some(rows) = narrowed!(joined(), scope, filter) else {
-        return Ok((Vec::new(), 0));
-    };
-    let rows = rows
-        .select((
-            EvaluationRow::as_select(),
-            stations::name,
-            stations::district,
-        ))
-        .limit(page.per_page)
-        .offset(page.offset());
-    let rows = match filter.sort {
-        ListSort::Id => rows.order(evaluations::id),
-        ListSort::Newest => rows.order(evaluations::id.desc()),
-        ListSort::Station => rows.order((stations::name, evaluations::id)),
-        ListSort::StationDescending => rows.order((stations::name.desc(), evaluations::id)),
-        ListSort::OnsiteDate => rows.order((evaluations::onsite_date, evaluations::id)),
-        ListSort::OnsiteDateDescending => {
-            rows.order((evaluations::onsite_date.desc(), evaluations::id))
+    let total: i64 = count.count().get_result(conn)?;
+    if page.offset() >= total {
+        return Ok((Vec::new(), total));
+    }
+    let ids: Vec<i64> = match filter.sort {
+        ListSort::Station | ListSort::StationDescending => {
+            let joined = evaluations::table.inner_join(stations::table).into_boxed();
+            let Some(rows) = narrowed!(joined, scope, filter) else {
+                return Ok((Vec::new(), total));
+            };
+            let rows = rows
+                .select(evaluations::id)
+                .limit(page.per_page)
+                .offset(page.offset());
+            if filter.sort == ListSort::Station {
+                rows.order((stations::name, evaluations::id)).load(conn)?
+            } else {
+                rows.order((stations::name.desc(), evaluations::id))
+                    .load(conn)?
+            }
         }
-        ListSort::AssessmentStart => rows.order((evaluations::assessment_start, evaluations::id)),
-        ListSort::AssessmentStartDescending => {
-            rows.order((evaluations::assessment_start.desc(), evaluations::id))
+        sort => {
+            let Some(rows) = narrowed!(evaluations::table.into_boxed(), scope, filter) else {
+                return Ok((Vec::new(), total));
+            };
+            let rows = rows
+                .select(evaluations::id)
+                .limit(page.per_page)
+                .offset(page.offset());
+            match sort {
+                ListSort::Newest => rows.order(evaluations::id.desc()),
+                ListSort::OnsiteDate => rows.order((evaluations::onsite_date, evaluations::id)),
+                ListSort::OnsiteDateDescending => {
+                    rows.order((evaluations::onsite_date.desc(), evaluations::id))
+                }
+                ListSort::AssessmentStart => {
+                    rows.order((evaluations::assessment_start, evaluations::id))
+                }
+                ListSort::AssessmentStartDescending => {
+                    rows.order((evaluations::assessment_start.desc(), evaluations::id))
+                }
+                _ => rows.order(evaluations::id),
+            }
+            .load(conn)?
         }
     };
-    let total = count.count().get_result(conn)?;
-    let rows = rows.load(conn)?;
-    Ok((details(conn, rows)?, total))
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut found = details_of(conn, &ids)?;
+    found.sort_by_key(|d| position.get(&d.row.id).copied().unwrap_or(usize::MAX));
+    Ok((found, total))
 }
 
 fn details(
@@ -363,17 +430,37 @@ fn details(
 ) -> QueryResult<Vec<EvaluationDetail>> {
     let ids: Vec<i64> = rows.iter().map(|(r, _, _)| r.id).collect();
     let mut parties: HashMap<i64, Vec<(String, OrganizationRow)>> = HashMap::new();
-    let party_rows: Vec<(i64, String, OrganizationRow)> = evaluation_parties::table
-        .inner_join(organizations::table.on(organizations::id.eq(evaluation_parties::org_id)))
+    // The parties, then their organizations, each by key: a join here let PostgreSQL hash the
+    // whole organizations table for a page of evaluations.
+    let party_rows: Vec<(i64, String, i64)> = evaluation_parties::table
         .filter(evaluation_parties::evaluation_id.eq_any(&ids))
+        .order((
+            evaluation_parties::evaluation_id,
+            evaluation_parties::party_code,
+        ))
         .select((
             evaluation_parties::evaluation_id,
             evaluation_parties::party_code,
-            OrganizationRow::as_select(),
+            evaluation_parties::org_id,
         ))
         .load(conn)?;
+    let mut org_ids: Vec<i64> = party_rows.iter().map(|(_, _, org)| *org).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let orgs: HashMap<i64, OrganizationRow> = organizations::table
+        .filter(organizations::id.eq_any(&org_ids))
+        .select(OrganizationRow::as_select())
+        .load::<OrganizationRow>(conn)?
+        .into_iter()
+        .map(|org| (org.id, org))
+        .collect();
     for (evaluation, code, org) in party_rows {
-        parties.entry(evaluation).or_default().push((code, org));
+        if let Some(org) = orgs.get(&org) {
+            parties
+                .entry(evaluation)
+                .or_default()
+                .push((code, org.clone()));
+        }
     }
     let mut deadlines: HashMap<i64, HashMap<String, NaiveDate>> = HashMap::new();
     let deadline_rows: Vec<(i64, String, NaiveDate)> = evaluation_deadlines::table
@@ -729,7 +816,7 @@ macro_rules! standing_columns {
 /// The standings of the evaluations under `scope` and `filter`, by id; at most `limit`.
 pub fn standings(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     filter: &ListFilter,
     limit: i64,
 ) -> QueryResult<Vec<StandingRecord>> {
@@ -745,7 +832,7 @@ pub fn standings(
 }
 
 /// How many evaluations are under `scope` and `filter`.
-pub fn count(conn: &mut DbConnection, scope: Scope, filter: &ListFilter) -> QueryResult<i64> {
+pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &ListFilter) -> QueryResult<i64> {
     let joined = evaluations::table.inner_join(stations::table).into_boxed();
     match narrowed!(joined, scope, filter) {
         Some(query) => query.count().get_result(conn),
@@ -757,7 +844,7 @@ pub fn count(conn: &mut DbConnection, scope: Scope, filter: &ListFilter) -> Quer
 /// station's latest grade is compared with.
 pub fn graded_of_stations(
     conn: &mut DbConnection,
-    scope: Scope,
+    scope: &Scope,
     station_ids: &[i64],
 ) -> QueryResult<Vec<StandingRecord>> {
     let mut found = Vec::new();
@@ -781,36 +868,49 @@ pub fn graded_of_stations(
 /// At most this many ids in one `IN` list.
 pub const ID_CHUNK: usize = 500;
 
-/// The organization of a kind that takes part in each evaluation under `scope` and `filter`
-/// (e.g. the evaluation agency): evaluation id → (organization id, name).
+/// The organization of a kind that takes part in each of these evaluations (e.g. the
+/// evaluation agency): evaluation id → (organization id, name). By the evaluations' and the
+/// organizations' keys, so that the cost follows the evaluations asked about.
 pub fn party_orgs_of_kind(
     conn: &mut DbConnection,
-    scope: Scope,
-    filter: &ListFilter,
+    ids: &[i64],
     kind: &str,
 ) -> QueryResult<HashMap<i64, (i64, String)>> {
-    let party = diesel::alias!(evaluation_parties as party);
-    let joined = evaluations::table
-        .inner_join(stations::table)
-        .inner_join(
-            party.on(party
-                .field(evaluation_parties::evaluation_id)
-                .eq(evaluations::id)),
-        )
-        .inner_join(
-            organizations::table.on(organizations::id.eq(party.field(evaluation_parties::org_id))),
-        )
-        .into_boxed();
-    let Some(query) = narrowed!(joined, scope, filter) else {
-        return Ok(HashMap::new());
-    };
-    let rows: Vec<(i64, i64, String)> = query
-        .filter(organizations::kind.eq(kind.to_owned()))
-        .select((evaluations::id, organizations::id, organizations::name))
-        .load(conn)?;
-    Ok(rows
+    let mut parties: Vec<(i64, i64)> = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        parties.extend(
+            evaluation_parties::table
+                .filter(evaluation_parties::evaluation_id.eq_any(chunk))
+                .select((
+                    evaluation_parties::evaluation_id,
+                    evaluation_parties::org_id,
+                ))
+                .load::<(i64, i64)>(conn)?,
+        );
+    }
+    let org_ids: Vec<i64> = parties
+        .iter()
+        .map(|(_, org)| *org)
+        .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|(evaluation, org, name)| (evaluation, (org, name)))
+        .collect();
+    let mut of_kind: HashMap<i64, String> = HashMap::new();
+    for chunk in org_ids.chunks(ID_CHUNK) {
+        of_kind.extend(
+            organizations::table
+                .filter(organizations::id.eq_any(chunk))
+                .filter(organizations::kind.eq(kind))
+                .select((organizations::id, organizations::name))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
+    Ok(parties
+        .into_iter()
+        .filter_map(|(evaluation, org)| {
+            of_kind
+                .get(&org)
+                .map(|name| (evaluation, (org, name.clone())))
+        })
         .collect())
 }
 

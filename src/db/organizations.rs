@@ -17,6 +17,8 @@ pub struct OrganizationRow {
     pub updated_at: NaiveDateTime,
     /// 全称 (the short `name` is 简称).
     pub full_name: String,
+    /// 所在市, e.g. 广州市.
+    pub city: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -26,6 +28,7 @@ pub struct NewOrganization<'a> {
     pub full_name: &'a str,
     pub kind: &'a str,
     pub district: Option<&'a str>,
+    pub city: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -87,4 +90,14 @@ pub fn list(
     }
     let total = count.count().get_result(conn)?;
     Ok((rows.load(conn)?, total))
+}
+
+/// The ids of a city's district bureaus, as a subquery: what a municipal bureau with a city
+/// oversees is what these take part in (`auth::permissions::evaluation_scope`).
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn city_bureaus<'a>(city: &'a str, bureau_kind: &'a str) -> _ {
+    organizations::table
+        .filter(organizations::kind.eq(bureau_kind))
+        .filter(organizations::city.eq(city))
+        .select(organizations::id)
 }

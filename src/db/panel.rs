@@ -170,22 +170,36 @@ pub fn counted_scores(
     conn: &mut DbConnection,
     evaluation_ids: &[i64],
 ) -> QueryResult<Vec<(i64, i64, i64)>> {
-    expert_scores::table
-        .inner_join(
-            panel::table.on(panel::evaluation_id
-                .eq(expert_scores::evaluation_id)
-                .and(panel::expert_id.eq(expert_scores::expert_id))),
-        )
-        .filter(expert_scores::evaluation_id.eq_any(evaluation_ids))
+    // The counted sheets, then their scores, each by the evaluations' key: a join here let
+    // PostgreSQL hash the whole panel table for a page of evaluations.
+    let counted: std::collections::HashSet<(i64, i64)> = panel::table
+        .filter(panel::evaluation_id.eq_any(evaluation_ids))
         .filter(panel::sheet_status.eq(SUBMITTED))
         .filter(panel::conflict_of_interest.eq(false))
-        .order((expert_scores::evaluation_id, expert_scores::expert_id))
+        .select((panel::evaluation_id, panel::expert_id))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    if counted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let scores: Vec<(i64, i64, i64)> = expert_scores::table
+        .filter(expert_scores::evaluation_id.eq_any(evaluation_ids))
+        .order((
+            expert_scores::evaluation_id,
+            expert_scores::expert_id,
+            expert_scores::item,
+        ))
         .select((
             expert_scores::evaluation_id,
             expert_scores::expert_id,
             expert_scores::score_hundredths,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(scores
+        .into_iter()
+        .filter(|(evaluation, expert, _)| counted.contains(&(*evaluation, *expert)))
+        .collect())
 }
 
 /// The counted sheets of one evaluation (submitted, not recused), each as its item scores, from

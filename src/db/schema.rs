@@ -10,6 +10,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         full_name -> Text,
+        city -> Nullable<Text>,
     }
 }
 

@@ -108,6 +108,8 @@ pub fn name_taken(conn: &mut DbConnection, district: &str, name: &str) -> QueryR
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
+    /// Those a district bureau of the city (所在市) supervises.
+    City(String),
     Organization(i64),
     Nothing,
 }
@@ -148,6 +150,16 @@ pub fn list(
         };
         count = count.filter(takes_part());
         rows = rows.filter(takes_part());
+    }
+    if let Scope::City(city) = scope {
+        let bureaus = || {
+            crate::db::organizations::city_bureaus(
+                city,
+                crate::domain::organization::OrgKind::CivilAffairsBureau.code(),
+            )
+        };
+        count = count.filter(stations::supervisor_org_id.eq_any(bureaus()));
+        rows = rows.filter(stations::supervisor_org_id.eq_any(bureaus()));
     }
     if let Scope::Nothing = scope {
         return Ok((Vec::new(), 0));

@@ -1,6 +1,7 @@
 //! `pinggu generate` (DESIGN.md §8): deterministic synthetic data at national scale for load
 //! tests — provinces of districts, each district with its bureau, street offices, operators and
-//! stations; evaluation agencies and supervision centers; one municipal bureau; a manager for
+//! stations; cities of districts, each with its municipal bureau; evaluation agencies and
+//! supervision centers; a manager for
 //! every organization; and one evaluation per station and year, the older years final, the last
 //! one spread over every state, with components, expert sheets, indicators and rosters. Written
 //! in bulk, a chunk of stations per transaction; each evaluation's stored standing is then
@@ -30,10 +31,13 @@ use crate::domain::workflow::State;
 pub const LAST_YEAR: i32 = 2026;
 /// Stations per district, as in China (about 2,800 county-level districts for 29,000 stations).
 const STATIONS_PER_DISTRICT: usize = 12;
-/// Districts per province.
-const DISTRICTS_PER_PROVINCE: usize = 100;
-/// Districts served by one evaluation agency (960 stations: a city-sized share, about 3,000
-/// evaluations over three years).
+/// Districts per province (five cities).
+const DISTRICTS_PER_PROVINCE: usize = 150;
+/// Districts per city, each city with its municipal bureau (360 stations: a large city; the
+/// first city is as large at 400 stations as at 40,000, so their figures compare).
+const DISTRICTS_PER_CITY: usize = 30;
+/// Districts served by one evaluation agency, across cities (960 stations: about 3,000
+/// evaluations over three years, the size of a large city's workbook).
 const DISTRICTS_PER_AGENCY: usize = 80;
 /// Stations run by one operator.
 const STATIONS_PER_OPERATOR: usize = 3;
@@ -149,19 +153,28 @@ macro_rules! insert_all {
     };
 }
 
+/// One generated organization.
+struct OrgPlan {
+    name: String,
+    kind: OrgKind,
+    district: Option<String>,
+    city: Option<String>,
+}
+
 fn insert_orgs(
     conn: &mut DbConnection,
-    rows: &[(String, String, &'static str, Option<String>)],
+    rows: &[OrgPlan],
     now: chrono::NaiveDateTime,
 ) -> QueryResult<HashMap<String, i64>> {
     let values: Vec<_> = rows
         .iter()
-        .map(|(name, full_name, kind, district)| {
+        .map(|org| {
             (
-                organizations::name.eq(name.clone()),
-                organizations::full_name.eq(full_name.clone()),
-                organizations::kind.eq(*kind),
-                organizations::district.eq(district.clone()),
+                organizations::name.eq(org.name.clone()),
+                organizations::full_name.eq(org.name.clone()),
+                organizations::kind.eq(org.kind.code()),
+                organizations::district.eq(org.district.clone()),
+                organizations::city.eq(org.city.clone()),
                 organizations::version.eq(1_i64),
                 organizations::created_at.eq(now),
                 organizations::updated_at.eq(now),
@@ -220,21 +233,31 @@ pub fn generate(
     };
     let district_name =
         |d: usize| format!("{}第{}区", province_of(d), d % DISTRICTS_PER_PROVINCE + 1);
+    let city_name = |d: usize| {
+        format!(
+            "{}第{}市",
+            province_of(d),
+            d % DISTRICTS_PER_PROVINCE / DISTRICTS_PER_CITY + 1
+        )
+    };
 
     // Organizations, then their managers.
-    let mut orgs: Vec<(String, String, &'static str, Option<String>)> = Vec::new();
+    let mut orgs: Vec<OrgPlan> = Vec::new();
     // The manager's username of each organization, in the same order.
     let mut usernames: Vec<String> = Vec::new();
-    let mut org = |name: String, kind: OrgKind, district: Option<String>, username: String| {
-        orgs.push((name.clone(), name, kind.code(), district));
+    let mut org = |name: String,
+                   kind: OrgKind,
+                   district: Option<String>,
+                   city: Option<String>,
+                   username: String| {
+        orgs.push(OrgPlan {
+            name,
+            kind,
+            district,
+            city,
+        });
         usernames.push(username);
     };
-    org(
-        "市民政局（合成）".into(),
-        OrgKind::MunicipalBureau,
-        None,
-        "city".into(),
-    );
     for p in 0..districts.div_ceil(DISTRICTS_PER_PROVINCE) {
         org(
             format!(
@@ -243,13 +266,25 @@ pub fn generate(
             ),
             OrgKind::SupervisionCenter,
             None,
+            None,
             format!("center{}", p + 1),
+        );
+    }
+    for c in 0..districts.div_ceil(DISTRICTS_PER_CITY) {
+        let city = city_name(c * DISTRICTS_PER_CITY);
+        org(
+            format!("{city}民政局"),
+            OrgKind::MunicipalBureau,
+            None,
+            Some(city),
+            format!("city{}", c + 1),
         );
     }
     for a in 0..districts.div_ceil(DISTRICTS_PER_AGENCY) {
         org(
             format!("第{}社会工作评估机构", a + 1),
             OrgKind::EvaluationAgency,
+            None,
             None,
             format!("agency{}", a + 1),
         );
@@ -264,6 +299,7 @@ pub fn generate(
                 format!("{district}民政局"),
                 OrgKind::CivilAffairsBureau,
                 Some(district.clone()),
+                Some(city_name(d)),
                 format!("bureau{}", d + 1),
             );
         }
@@ -271,6 +307,7 @@ pub fn generate(
             format!("{district}第{k}街道办事处"),
             OrgKind::StreetOffice,
             Some(district.clone()),
+            None,
             format!("street{}-{k}", d + 1),
         );
         if (k - 1).is_multiple_of(STATIONS_PER_OPERATOR) {
@@ -279,6 +316,7 @@ pub fn generate(
                 format!("{district}第{j}社工服务中心"),
                 OrgKind::Operator,
                 Some(district.clone()),
+                None,
                 format!("operator{}-{j}", d + 1),
             );
         }
@@ -319,10 +357,10 @@ pub fn generate(
     // A manager per organization (the agencies also an expert), one password for all.
     let mut user_rows: Vec<(String, String, i64, &'static str)> = Vec::new();
     let mut sample_users = Vec::new();
-    for ((name, _, kind, _), username) in orgs.iter().zip(&usernames) {
+    for (OrgPlan { name, kind, .. }, username) in orgs.iter().zip(&usernames) {
         let id = id_of(name)?;
         if [
-            "city",
+            "city1",
             "center1",
             "agency1",
             "bureau1",
@@ -334,7 +372,7 @@ pub fn generate(
             sample_users.push((username.clone(), name.clone()));
         }
         user_rows.push((username.clone(), format!("{name}负责人"), id, "manager"));
-        if *kind == OrgKind::EvaluationAgency.code() {
+        if *kind == OrgKind::EvaluationAgency {
             user_rows.push((
                 format!("{username}-expert"),
                 format!("{name}专家"),
@@ -423,6 +461,11 @@ pub fn generate(
         }
         generated.stations += chunk.len();
         progress((at * CHUNK + chunk.len()).min(total), total);
+    }
+    // As after any bulk load: the standings' updates left a dead row for each evaluation, and
+    // without the visibility map index-only scans (counts, deep pages) read the table too.
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("VACUUM ANALYZE").execute(pg)?;
     }
     Ok(generated)
 }

@@ -122,6 +122,7 @@ pub async fn create(
                         full_name,
                         kind,
                         district: district.as_deref(),
+                        city: None,
                         created_at: now,
                         updated_at: now,
                     },

@@ -24,9 +24,27 @@ pub struct Setup {
 
 /// One district: bureau, street office, operator, station, agreement, agency and center.
 pub async fn district(app: &TestApp, admin: &str, prefix: &str, key: &str) -> Setup {
+    district_in(app, admin, prefix, key, None).await
+}
+
+/// One district whose bureau is in `city` (所在市) when given.
+pub async fn district_in(
+    app: &TestApp,
+    admin: &str,
+    prefix: &str,
+    key: &str,
+    city: Option<&str>,
+) -> Setup {
     let org =
         |name: String, kind: &'static str| async move { app.create_org(admin, &name, kind).await };
-    let bureau = org(format!("{prefix}区民政局"), "civil_affairs_bureau").await;
+    let bureau = app
+        .create_org_in(
+            admin,
+            &format!("{prefix}区民政局"),
+            "civil_affairs_bureau",
+            city,
+        )
+        .await;
     let street = org(format!("{prefix}街道办事处"), "street_office").await;
     let operator = org(format!("{prefix}社工服务中心"), "operator").await;
     let agency = org(format!("{prefix}评估机构"), "evaluation_agency").await;

@@ -252,11 +252,22 @@ impl TestApp {
     }
 
     pub async fn create_org(&self, token: &str, name: &str, kind: &str) -> i64 {
+        self.create_org_in(token, name, kind, None).await
+    }
+
+    /// An organization of 荔湾区, in `city` (所在市) when given.
+    pub async fn create_org_in(
+        &self,
+        token: &str,
+        name: &str,
+        kind: &str,
+        city: Option<&str>,
+    ) -> i64 {
         let response = self
             .post(
                 "/api/v1/organizations",
                 Some(token),
-                &json!({"name": name, "kind": kind, "district": "荔湾区"}),
+                &json!({"name": name, "kind": kind, "district": "荔湾区", "city": city}),
             )
             .await;
         assert_eq!(

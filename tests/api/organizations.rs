@@ -183,13 +183,14 @@ async fn organizations_carry_a_full_name_besides_the_short_one(backend: Backend)
             "/api/v1/organizations",
             Some(&admin),
             &json!({"name": "荔湾区民政局", "full_name": " 广州市荔湾区民政局 ",
-                    "kind": "civil_affairs_bureau", "district": "荔湾区"}),
+                    "kind": "civil_affairs_bureau", "district": "荔湾区", "city": " 广州市 "}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let bureau: Value = response.json().await.expect("json");
     assert_eq!(bureau["name"], "荔湾区民政局");
     assert_eq!(bureau["full_name"], "广州市荔湾区民政局");
+    assert_eq!(bureau["city"], "广州市");
     let street = app
         .create_org(&admin, "西村街道办事处", "street_office")
         .await;
@@ -200,6 +201,7 @@ async fn organizations_carry_a_full_name_besides_the_short_one(backend: Backend)
         found["full_name"], "西村街道办事处",
         "the short name by default"
     );
+    assert_eq!(found["city"], Value::Null, "no city unless given");
     let listed = app
         .get_json(
             "/api/v1/organizations?kind=civil_affairs_bureau",

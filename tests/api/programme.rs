@@ -6,7 +6,7 @@ use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::evaluations::{district, evaluation_body};
+use crate::evaluations::{district_in, evaluation_body};
 use crate::helpers::*;
 use crate::scoring::{onsite, score_all};
 use crate::workflow::fire_ok;
@@ -195,8 +195,8 @@ async fn workbooks_and_dashboards_show_each_party_what_it_may_see(backend: Backe
     let (s, who, id) = onsite(&app).await;
     score_all(&app, &s, &who, id, "pm").await;
     let admin = app.admin_token().await;
-    // 海珠: an evaluation of another district.
-    let other = district(&app, &admin, "海珠", "haizhu").await;
+    // 海珠: an evaluation of another district, whose bureau gives its city (所在市).
+    let other = district_in(&app, &admin, "海珠", "haizhu", Some("广州市")).await;
     let created = app
         .post(
             "/api/v1/evaluations",
@@ -255,6 +255,34 @@ async fn workbooks_and_dashboards_show_each_party_what_it_may_see(backend: Backe
         .get_json("/api/v1/evaluations?grade=good", Some(&city))
         .await;
     assert_eq!(hidden["total"], 0);
+
+    // A municipal bureau with a city sees only what its city's district bureaus take part in.
+    let guangzhou = app
+        .create_org_in(
+            &admin,
+            "广州市民政局（市）",
+            "municipal_bureau",
+            Some("广州市"),
+        )
+        .await;
+    app.create_user(&admin, "guangzhou", guangzhou, "manager")
+        .await;
+    let guangzhou = token_of(&app.login_ok("guangzhou", PASSWORD).await);
+    let seen = dashboard(&app, &guangzhou, "").await;
+    assert_eq!(seen["evaluations"], 1, "{seen}");
+    assert_eq!(seen["by_district"][0]["district"], "海珠区");
+    let rows = sheet_rows(&workbook(&app, &guangzhou, "").await, "评估结果");
+    assert_eq!(rows.len(), 2);
+    assert!(station_row(&rows, "荔湾社工服务站").is_none());
+    let listed = app.get_json("/api/v1/evaluations", Some(&guangzhou)).await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["station"]["name"], "海珠社工服务站");
+    assert_eq!(
+        app.get(&format!("/api/v1/evaluations/{id}"), Some(&guangzhou))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     // The street office sees its own component only; the station none; neither the total.
     let rows = sheet_rows(&workbook(&app, &street, "").await, "评估结果");

@@ -19,9 +19,19 @@ struct District {
 }
 
 async fn district(app: &TestApp, admin: &str, name: &str) -> District {
+    district_in(app, admin, name, None).await
+}
+
+/// A district whose bureau is in `city` (所在市) when given.
+async fn district_in(app: &TestApp, admin: &str, name: &str, city: Option<&str>) -> District {
     District {
         bureau: app
-            .create_org(admin, &format!("{name}区民政局"), "civil_affairs_bureau")
+            .create_org_in(
+                admin,
+                &format!("{name}区民政局"),
+                "civil_affairs_bureau",
+                city,
+            )
             .await,
         street: app
             .create_org(admin, &format!("{name}街道办事处"), "street_office")
@@ -146,10 +156,16 @@ async fn the_bureau_registers_a_station_and_its_agreement(backend: Backend) {
 async fn each_organization_sees_only_its_own_stations(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
-    let a = district(&app, &admin, "荔湾").await;
-    let b = district(&app, &admin, "海珠").await;
-    let city = app
-        .create_org(&admin, "广州市民政局", "municipal_bureau")
+    let a = district_in(&app, &admin, "荔湾", Some("广州市")).await;
+    let b = district_in(&app, &admin, "顺德", Some("佛山市")).await;
+    // A municipal bureau without a city oversees every district (a single-city deployment);
+    // one with a city only its city's.
+    let city = app.create_org(&admin, "市民政局", "municipal_bureau").await;
+    let guangzhou = app
+        .create_org_in(&admin, "广州市民政局", "municipal_bureau", Some("广州市"))
+        .await;
+    let foshan = app
+        .create_org_in(&admin, "佛山市民政局", "municipal_bureau", Some("佛山市"))
         .await;
     let agency = app
         .create_org(&admin, "广州市社会工作协会", "evaluation_agency")
@@ -223,6 +239,11 @@ async fn each_organization_sees_only_its_own_stations(backend: Backend) {
             vec![sb],
         ),
         (manager_of(&app, &admin, "agency", agency).await, vec![]),
+        (
+            manager_of(&app, &admin, "guangzhou", guangzhou).await,
+            vec![sa],
+        ),
+        (manager_of(&app, &admin, "foshan", foshan).await, vec![sb]),
     ];
     for (token, visible) in &viewers {
         let list = app.get_json("/api/v1/stations", Some(token)).await;

@@ -1,0 +1,2 @@
+DROP INDEX organizations_city;
+ALTER TABLE organizations DROP COLUMN city;
