@@ -8,10 +8,16 @@ use anyhow::{Context, bail};
 
 use crate::domain::scheme::Scheme;
 
-const EMBEDDED: [(&str, &str); 2] = [
+const EMBEDDED: [(&str, &str); 3] = [
     (
         "guangzhou-2023.json",
         include_str!("../config/schemes/guangzhou-2023.json"),
+    ),
+    // The reference reports' outline: 一 to 八 in the body, the feedback record as 附件3, the
+    // results in the filed order and wording. Evaluations created before keep version 1.
+    (
+        "guangzhou-2023-v2.json",
+        include_str!("../config/schemes/guangzhou-2023-v2.json"),
     ),
     (
         "guangzhou-2019.json",

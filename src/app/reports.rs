@@ -78,6 +78,11 @@ fn input_of<'a>(
             .iter()
             .map(|(code, org)| (code.clone(), org.name.clone()))
             .collect(),
+        full_names: detail
+            .parties
+            .iter()
+            .map(|(code, org)| (code.clone(), org.full_name.clone()))
+            .collect(),
         zones: station
             .zones
             .into_iter()

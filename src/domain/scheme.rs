@@ -28,6 +28,10 @@ pub struct Scheme {
     pub third_party_tree: ScoringTree,
     pub indicators: Vec<IndicatorDef>,
     pub outline: Vec<OutlineSection>,
+    /// The lines of the report's 评估结果, in their order, each naming a scoring party as the
+    /// filed reports do ("购买方评估"); when absent, every party in its order by its name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<ResultLine>,
     /// Fixed report texts: basis, principles, methods.
     #[serde(default)]
     pub texts: BTreeMap<String, String>,
@@ -121,6 +125,15 @@ pub struct IndicatorDef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ResultLine {
+    /// A party's code.
+    pub party: String,
+    /// How the line names it, e.g. 购买方评估.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OutlineSection {
     pub code: String,
     pub title: String,
@@ -171,6 +184,24 @@ fn check_codes<'a>(list: &str, codes: impl Iterator<Item = &'a str>, out: &mut V
 
 fn sum(mut points: impl Iterator<Item = Points>) -> Option<Points> {
     points.try_fold(Points::ZERO, |acc, p| acc.checked_add(p))
+}
+
+impl Scheme {
+    /// The lines of 评估结果: (party, label) in the scheme's order.
+    pub fn result_lines(&self) -> Vec<(&SchemeParty, &str)> {
+        if self.results.is_empty() {
+            return self.parties.iter().map(|p| (p, p.name.as_str())).collect();
+        }
+        self.results
+            .iter()
+            .filter_map(|line| {
+                self.parties
+                    .iter()
+                    .find(|p| p.code == line.party)
+                    .map(|p| (p, line.label.as_str()))
+            })
+            .collect()
+    }
 }
 
 /// The station's operator in an evaluation's parties: not a scheme party (it is evaluated, it
@@ -254,6 +285,25 @@ impl Scheme {
             &mut out,
         );
         self.check_sizes(&mut out);
+        for (index, line) in self.results.iter().enumerate() {
+            if self.results[..index].iter().any(|r| r.party == line.party) {
+                out.push(problem(
+                    format!("results[{index}].party"),
+                    format!("评估方“{}”重复", line.party),
+                ));
+            } else if !self.parties.iter().any(|p| p.code == line.party) {
+                out.push(problem(
+                    format!("results[{index}].party"),
+                    format!("“{}”不是本方案的评估方", line.party),
+                ));
+            }
+            if line.label.trim().is_empty() {
+                out.push(problem(
+                    format!("results[{index}].label"),
+                    "结果名称不能为空",
+                ));
+            }
+        }
         for (index, section) in self.outline.iter().enumerate() {
             if section.title.trim().is_empty() {
                 out.push(problem(
@@ -286,6 +336,7 @@ impl Scheme {
             ),
             ("indicators", self.indicators.len(), 200),
             ("outline", self.outline.len(), 100),
+            ("results", self.results.len(), 20),
             ("texts", self.texts.len(), 20),
         ];
         for (field, len, most) in lists {
@@ -317,6 +368,9 @@ impl Scheme {
         }
         for (i, section) in self.outline.iter().enumerate() {
             names.push((format!("outline[{i}].title"), &section.title));
+        }
+        for (i, line) in self.results.iter().enumerate() {
+            names.push((format!("results[{i}].label"), &line.label));
         }
         for (field, name) in names {
             if !text::is_one_line(name) {
@@ -498,14 +552,48 @@ mod tests {
     fn shipped(name: &str) -> Scheme {
         let text = match name {
             "2023" => include_str!("../../config/schemes/guangzhou-2023.json"),
+            "2023-v2" => include_str!("../../config/schemes/guangzhou-2023-v2.json"),
             _ => include_str!("../../config/schemes/guangzhou-2019.json"),
         };
         serde_json::from_str(text).expect("shipped scheme parses")
     }
 
     #[test]
+    fn the_second_2023_version_orders_results_as_the_filed_reports() {
+        let scheme = shipped("2023-v2");
+        let lines: Vec<(&str, &str)> = scheme
+            .result_lines()
+            .into_iter()
+            .map(|(party, label)| (party.code.as_str(), label))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("purchaser", "购买方评估"),
+                ("supervisor", "监督方评估"),
+                ("center", "督导中心评估"),
+                ("third_party", "第三方评估"),
+            ]
+        );
+        // Without results, every party in its order by its name.
+        let first = shipped("2023");
+        let names: Vec<&str> = first.result_lines().into_iter().map(|(_, n)| n).collect();
+        assert_eq!(names[0], "监督方（区民政局）");
+        // Only the scheme's parties, each once.
+        let mut broken = scheme.clone();
+        broken.results[1].party = "nobody".into();
+        broken.results[2].party = "purchaser".into();
+        let fields: Vec<String> = broken.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["results[1].party", "results[2].party"]);
+        // The parties, weights and scoring rules are the first version's.
+        assert_eq!(scheme.parties, first.parties);
+        assert_eq!(scheme.third_party_tree, first.third_party_tree);
+        assert_eq!(scheme.indicators, first.indicators);
+    }
+
+    #[test]
     fn shipped_schemes_are_valid() {
-        for name in ["2023", "2019"] {
+        for name in ["2023", "2023-v2", "2019"] {
             let scheme = shipped(name);
             assert_eq!(scheme.problems(), vec![], "{name}");
         }

@@ -61,7 +61,7 @@ impl State {
             State::OnsiteScoring => "现场评估阶段",
             State::DraftFeedback => "初稿反馈阶段",
             State::BureauReview => "民政局审定阶段",
-            State::Final => "已出具终审报告",
+            State::Final => "已出具最终报告",
             State::Cancelled => "已取消",
         }
     }

@@ -148,8 +148,8 @@ impl Notice {
                     None,
                 ),
                 Event::Approve => (
-                    "终审评估报告已出具".into(),
-                    "民政局已审定评估报告，终审评估报告已出具。".into(),
+                    "最终评估报告已出具".into(),
+                    "民政局已审定评估报告，最终评估报告已出具。".into(),
                     station.then(|| "请按报告中“需要关注的地方”逐项填写整改情况。".to_owned()),
                 ),
                 Event::Reopen => (

@@ -18,8 +18,11 @@ pub struct ReportInput<'a> {
     /// 中期评估 / 末期评估
     pub kind_name: &'static str,
     pub address: Option<String>,
-    /// Organization names by scheme party code, and `STATION_PARTY` for the operator.
+    /// Organization names (简称) by scheme party code, and `STATION_PARTY` for the operator.
     pub organizations: Vec<(String, String)>,
+    /// Their full names (全称) for formal text — the cover, 基本情况, the agency's credit —
+    /// where set, by the same codes.
+    pub full_names: Vec<(String, String)>,
     pub zones: Vec<ZoneFacts>,
     pub agreement_period: (NaiveDate, NaiveDate),
     pub assessment_period: (NaiveDate, NaiveDate),
@@ -128,30 +131,41 @@ impl ReportInput<'_> {
             .unwrap_or_default()
     }
 
-    /// The organization standing for the scheme's party of this kind: its scoring party, else a
-    /// gate (a scheme may keep the bureau behind a gate only).
-    fn organization_of_kind(&self, kind: OrgKind) -> String {
+    /// The full name (全称) of the party's organization, else its name.
+    fn formal(&self, party: &str) -> String {
+        self.full_names
+            .iter()
+            .find(|(code, name)| code == party && !name.trim().is_empty())
+            .map_or_else(|| self.organization(party), |(_, name)| name.clone())
+    }
+
+    /// The party standing for the organizations of this kind: its scoring party, else a gate
+    /// (a scheme may keep the bureau behind a gate only).
+    fn party_of_kind(&self, kind: OrgKind) -> Option<&str> {
         let of_kind = || self.scheme.parties.iter().filter(|p| p.org_kind == kind);
         of_kind()
             .filter(|p| !p.gate)
             .chain(of_kind().filter(|p| p.gate))
-            .map(|p| self.organization(&p.code))
-            .find(|name| !name.is_empty())
-            .unwrap_or_default()
+            .map(|p| p.code.as_str())
+            .find(|code| !self.organization(code).is_empty())
     }
 
-    /// The bureau that supervises the station.
-    fn supervisor(&self) -> String {
-        self.organization_of_kind(OrgKind::CivilAffairsBureau)
+    /// The bureau that supervises the station, by its full name when `formal`.
+    fn supervisor(&self, formal: bool) -> String {
+        self.named(self.party_of_kind(OrgKind::CivilAffairsBureau), formal)
     }
 
-    /// The street office that buys the service.
-    fn purchaser(&self) -> String {
-        self.organization_of_kind(OrgKind::StreetOffice)
+    /// The street office that buys the service, by its full name when `formal`.
+    fn purchaser(&self, formal: bool) -> String {
+        self.named(self.party_of_kind(OrgKind::StreetOffice), formal)
     }
 
-    fn operator(&self) -> String {
-        self.organization(STATION_PARTY)
+    fn named(&self, party: Option<&str>, formal: bool) -> String {
+        match party {
+            Some(code) if formal => self.formal(code),
+            Some(code) => self.organization(code),
+            None => String::new(),
+        }
     }
 
     fn third_party(&self) -> Option<&str> {
@@ -168,14 +182,14 @@ impl ReportInput<'_> {
 pub fn build(input: &ReportInput) -> Report {
     let title = format!("{} {}报告", input.station_name, input.kind_name);
     let mut cover = vec![
-        line("项目监督方", input.supervisor()),
-        line("项目购买方", input.purchaser()),
-        line("项目承办方", input.operator()),
+        line("项目监督方", input.supervisor(true)),
+        line("项目购买方", input.purchaser(true)),
+        line("项目承办方", input.formal(STATION_PARTY)),
         line(
             "项目评估方",
             input
                 .third_party()
-                .map(|p| input.organization(p))
+                .map(|p| input.formal(p))
                 .unwrap_or_default(),
         ),
         line("评估日期", chinese_date(input.onsite_date)),
@@ -229,6 +243,7 @@ pub fn build(input: &ReportInput) -> Report {
             blocks: blocks.unwrap_or_default(),
         });
     }
+    list_annexes(&mut sections);
     Report {
         title,
         subtitle: input
@@ -237,6 +252,33 @@ pub fn build(input: &ReportInput) -> Report {
             .then(|| format!("征求意见稿（第 {} 稿）", input.version)),
         cover,
         sections,
+    }
+}
+
+/// The list of annexes at the end of the body, as filed reports close: "附件：" then
+/// "1.指标完成情况统计表", … (each annex's title without its "附件N：").
+fn list_annexes(sections: &mut [Section]) {
+    let annexes: Vec<String> = sections
+        .iter()
+        .filter(|s| s.annex)
+        .enumerate()
+        .map(|(index, s)| {
+            let title = s
+                .title
+                .split_once('：')
+                .filter(|(prefix, _)| prefix.starts_with("附件"))
+                .map_or(s.title.as_str(), |(_, title)| title);
+            format!("{}.{title}", index + 1)
+        })
+        .collect();
+    if annexes.is_empty() {
+        return;
+    }
+    if let Some(last) = sections.iter_mut().rev().find(|s| !s.annex) {
+        last.blocks.push(Block::Label {
+            text: "附件：".into(),
+        });
+        last.blocks.push(Block::Items { items: annexes });
     }
 }
 
@@ -272,7 +314,8 @@ fn blocks_of(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
         "zones" => zones(input),
         "rectification" if input.rectifications.is_empty() => return None,
         "rectification" => rectification(input),
-        "feedback" => feedback(input),
+        // The record of feedback and answers: a body section, or an annex (2023 v2).
+        "feedback" | "annex_feedback" => feedback(input),
         "results" => results(input),
         "closing" => {
             let text = third
@@ -332,8 +375,8 @@ fn basic_info(input: &ReportInput) -> Vec<Block> {
         text: format!(
             "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}。社工站根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
             input.station_name,
-            input.operator(),
-            input.purchaser(),
+            input.formal(STATION_PARTY),
+            input.purchaser(true),
             chinese_date(start),
             chinese_date(end),
             chinese_number(input.zones.len()),
@@ -359,12 +402,12 @@ fn method(input: &ReportInput) -> Vec<Block> {
     });
     let agency = input
         .third_party()
-        .map(|p| input.organization(p))
+        .map(|p| input.formal(p))
         .unwrap_or_default();
     blocks.push(Block::Paragraph {
         text: format!(
             "受{}委托，{agency}负责本年度社工站购买服务项目第三方专业评估工作，组织专家评委专项评估小组，于{}到{}进行现场评估。",
-            input.supervisor(),
+            input.supervisor(false),
             chinese_date(input.onsite_date),
             input.station_name,
         ),
@@ -729,8 +772,13 @@ fn feedback(input: &ReportInput) -> Vec<Block> {
 
 fn results(input: &ReportInput) -> Vec<Block> {
     let mut items = Vec::new();
-    for (index, (code, score, passed)) in input.results.lines.iter().enumerate() {
-        let Some(party) = input.scheme.parties.iter().find(|p| &p.code == code) else {
+    for (party, name) in input.scheme.result_lines() {
+        let Some((_, score, passed)) = input
+            .results
+            .lines
+            .iter()
+            .find(|(c, _, _)| *c == party.code)
+        else {
             continue;
         };
         let value = match (party.gate, score, passed) {
@@ -741,9 +789,8 @@ fn results(input: &ReportInput) -> Vec<Block> {
         };
         let label = if party.gate { "结果" } else { "得分" };
         items.push(format!(
-            "（{}）{} {label}：{value}",
-            chinese_number(index + 1),
-            party.name
+            "（{}）{name} {label}：{value}",
+            chinese_number(items.len() + 1)
         ));
     }
     let mut blocks = vec![Block::Items { items }];

@@ -208,7 +208,7 @@ impl EvaluationPage {
 
     fn kind_of(&self, kind: &str) -> &'static str {
         if kind == "final" {
-            "终审报告"
+            "最终报告"
         } else {
             "征求意见稿"
         }

@@ -178,6 +178,21 @@ async fn final_report_says(client: &reqwest::Client, base: &str, token: &str, pa
         .expect("text");
     assert!(html.contains("89.08") && html.contains("良好"), "{html}");
     assert!(html.contains("西村街社工服务站"));
+    // Formal text names organizations in full (全称), as the filed report does; the section
+    // titles and the agency's commission keep the short names.
+    for said in [
+        "<dd>广州市荔湾区民政局</dd>",
+        "<dd>广州市荔湾区西村街道办事处</dd>",
+        "<dd>广州市社会工作协会</dd>",
+        "由广州市荔湾区逢源人家服务中心承接运营。经广州市荔湾区西村街道办事处采购",
+        "受荔湾区民政局委托，广州市社会工作协会负责",
+        "七、评估结果",
+        "（一）购买方评估 得分：20.00 分",
+        "八、结语",
+        "附件3：评估反馈及处理情况",
+    ] {
+        assert!(html.contains(said), "the final report says {said}");
+    }
     let docx = file("docx").await.expect("docx");
     assert_eq!(docx.status(), StatusCode::OK);
     assert!(docx.bytes().await.expect("bytes").starts_with(b"PK"));
@@ -215,7 +230,7 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(printed.contains("演示数据已加载"), "{printed}");
-    assert!(printed.contains("西村街社工服务站：已出具终审报告，89.08 分，良好"));
+    assert!(printed.contains("西村街社工服务站：已出具最终报告，89.08 分，良好"));
     assert!(printed.contains("瑞宝街社工服务站：初稿反馈阶段，本阶段截止"));
     assert!(
         printed.contains("示意拆分"),

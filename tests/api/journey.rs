@@ -552,7 +552,7 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         .await
         .expect("page");
     press(&bureau, "approve", None).await;
-    assert_eq!(current_step(&bureau).await, "已出具终审报告");
+    assert_eq!(current_step(&bureau).await, "已出具最终报告");
     assert!(text_of(&bureau, ".result").await.contains("89.08"));
     screenshot(&bureau, &shot("15-final")).await;
 
@@ -560,7 +560,7 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     tab(&bureau, &app, id, "reports").await;
     let pdf_link = bureau
         .find(Locator::XPath(
-            "//ul[@class='reports']/li[span[@class='title' and text()='终审报告']]/a[contains(@href, '/pdf')]",
+            "//ul[@class='reports']/li[span[@class='title' and text()='最终报告']]/a[contains(@href, '/pdf')]",
         ))
         .await
         .expect("the final PDF link")

@@ -179,16 +179,19 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
             "（二）社工站总体服务开展情况",
             "1.服务指标完成情况",
             "（三）各社工点服务开展情况",
-            "七、评估反馈",
-            "八、评估结果",
-            "九、结语",
+            "七、评估结果",
+            "八、结语",
             "附件1：指标完成情况统计表",
             "附件2：社工到岗情况统计表",
+            "附件3：评估反馈及处理情况",
         ]
     );
     for said in [
         "以上四项总得分：89.08分　等级：良好",
-        "（四）第三方评估机构 得分：46.98 分",
+        "（一）购买方评估 得分：20.00 分",
+        "（四）第三方评估 得分：46.98 分",
+        "1.指标完成情况统计表",
+        "3.评估反馈及处理情况",
         "社工站制定了相对规范的管理制度。",
         "片区一服务落实较为零散。建议：加强片区统筹。",
         "持证社工应到岗65人次，实到岗77.5人次，超配12.5人次",
@@ -202,7 +205,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     assert_eq!(word.headings, headings(&html));
     for said in [
         "以上四项总得分：89.08分　等级：良好",
-        "第三方评估机构 得分：46.98 分",
+        "第三方评估 得分：46.98 分",
         "超配12.5人次",
     ] {
         assert!(word.text.contains(said), "the Word draft says {said}");
@@ -331,7 +334,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
         .iter()
         .filter_map(|c| c["section"].as_str())
         .collect();
-    assert_eq!(changed, ["feedback"], "{compared}");
+    assert_eq!(changed, ["annex_feedback"], "{compared}");
     let added: Vec<&str> = compared["sections"][0]["added"]
         .as_array()
         .expect("added")
@@ -394,7 +397,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     }
     for said in [
         "以上四项总得分：89.08分等级：良好",
-        "第三方评估机构得分：46.98分",
+        "（四）第三方评估得分：46.98分",
         "超配12.5人次",
     ] {
         assert!(text.contains(said), "the PDF says {said}");

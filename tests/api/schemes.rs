@@ -14,7 +14,13 @@ both_backends!(
     only_admins_add_schemes,
 );
 
+/// The shipped guangzhou-2023, its newest version (the reference reports' outline).
 fn shipped_2023() -> Value {
+    serde_json::from_str(include_str!("../../config/schemes/guangzhou-2023-v2.json")).expect("json")
+}
+
+/// Its first version, kept for the evaluations pinned to it.
+fn shipped_2023_first() -> Value {
     serde_json::from_str(include_str!("../../config/schemes/guangzhou-2023.json")).expect("json")
 }
 
@@ -33,12 +39,24 @@ async fn shipped_schemes_are_served(backend: Backend) {
             )
         })
         .collect();
-    assert_eq!(codes, vec![("guangzhou-2019", 1), ("guangzhou-2023", 1)]);
+    assert_eq!(
+        codes,
+        vec![
+            ("guangzhou-2019", 1),
+            ("guangzhou-2023", 2),
+            ("guangzhou-2023", 1)
+        ]
+    );
     assert_eq!(list["items"][0]["total"], "1000.00");
     let scheme = app
         .get_json("/api/v1/schemes/guangzhou-2023", Some(&admin))
         .await;
     assert_eq!(scheme, shipped_2023());
+    assert_eq!(
+        app.get_json("/api/v1/schemes/guangzhou-2023?version=1", Some(&admin))
+            .await,
+        shipped_2023_first()
+    );
     assert_problem(
         app.get("/api/v1/schemes/shanghai-2030", Some(&admin)).await,
         StatusCode::NOT_FOUND,
@@ -60,7 +78,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
     let mut scheme = app
         .get_json("/api/v1/schemes/guangzhou-2023", Some(&admin))
         .await;
-    scheme["version"] = json!(2);
+    scheme["version"] = json!(3);
     scheme["name"] = json!("广州市社工站购买服务项目评估方案（2023 修订）");
     scheme["parties"]
         .as_array_mut()
@@ -73,7 +91,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.json::<Value>().await.expect("json"), scheme);
     assert_eq!(
-        app.get_json("/api/v1/schemes/guangzhou-2023?version=2", Some(&admin))
+        app.get_json("/api/v1/schemes/guangzhou-2023?version=3", Some(&admin))
             .await,
         scheme
     );
@@ -84,7 +102,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
         "newest by default"
     );
     assert_eq!(
-        app.get_json("/api/v1/schemes/guangzhou-2023?version=1", Some(&admin))
+        app.get_json("/api/v1/schemes/guangzhou-2023?version=2", Some(&admin))
             .await,
         shipped_2023()
     );
@@ -130,7 +148,7 @@ async fn broken_schemes_are_refused_with_the_reason(backend: Backend) {
         assert!(found, "{field} / {says}: {problem}");
     }
     let list = app.get_json("/api/v1/schemes", Some(&admin)).await;
-    assert_eq!(list["total"], 2, "nothing stored");
+    assert_eq!(list["total"], 3, "nothing stored");
 }
 
 async fn a_stored_version_never_changes(backend: Backend) {
@@ -167,7 +185,7 @@ async fn only_admins_add_schemes(backend: Backend) {
     app.create_user(&admin, "liwan", bureau, "manager").await;
     let manager = token_of(&app.login_ok("liwan", PASSWORD).await);
     let mut scheme = shipped_2023();
-    scheme["version"] = json!(2);
+    scheme["version"] = json!(3);
     assert_problem(
         app.post("/api/v1/schemes", Some(&manager), &scheme).await,
         StatusCode::FORBIDDEN,
