@@ -68,11 +68,11 @@ pub async fn get_one(
     Ok(web::Json(version_for(&state, &me, id.into_inner()).await?))
 }
 
-/// The version's HTML, exactly as stored.
+/// The version's HTML, exactly as stored; `?copy=public` the publication copy.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "report id")),
+    params(("id" = i64, Path, description = "report id"), CopyQuery),
     responses((status = 200, content_type = "text/html"), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
 #[get("/reports/{id}.html")]
@@ -80,17 +80,24 @@ pub async fn get_html(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
+    query: web::Query<CopyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    download_for(&state, &me, id.into_inner(), "html")
-        .await
-        .map(crate::http::download)
+    download_for(
+        &state,
+        &me,
+        id.into_inner(),
+        "html",
+        query.copy.unwrap_or_default(),
+    )
+    .await
+    .map(crate::http::download)
 }
 
-/// The version's Word document, exactly as stored.
+/// The version's Word document, exactly as stored; `?copy=public` the publication copy.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "report id")),
+    params(("id" = i64, Path, description = "report id"), CopyQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
 #[get("/reports/{id}.docx")]
@@ -98,17 +105,24 @@ pub async fn get_docx(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
+    query: web::Query<CopyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    download_for(&state, &me, id.into_inner(), "docx")
-        .await
-        .map(crate::http::download)
+    download_for(
+        &state,
+        &me,
+        id.into_inner(),
+        "docx",
+        query.copy.unwrap_or_default(),
+    )
+    .await
+    .map(crate::http::download)
 }
 
-/// The final report's PDF, exactly as stored.
+/// The final report's PDF, exactly as stored; `?copy=public` the publication copy.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
-    params(("id" = i64, Path, description = "report id")),
+    params(("id" = i64, Path, description = "report id"), CopyQuery),
     responses((status = 200, content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
 #[get("/reports/{id}.pdf")]
@@ -116,10 +130,17 @@ pub async fn get_pdf(
     state: web::Data<AppState>,
     me: CurrentUser,
     id: web::Path<i64>,
+    query: web::Query<CopyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    download_for(&state, &me, id.into_inner(), "pdf")
-        .await
-        .map(crate::http::download)
+    download_for(
+        &state,
+        &me,
+        id.into_inner(),
+        "pdf",
+        query.copy.unwrap_or_default(),
+    )
+    .await
+    .map(crate::http::download)
 }
 
 /// What changed between two versions of one evaluation's report, section by section.

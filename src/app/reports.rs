@@ -196,6 +196,45 @@ pub async fn render_files(state: &AppState, issued: Issued) -> Result<(), AppErr
     .await
 }
 
+/// The publication copy of a version in `format`, typeset on request (it is never stored: the
+/// parties' copy is the record). The PDF, as the stored one, only of the final report.
+async fn public_download(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    format: &'static str,
+) -> Result<Download, AppError> {
+    let user = me.clone();
+    let (row, evaluation) = db::run(&state.pool, move |conn| {
+        let (row, _) = visible_report(conn, &user, id)?;
+        let evaluation =
+            evaluations::find(conn, row.evaluation_id)?.ok_or(AppError::NotFound("报告"))?;
+        Ok::<_, AppError>((row, evaluation))
+    })
+    .await?;
+    if format == "pdf" && row.kind != FINAL {
+        return Err(AppError::NotFound("该格式的报告文件"));
+    }
+    let report = model_of(&row)?;
+    let body = actix_web::web::block(move || -> Result<Vec<u8>, AppError> {
+        let public = crate::report::public::public_copy(&report, &report.people);
+        Ok(match format {
+            "html" => html::render(&public)
+                .map_err(anyhow::Error::from)?
+                .into_bytes(),
+            "docx" => docx::render(&public).map_err(|e| anyhow::anyhow!("report as DOCX: {e}"))?,
+            _ => pdf::render(&public).map_err(|e| anyhow::anyhow!("report as PDF: {e}"))?,
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("rendering thread failed: {e}"))??;
+    let mut download = file_of(&row, &evaluation, id, format, body);
+    download.filename = download
+        .filename
+        .replace(&format!(".{format}"), &format!("（公开版）.{format}"));
+    Ok(download)
+}
+
 fn rendered(
     report: &Report,
     kind: &str,
@@ -436,13 +475,37 @@ pub async fn compare_for(
     })
 }
 
-/// A version's stored file as `me` may see it (404 otherwise): for the API and the pages.
+/// Which copy of a version: the parties' (as stored), or the publication copy (`?copy=public`):
+/// the workers' names masked, phone numbers and e-mail addresses left out (DESIGN.md §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportCopy {
+    #[default]
+    Full,
+    Public,
+}
+
+/// `?copy=` of a report's file.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CopyQuery {
+    /// `public` for the publication copy; the parties' copy by default.
+    pub copy: Option<ReportCopy>,
+}
+
+/// A version's file as `me` may see it (404 otherwise), for the API and the pages: the stored
+/// file, or the publication copy drawn from the stored model.
 pub async fn download_for(
     state: &AppState,
     me: &AuthenticatedUser,
     id: i64,
     format: &'static str,
+    copy: ReportCopy,
 ) -> Result<Download, AppError> {
+    if copy == ReportCopy::Public {
+        return public_download(state, me, id, format).await;
+    }
     let read = |user: AuthenticatedUser| {
         db::run(&state.pool, move |conn| {
             let (row, files) = visible_report(conn, &user, id)?;
@@ -469,6 +532,17 @@ pub async fn download_for(
         (row, evaluation, content)
     };
     let content = content.ok_or(AppError::NotFound("该格式的报告文件"))?;
+    Ok(file_of(&row, &evaluation, id, format, content))
+}
+
+/// A version's file to send: its type, and a name from the station and the version.
+fn file_of(
+    row: &ReportRow,
+    evaluation: &EvaluationDetail,
+    id: i64,
+    format: &'static str,
+    content: Vec<u8>,
+) -> Download {
     let content_type = match format {
         "html" => "text/html; charset=utf-8",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -480,7 +554,7 @@ pub async fn download_for(
         format!("评估报告征求意见稿第{}稿", row.version)
     };
     let name = format!("{}{label}.{format}", evaluation.station_name);
-    Ok(Download {
+    Download {
         content_type: content_type.to_owned(),
         filename: name,
         fallback_name: format!("report-{id}.{format}"),
@@ -488,5 +562,5 @@ pub async fn download_for(
         sandboxed: true,
         sha256: None,
         body: DownloadBody::Bytes(content),
-    })
+    }
 }

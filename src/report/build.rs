@@ -252,6 +252,7 @@ pub fn build(input: &ReportInput) -> Report {
             .then(|| format!("征求意见稿（第 {} 稿）", input.version)),
         cover,
         sections,
+        people: input.roster.iter().map(|w| w.name.clone()).collect(),
     }
 }
 

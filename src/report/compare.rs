@@ -94,6 +94,7 @@ mod tests {
             title: "报告".into(),
             subtitle: None,
             cover: vec![],
+            people: vec![],
             sections: sections
                 .into_iter()
                 .map(|(code, text)| Section {

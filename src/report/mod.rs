@@ -7,3 +7,4 @@ pub mod docx;
 pub mod html;
 pub mod model;
 pub mod pdf;
+pub mod public;

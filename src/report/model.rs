@@ -13,6 +13,9 @@ pub struct Report {
     /// 项目监督方, 项目购买方, 项目承办方, 项目评估方, 评估日期 (and 审定 once approved).
     pub cover: Vec<CoverLine>,
     pub sections: Vec<Section>,
+    /// The roster's workers: the names a publication copy masks (`report::public`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

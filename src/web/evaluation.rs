@@ -683,6 +683,7 @@ pub async fn report_file(
     state: web::Data<AppState>,
     me: WebUser,
     route: web::Path<FileRoute>,
+    query: web::Query<crate::app::reports::CopyQuery>,
 ) -> HttpResponse {
     let format = match route.format.as_str() {
         "html" => "html",
@@ -690,7 +691,15 @@ pub async fn report_file(
         "pdf" => "pdf",
         _ => return not_found(),
     };
-    match download_for(&state, &me, route.id, format).await {
+    match download_for(
+        &state,
+        &me,
+        route.id,
+        format,
+        query.copy.unwrap_or_default(),
+    )
+    .await
+    {
         Ok(file) => crate::http::download(file),
         Err(error) => super::error_page(&me, error),
     }

@@ -193,19 +193,57 @@ async fn final_report_says(client: &reqwest::Client, base: &str, token: &str, pa
     ] {
         assert!(html.contains(said), "the final report says {said}");
     }
-    let docx = file("docx").await.expect("docx");
-    assert_eq!(docx.status(), StatusCode::OK);
-    assert!(docx.bytes().await.expect("bytes").starts_with(b"PK"));
-    let pdf = file("pdf")
+    // The publication copy masks the roster's names (李洁华 → 李*华) in every format; the
+    // parties' copy names them.
+    assert!(html.contains("李洁华"));
+    let public = |format: &str| {
+        get(format!(
+            "{base}/api/v1/reports/{}.{format}?copy=public",
+            last["id"]
+        ))
+    };
+    let page = public("html")
         .await
-        .expect("pdf")
+        .expect("public html")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("李*华") && !page.contains("李洁华"), "{page}");
+    assert!(page.contains("89.08"));
+    let word = public("docx")
+        .await
+        .expect("public docx")
         .bytes()
         .await
         .expect("bytes");
-    let text: String = pdf_extract::extract_text_from_mem(&pdf)
-        .expect("a PDF")
-        .split_whitespace()
-        .collect();
+    let word = crate::reports::read_word(&word).text;
+    assert!(word.contains("李*华") && !word.contains("李洁华"));
+    let pdf_text = |bytes: &[u8]| -> String {
+        pdf_extract::extract_text_from_mem(bytes)
+            .expect("a PDF")
+            .split_whitespace()
+            .collect()
+    };
+    let printed = pdf_text(
+        &public("pdf")
+            .await
+            .expect("pdf")
+            .bytes()
+            .await
+            .expect("bytes"),
+    );
+    assert!(printed.contains("李*华") && !printed.contains("李洁华"));
+    let docx = file("docx").await.expect("docx");
+    assert_eq!(docx.status(), StatusCode::OK);
+    assert!(docx.bytes().await.expect("bytes").starts_with(b"PK"));
+    let text = pdf_text(
+        &file("pdf")
+            .await
+            .expect("pdf")
+            .bytes()
+            .await
+            .expect("bytes"),
+    );
     assert!(text.contains("89.08") && text.contains("良好"));
 }
 
