@@ -93,6 +93,8 @@ fn input_of<'a>(
             })
             .collect(),
         agreement_period: (agreement.period_start, agreement.period_end),
+        funding_fen: agreement.funding_fen,
+        required_staff: (agreement.required_staff, agreement.required_certified_staff),
         assessment_period: (row.assessment_start, row.assessment_end),
         months_counted: staff.metrics.months,
         onsite_date: row.onsite_date,

@@ -25,6 +25,10 @@ pub struct ReportInput<'a> {
     pub full_names: Vec<(String, String)>,
     pub zones: Vec<ZoneFacts>,
     pub agreement_period: (NaiveDate, NaiveDate),
+    /// The agreement's funding in fen (分).
+    pub funding_fen: i64,
+    /// The agreement's required staff, and of them certified.
+    pub required_staff: (i64, i64),
     pub assessment_period: (NaiveDate, NaiveDate),
     pub months_counted: Points,
     pub onsite_date: NaiveDate,
@@ -372,17 +376,40 @@ fn basic_info(input: &ReportInput) -> Vec<Block> {
         .as_deref()
         .map(|a| format!("位于{a}，"))
         .unwrap_or_default();
+    let communities: usize = input.zones.iter().map(|z| z.communities.len()).sum();
+    let served = if communities > 0 {
+        format!("辖内共有{communities}个社区，")
+    } else {
+        String::new()
+    };
+    let (required, certified) = input.required_staff;
+    let on_post = input
+        .subtotals
+        .last()
+        .map(|m| format!("，评估期末月在岗社工{}名", m.total_heads))
+        .unwrap_or_default();
     vec![Block::Paragraph {
         text: format!(
-            "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}。社工站根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
+            "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}，协议经费{}万元，要求配备社工{required}名（其中持证社工{certified}名）{on_post}。社工站{served}根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
             input.station_name,
             input.formal(STATION_PARTY),
             input.purchaser(true),
             chinese_date(start),
             chinese_date(end),
+            ten_thousand_yuan(input.funding_fen),
             chinese_number(input.zones.len()),
         ),
     }]
+}
+
+/// Fen as 万元 with two places, half-up: 120000000 → "120.00".
+fn ten_thousand_yuan(fen: i64) -> Points {
+    let hundredths = if fen >= 0 {
+        (fen + 5_000) / 10_000
+    } else {
+        (fen - 5_000) / 10_000
+    };
+    Points::from_hundredths(hundredths)
 }
 
 fn method(input: &ReportInput) -> Vec<Block> {
@@ -608,11 +635,19 @@ fn party_section(input: &ReportInput, party: &str) -> Vec<Block> {
 
 /// "评估期末月，社工站完成困难群众和特殊群体建档1533人，…，分别完成协议指标量的100.00%、…。"
 fn indicators_paragraph(input: &ReportInput) -> Vec<Block> {
+    // The zones' indicators: the station-wide ones (品牌创建 …) are not counts of service.
+    let of_zones = |code: &str| {
+        input
+            .scheme
+            .indicators
+            .iter()
+            .any(|i| i.code == code && i.scope == IndicatorScope::Zone)
+    };
     let totals: Vec<_> = input
         .indicators
         .totals
         .iter()
-        .filter(|t| t.completed.is_some())
+        .filter(|t| t.completed.is_some() && of_zones(&t.indicator))
         .collect();
     if totals.is_empty() {
         return vec![Block::Paragraph {
@@ -640,11 +675,21 @@ fn indicators_paragraph(input: &ReportInput) -> Vec<Block> {
         })
         .collect();
     let shares: Vec<String> = totals.iter().map(|t| percent(t.percent)).collect();
+    // Where the zones' figures are: the annex of the indicators, by its number in the outline.
+    let annex = input
+        .scheme
+        .outline
+        .iter()
+        .find(|s| s.code == "annex_indicators")
+        .and_then(|s| s.title.split_once('：'))
+        .map(|(number, _)| format!("，各片区指标完成情况见{number}"))
+        .unwrap_or_default();
     vec![Block::Paragraph {
         text: format!(
-            "评估期末月，社工站完成{}，分别完成协议指标量的{}。",
+            "评估期末月，社工站完成{}，分别完成协议指标量的{}。（以上数据统计共计{}个考核月份，由社工服务站提供{annex}）",
             done.join("，"),
-            shares.join("、")
+            shares.join("、"),
+            figure(input.months_counted),
         ),
     }]
 }

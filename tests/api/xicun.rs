@@ -167,6 +167,15 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     assert_eq!(last["kind"], "final");
 
     let html = String::from_utf8(download(&app, &who.station, last, "html").await).expect("utf-8");
+    // The indicator paragraph counts the zones' services, not the station-wide work.
+    let paragraph = html
+        .split("评估期末月，社工站完成")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .expect("the indicator paragraph");
+    for station_wide in ["品牌创建工作", "培训时数", "社区调研"] {
+        assert!(!paragraph.contains(station_wide), "{paragraph}");
+    }
     // `cargo bench --bench reports` renders this model; refresh its copy with
     // PINGGU_REPORT_FIXTURE=benches/fixtures/xicun-report.json.
     if let Ok(path) = std::env::var("PINGGU_REPORT_FIXTURE") {
@@ -213,6 +222,8 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         "（四）第三方评估 得分：46.98 分",
         "以上四项总得分：89.08分　等级：良好",
         "社工站完成困难群众和特殊群体建档1533",
+        "（以上数据统计共计5个考核月份，由社工服务站提供，各片区指标完成情况见附件1）",
+        "协议经费120.00万元，要求配备社工20名（其中持证社工13名），评估期末月在岗社工",
         "持证社工应到岗65人次，实到岗77.5人次，超配12.5人次",
         "本次评估购买方没有提出需要关注的地方。",
         "1.一片区社工点服务情况",
