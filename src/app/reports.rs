@@ -19,7 +19,9 @@ use crate::domain::scheme::Scheme;
 use crate::domain::staffing;
 use crate::domain::workflow::State;
 use crate::notify::catalog::Notice;
-use crate::report::build::{self, Approval, PartyComments, ReportInput, Results, ZoneFacts};
+use crate::report::build::{
+    self, Approval, PartyComments, PartyOrganization, ReportInput, Results, ZoneFacts,
+};
 use crate::report::compare::{self, SectionChange};
 use crate::report::{docx, html, model::Report, pdf};
 use crate::state::AppState;
@@ -76,12 +78,11 @@ fn input_of<'a>(
         organizations: detail
             .parties
             .iter()
-            .map(|(code, org)| (code.clone(), org.name.clone()))
-            .collect(),
-        full_names: detail
-            .parties
-            .iter()
-            .map(|(code, org)| (code.clone(), org.full_name.clone()))
+            .map(|(code, org)| PartyOrganization {
+                party: code.clone(),
+                name: org.name.clone(),
+                full_name: org.full_name.clone(),
+            })
             .collect(),
         zones: station
             .zones
@@ -230,11 +231,13 @@ async fn public_download(
     })
     .await
     .map_err(|e| anyhow::anyhow!("rendering thread failed: {e}"))??;
-    let mut download = file_of(&row, &evaluation, id, format, body);
-    download.filename = download
-        .filename
-        .replace(&format!(".{format}"), &format!("（公开版）.{format}"));
-    Ok(download)
+    Ok(file_of(
+        &row,
+        &evaluation,
+        (id, format),
+        ReportCopy::Public,
+        body,
+    ))
 }
 
 fn rendered(
@@ -534,15 +537,21 @@ pub async fn download_for(
         (row, evaluation, content)
     };
     let content = content.ok_or(AppError::NotFound("该格式的报告文件"))?;
-    Ok(file_of(&row, &evaluation, id, format, content))
+    Ok(file_of(
+        &row,
+        &evaluation,
+        (id, format),
+        ReportCopy::Full,
+        content,
+    ))
 }
 
-/// A version's file to send: its type, and a name from the station and the version.
+/// A version's file to send: its type, and a name from the station, the version and the copy.
 fn file_of(
     row: &ReportRow,
     evaluation: &EvaluationDetail,
-    id: i64,
-    format: &'static str,
+    (id, format): (i64, &'static str),
+    copy: ReportCopy,
     content: Vec<u8>,
 ) -> Download {
     let content_type = match format {
@@ -555,7 +564,12 @@ fn file_of(
     } else {
         format!("评估报告征求意见稿第{}稿", row.version)
     };
-    let name = format!("{}{label}.{format}", evaluation.station_name);
+    let public = if copy == ReportCopy::Public {
+        "（公开版）"
+    } else {
+        ""
+    };
+    let name = format!("{}{label}{public}.{format}", evaluation.station_name);
     Download {
         content_type: content_type.to_owned(),
         filename: name,

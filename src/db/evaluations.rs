@@ -831,15 +831,6 @@ pub fn standings(
         .load(conn)
 }
 
-/// How many evaluations are under `scope` and `filter`.
-pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &ListFilter) -> QueryResult<i64> {
-    let joined = evaluations::table.inner_join(stations::table).into_boxed();
-    match narrowed!(joined, scope, filter) {
-        Some(query) => query.count().get_result(conn),
-        None => Ok(0),
-    }
-}
-
 /// The graded evaluations of these stations under `scope`, in any year: the history a
 /// station's latest grade is compared with.
 pub fn graded_of_stations(

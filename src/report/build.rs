@@ -18,11 +18,8 @@ pub struct ReportInput<'a> {
     /// 中期评估 / 末期评估
     pub kind_name: &'static str,
     pub address: Option<String>,
-    /// Organization names (简称) by scheme party code, and `STATION_PARTY` for the operator.
-    pub organizations: Vec<(String, String)>,
-    /// Their full names (全称) for formal text — the cover, 基本情况, the agency's credit —
-    /// where set, by the same codes.
-    pub full_names: Vec<(String, String)>,
+    /// The parties' organizations by scheme party code, and `STATION_PARTY` for the operator.
+    pub organizations: Vec<PartyOrganization>,
     pub zones: Vec<ZoneFacts>,
     pub agreement_period: (NaiveDate, NaiveDate),
     /// The agreement's funding in fen (分).
@@ -44,6 +41,14 @@ pub struct ReportInput<'a> {
     /// None for a draft; the draft number is `version`.
     pub approval: Option<Approval>,
     pub version: i64,
+}
+
+pub struct PartyOrganization {
+    pub party: String,
+    /// 简称: headings and running text.
+    pub name: String,
+    /// 全称: formal text — the cover, 基本情况, the agency's credit — where set.
+    pub full_name: String,
 }
 
 pub struct ZoneFacts {
@@ -127,20 +132,27 @@ fn percent(value: Option<Points>) -> String {
 }
 
 impl ReportInput<'_> {
+    fn party_organization(&self, party: &str) -> Option<&PartyOrganization> {
+        self.organizations.iter().find(|o| o.party == party)
+    }
+
     fn organization(&self, party: &str) -> String {
-        self.organizations
-            .iter()
-            .find(|(code, _)| code == party)
-            .map(|(_, name)| name.clone())
+        self.party_organization(party)
+            .map(|o| o.name.clone())
             .unwrap_or_default()
     }
 
     /// The full name (全称) of the party's organization, else its name.
     fn formal(&self, party: &str) -> String {
-        self.full_names
-            .iter()
-            .find(|(code, name)| code == party && !name.trim().is_empty())
-            .map_or_else(|| self.organization(party), |(_, name)| name.clone())
+        self.party_organization(party)
+            .map(|o| {
+                if o.full_name.trim().is_empty() {
+                    o.name.clone()
+                } else {
+                    o.full_name.clone()
+                }
+            })
+            .unwrap_or_default()
     }
 
     /// The party standing for the organizations of this kind: its scoring party, else a gate
