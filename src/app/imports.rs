@@ -252,6 +252,8 @@ impl Writing<'_> {
                             district: r.district.as_deref(),
                             // The workbook's 单位 sheet has no 所在市 (DESIGN.md §8).
                             city: None,
+                            // Nor a 报告编号 prefix: the agency's name stands for it.
+                            report_prefix: None,
                             created_at: now,
                             updated_at: now,
                         },

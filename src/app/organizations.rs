@@ -46,6 +46,13 @@ pub struct CreateOrganization {
         custom(function = "one_line")
     )]
     pub city: Option<String>,
+    /// An evaluation agency's 报告编号 prefix, e.g. 穗社评 (穗社评〔2025〕第017号); its
+    /// short name when absent.
+    #[validate(
+        length(min = 1, max = 20, message = "报告编号前缀须为 1 到 20 个字符"),
+        custom(function = "one_line")
+    )]
+    pub report_prefix: Option<String>,
 }
 
 /// Creates an organization as `me` (admins; the API and the administration pages).
@@ -71,6 +78,16 @@ pub async fn create_for(
         .city
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty());
+    let report_prefix = body
+        .report_prefix
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty());
+    if report_prefix.is_some() && body.kind != OrgKind::EvaluationAgency {
+        return Err(AppError::field(
+            "report_prefix",
+            "只有评估机构有报告编号前缀",
+        ));
+    }
     let full_name = body
         .full_name
         .map(|f| f.trim().to_owned())
@@ -86,6 +103,7 @@ pub async fn create_for(
                 kind: body.kind.code(),
                 district: district.as_deref(),
                 city: city.as_deref(),
+                report_prefix: report_prefix.as_deref(),
                 created_at: now,
                 updated_at: now,
             };

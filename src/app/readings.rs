@@ -136,6 +136,7 @@ fn to_views(rows: Vec<(roster::WorkerRow, Vec<roster::MonthRow>)>) -> Vec<Worker
                 joined_on: w.joined_on,
                 left_on: w.left_on,
                 note: w.note,
+                contract_term: w.contract_term,
                 months: months
                     .into_iter()
                     .map(|m| {

@@ -23,9 +23,10 @@ use crate::report::build::{
     self, Approval, PartyComments, PartyOrganization, ReportInput, Results, ZoneFacts,
 };
 use crate::report::compare::{self, SectionChange};
-use crate::report::{docx, html, model::Report, pdf};
+use crate::report::model::{Report, report_number};
+use crate::report::{docx, html, pdf};
 use crate::state::AppState;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -37,6 +38,7 @@ fn input_of<'a>(
     scheme: &'a Scheme,
     version: i64,
     approval: Option<Approval>,
+    number: Option<String>,
 ) -> Result<ReportInput<'a>, AppError> {
     let row = &detail.row;
     let station = stations::find(conn, row.station_id)?
@@ -110,7 +112,37 @@ fn input_of<'a>(
         rectifications,
         approval,
         version,
+        number,
     })
+}
+
+/// The number of the evaluation's report: its earlier versions' if they have one, else the next
+/// of the agency's sequence this year (`today`'s), under the agency's prefix or, without one,
+/// its short name.
+fn number_of(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    today: NaiveDate,
+) -> Result<Option<String>, AppError> {
+    if let Some(number) = store::latest(conn, detail.row.id)?.and_then(|r| r.number) {
+        return Ok(Some(number));
+    }
+    let Some(agency) = scheme
+        .third_party()
+        .and_then(|p| detail.parties.iter().find(|(code, _)| *code == p.code))
+        .map(|(_, org)| org)
+    else {
+        return Ok(None);
+    };
+    let year = today.year();
+    let sequence = store::next_number(conn, agency.id, year)?;
+    let prefix = agency
+        .report_prefix
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or(&agency.name);
+    Ok(Some(report_number(prefix, year, sequence)))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -145,7 +177,8 @@ pub fn issue(
         by: user.display_name.clone(),
         on: today,
     });
-    let input = input_of(conn, detail, &scheme, version, approval)?;
+    let number = number_of(conn, detail, &scheme, today)?;
+    let input = input_of(conn, detail, &scheme, version, approval, number.clone())?;
     let report = build::build(&input);
     let model = serde_json::to_string(&report).map_err(anyhow::Error::from)?;
     let new = NewReport {
@@ -154,6 +187,7 @@ pub fn issue(
         kind,
         model: &model,
         created_by: Some(user.id),
+        number: number.as_deref(),
     };
     let report_id = store::insert(conn, &new, &[], now)?;
     Ok(Issued {
@@ -298,6 +332,8 @@ pub struct ReportVersion {
     pub version: i64,
     /// draft or final
     pub kind: String,
+    /// 报告编号, e.g. 穗社评〔2025〕第017号: given at the first version, kept by the later ones.
+    pub number: Option<String>,
     pub created_at: DateTime<Utc>,
     pub files: Vec<ReportFile>,
 }
@@ -313,6 +349,7 @@ fn version_view(row: ReportRow, files: Vec<FileInfo>) -> ReportVersion {
         evaluation_id: row.evaluation_id,
         version: row.version,
         kind: row.kind,
+        number: row.number,
         created_at: utc(row.created_at),
         files: files
             .into_iter()

@@ -87,6 +87,11 @@ pub fn store(
             joined_on: w.joined_on,
             left_on: w.left_on,
             note: w.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+            contract_term: w
+                .contract_term
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty()),
             months: w
                 .months
                 .iter()

@@ -122,6 +122,8 @@ pub struct OrganizationView {
     /// 所在市, e.g. 广州市: a municipal bureau with a city oversees only the evaluations its
     /// city's district bureaus take part in; without one, all.
     pub city: Option<String>,
+    /// An agency's 报告编号 prefix, e.g. 穗社评.
+    pub report_prefix: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
 }
@@ -135,6 +137,7 @@ impl From<&OrganizationRow> for OrganizationView {
             kind: row.kind.clone(),
             district: row.district.clone(),
             city: row.city.clone(),
+            report_prefix: row.report_prefix.clone(),
             version: row.version,
             created_at: utc(row.created_at),
         }

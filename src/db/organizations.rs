@@ -19,6 +19,8 @@ pub struct OrganizationRow {
     pub full_name: String,
     /// 所在市, e.g. 广州市.
     pub city: Option<String>,
+    /// An agency's 报告编号 prefix, e.g. 穗社评.
+    pub report_prefix: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -29,6 +31,7 @@ pub struct NewOrganization<'a> {
     pub kind: &'a str,
     pub district: Option<&'a str>,
     pub city: Option<&'a str>,
+    pub report_prefix: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{report_files, reports};
+use super::schema::{organizations, report_files, report_numbers, reports};
 
 pub const DRAFT: &str = "draft";
 pub const FINAL: &str = "final";
@@ -19,6 +19,8 @@ pub struct ReportRow {
     pub model: String,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// 报告编号; none on versions issued before numbers were given.
+    pub number: Option<String>,
 }
 
 /// A rendered file without its content.
@@ -51,6 +53,7 @@ pub struct NewReport<'a> {
     pub kind: &'a str,
     pub model: &'a str,
     pub created_by: Option<i64>,
+    pub number: Option<&'a str>,
 }
 
 /// Stores a version with its files; answers its id.
@@ -66,6 +69,7 @@ pub fn insert(
         kind,
         model,
         created_by,
+        number,
     } = *new;
     diesel::insert_into(reports::table)
         .values((
@@ -75,6 +79,7 @@ pub fn insert(
             reports::model.eq(model),
             reports::created_by.eq(created_by),
             reports::created_at.eq(now),
+            reports::number.eq(number),
         ))
         .execute(conn)?;
     let id: i64 = reports::table
@@ -178,4 +183,39 @@ pub fn latest(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Option
         .select(ReportRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The next sequence of the agency's report numbers in `year` (1 for its first). The agency's
+/// row is locked first on PostgreSQL, so that two evaluations' first versions never race to
+/// create the year's counter; SQLite's immediate transaction holds the whole database. The lock
+/// is FOR NO KEY UPDATE: the key-share locks that rows referring to the agency take (the
+/// writers' audit entries) do not wait on it, nor it on them, so two issuers cannot deadlock.
+pub fn next_number(conn: &mut DbConnection, agency_org_id: i64, year: i32) -> QueryResult<i64> {
+    if let DbConnection::Postgres(pg) = conn {
+        organizations::table
+            .find(agency_org_id)
+            .select(organizations::id)
+            .for_no_key_update()
+            .first::<i64>(pg)
+            .optional()?;
+    }
+    let counter = report_numbers::table
+        .filter(report_numbers::agency_org_id.eq(agency_org_id))
+        .filter(report_numbers::year.eq(year));
+    let taken: Option<i64> = diesel::update(counter)
+        .set(report_numbers::last_sequence.eq(report_numbers::last_sequence + 1))
+        .returning(report_numbers::last_sequence)
+        .get_result(conn)
+        .optional()?;
+    if let Some(sequence) = taken {
+        return Ok(sequence);
+    }
+    diesel::insert_into(report_numbers::table)
+        .values((
+            report_numbers::agency_org_id.eq(agency_org_id),
+            report_numbers::year.eq(year),
+            report_numbers::last_sequence.eq(1_i64),
+        ))
+        .execute(conn)?;
+    Ok(1)
 }

@@ -24,6 +24,7 @@ pub struct WorkerRow {
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
     pub note: Option<String>,
+    pub contract_term: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -46,6 +47,7 @@ pub struct NewWorker<'a> {
     pub joined_on: Option<NaiveDate>,
     pub left_on: Option<NaiveDate>,
     pub note: Option<&'a str>,
+    pub contract_term: Option<&'a str>,
     /// (month "2024-12", on_post in hundredths, insurance, wage)
     pub months: Vec<(String, i64, bool, bool)>,
 }
@@ -77,6 +79,7 @@ pub fn replace(
                 workers::joined_on.eq(worker.joined_on),
                 workers::left_on.eq(worker.left_on),
                 workers::note.eq(worker.note),
+                workers::contract_term.eq(worker.contract_term),
             ))
             .returning(workers::id)
             .get_result(conn)?;

@@ -11,6 +11,7 @@ diesel::table! {
         updated_at -> Timestamp,
         full_name -> Text,
         city -> Nullable<Text>,
+        report_prefix -> Nullable<Text>,
     }
 }
 
@@ -302,6 +303,7 @@ diesel::table! {
         joined_on -> Nullable<Date>,
         left_on -> Nullable<Date>,
         note -> Nullable<Text>,
+        contract_term -> Nullable<Text>,
     }
 }
 
@@ -404,6 +406,15 @@ diesel::table! {
         model -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_numbers (agency_org_id, year) {
+        agency_org_id -> BigInt,
+        year -> Integer,
+        last_sequence -> BigInt,
     }
 }
 

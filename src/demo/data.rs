@@ -28,6 +28,9 @@ pub struct DemoOrganization {
     /// 全称, as the reports print it.
     pub full_name: String,
     pub kind: OrgKind,
+    /// An agency's 报告编号 prefix.
+    #[serde(default)]
+    pub report_prefix: Option<String>,
     pub district: Option<String>,
     pub users: Vec<DemoUser>,
 }
@@ -104,6 +107,10 @@ pub struct RosterLine {
     pub name: String,
     pub position: String,
     pub qualification: String,
+    /// 合同期限 as annex 2 prints it.
+    pub contract_term: Option<String>,
+    /// The zone's name, where the worker serves one.
+    pub zone: Option<String>,
     pub over_two_years: bool,
     pub on_post: Vec<String>,
     pub note: Option<String>,

@@ -98,7 +98,8 @@ pub async fn create(
             )
         })
         .collect();
-    let orgs: Vec<(String, String, String, Option<String>)> = people
+    type DemoOrg = (String, String, String, Option<String>, Option<String>);
+    let orgs: Vec<DemoOrg> = people
         .organizations
         .iter()
         .map(|o| {
@@ -107,6 +108,7 @@ pub async fn create(
                 o.full_name.clone(),
                 o.kind.code().to_owned(),
                 o.district.clone(),
+                o.report_prefix.clone(),
             )
         })
         .collect();
@@ -114,7 +116,7 @@ pub async fn create(
         db::write_transaction(conn, |conn| {
             let now = db::now();
             let mut ids = Vec::new();
-            for (name, full_name, kind, district) in &orgs {
+            for (name, full_name, kind, district, report_prefix) in &orgs {
                 let id = organizations::insert(
                     conn,
                     &organizations::NewOrganization {
@@ -123,6 +125,7 @@ pub async fn create(
                         kind,
                         district: district.as_deref(),
                         city: None,
+                        report_prefix: report_prefix.as_deref(),
                         created_at: now,
                         updated_at: now,
                     },

@@ -176,7 +176,7 @@ pub async fn walk(
     indicators::put_completions_for(state, station_staff, id, completions.rows, None, None)
         .await
         .step("完成量")?;
-    let roster: staff::PutStaff = body("到岗名册", json!({"workers": roster(plan)}))?;
+    let roster: staff::PutStaff = body("到岗名册", json!({"workers": roster(plan, &zones)?}))?;
     staff::put_staff_for(state, station_staff, id, roster.workers, None, None)
         .await
         .step("到岗名册")?;
@@ -374,29 +374,37 @@ fn indicator_rows(plan: &Plan, zones: &[(String, i64)], field: &str, at: usize) 
 }
 
 /// Annex 2 as the roster PUT takes it (months off post left out).
-fn roster(plan: &Plan) -> Value {
-    let workers: Vec<Value> = plan
-        .roster
-        .iter()
-        .map(|line| {
-            let months: Map<String, Value> = plan
-                .months
-                .iter()
-                .zip(&line.on_post)
-                .filter(|(_, on)| on.as_str() != "0")
-                .map(|(month, on)| {
-                    (
-                        month.clone(),
-                        json!({"on_post": on, "insurance": true, "wage": true}),
-                    )
-                })
-                .collect();
-            json!({"name": line.name, "position": line.position,
-                   "qualification": line.qualification, "over_two_years": line.over_two_years,
-                   "note": line.note, "months": months})
-        })
-        .collect();
-    Value::Array(workers)
+fn roster(plan: &Plan, zones: &[(String, i64)]) -> anyhow::Result<Value> {
+    let mut workers = Vec::new();
+    for line in &plan.roster {
+        let months: Map<String, Value> = plan
+            .months
+            .iter()
+            .zip(&line.on_post)
+            .filter(|(_, on)| on.as_str() != "0")
+            .map(|(month, on)| {
+                (
+                    month.clone(),
+                    json!({"on_post": on, "insurance": true, "wage": true}),
+                )
+            })
+            .collect();
+        let zone_id = match &line.zone {
+            Some(name) => Some(
+                zones
+                    .iter()
+                    .find(|(zone, _)| zone == name)
+                    .map(|(_, id)| *id)
+                    .with_context(|| format!("{} is in the unknown zone {name}", line.name))?,
+            ),
+            None => None,
+        };
+        workers.push(json!({"name": line.name, "position": line.position,
+               "qualification": line.qualification, "over_two_years": line.over_two_years,
+               "contract_term": line.contract_term, "zone_id": zone_id,
+               "note": line.note, "months": months}));
+    }
+    Ok(Value::Array(workers))
 }
 
 /// A party's comments with the zones they name as the station's zone ids (one as `zone_id`,

@@ -220,6 +220,13 @@ pub struct RosterWorker {
         custom(function = "super::text::no_control_characters")
     )]
     pub note: Option<String>,
+    /// 合同期限 as written: "2010.01.01-无固定期", "2024.04.09-2025.12.10".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(
+        length(max = 50, message = "合同期限最多 50 字"),
+        custom(function = "super::text::one_line")
+    )]
+    pub contract_term: Option<String>,
     /// "2024-12" → that month's entry.
     #[serde(default)]
     pub months: BTreeMap<String, MonthEntry>,

@@ -15,7 +15,7 @@ use crate::domain::staffing::{
 use validator::Validate;
 
 pub const SHEET: &str = "社工到岗情况";
-const FIXED: [&str; 10] = [
+const FIXED: [&str; 11] = [
     "序号",
     "姓名",
     "职位",
@@ -26,7 +26,11 @@ const FIXED: [&str; 10] = [
     "入职日期",
     "离职日期",
     "备注",
+    "合同期限",
 ];
+/// 合同期限 came last among the fixed columns; a workbook exported before has none, and its
+/// months begin one column earlier.
+const CONTRACT_TERM_COL: u32 = 10;
 const MONTH_ROW: u32 = 1;
 const FIRST_WORKER_ROW: u32 = 3;
 const FIRST_MONTH_COL: u32 = FIXED.len() as u32;
@@ -84,6 +88,7 @@ pub fn write(
     }
     sheet.set_column_width(2, 14)?;
     sheet.set_column_width(3, 14)?;
+    sheet.set_column_width(CONTRACT_TERM_COL as u16, 20)?;
     for (k, month) in months.iter().enumerate() {
         let col = (FIRST_MONTH_COL + 3 * k as u32) as u16;
         sheet.merge_range(
@@ -116,6 +121,10 @@ pub fn write(
             ),
             (6, zone_name(worker.zone_id)),
             (9, worker.note.clone().unwrap_or_default()),
+            (
+                CONTRACT_TERM_COL as u16,
+                worker.contract_term.clone().unwrap_or_default(),
+            ),
         ];
         for (col, value) in texts {
             sheet.write_string_with_format(row, col, &value, &cell)?;
@@ -226,6 +235,7 @@ fn typed_like_json(worker: &RosterWorker, row: u32, problems: &mut Vec<CellProbl
                 "name" => 1,
                 "position" => 2,
                 "note" => 9,
+                "contract_term" => CONTRACT_TERM_COL,
                 _ => return None,
             };
             let message = list.first()?.message.as_ref()?.to_string();
@@ -260,8 +270,14 @@ pub fn read(
         .and_then(|mut workbook| workbook.sheet(SHEET, BOUNDS))
         .map_err(|e| vec![e.problem(SHEET)])?;
     let mut problems = Vec::new();
+    let has_contract_term = text(&range, MONTH_ROW, CONTRACT_TERM_COL) == "合同期限";
+    let first_month_col = if has_contract_term {
+        FIRST_MONTH_COL
+    } else {
+        CONTRACT_TERM_COL
+    };
     let mut months: Vec<(u32, Month)> = Vec::new();
-    let mut col = FIRST_MONTH_COL;
+    let mut col = first_month_col;
     loop {
         let header = text(&range, MONTH_ROW, col);
         if header.is_empty() {
@@ -335,6 +351,8 @@ pub fn read(
             found
         };
         let note = Some(text(&range, row, 9)).filter(|n| !n.is_empty());
+        let contract_term = Some(text(&range, row, CONTRACT_TERM_COL))
+            .filter(|t| has_contract_term && !t.is_empty());
         let mut entries = BTreeMap::new();
         for (col, month) in &months {
             let on_post = points(&range, row, *col);
@@ -382,6 +400,7 @@ pub fn read(
             joined_on,
             left_on,
             note,
+            contract_term,
             months: entries,
         };
         typed_like_json(&worker, row, &mut problems);

@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 
 use super::model::{Block, Cell, CoverLine, Report, Section, Table, chinese_number};
 use crate::domain::components::{Concern, Strength};
-use crate::domain::indicators::{IndicatorTable, Zone};
+use crate::domain::indicators::IndicatorTable;
 use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
-use crate::domain::scheme::{IndicatorScope, STATION_PARTY, Scheme};
+use crate::domain::scheme::{IndicatorDef, IndicatorScope, STATION_PARTY, Scheme};
 use crate::domain::staffing::{Metrics, Month, MonthSubtotal, RosterWorker};
 
 /// Everything a report says, loaded by the caller.
@@ -41,6 +41,8 @@ pub struct ReportInput<'a> {
     /// None for a draft; the draft number is `version`.
     pub approval: Option<Approval>,
     pub version: i64,
+    /// 报告编号 (`model::report_number`).
+    pub number: Option<String>,
 }
 
 pub struct PartyOrganization {
@@ -266,6 +268,7 @@ pub fn build(input: &ReportInput) -> Report {
             .approval
             .is_none()
             .then(|| format!("征求意见稿（第 {} 稿）", input.version)),
+        number: input.number.clone(),
         cover,
         sections,
         people: input.roster.iter().map(|w| w.name.clone()).collect(),
@@ -879,60 +882,67 @@ fn results(input: &ReportInput) -> Vec<Block> {
     blocks
 }
 
-/// The zone indicators in tables of at most `MAX_FIGURE_COLUMNS` figure columns (as the annex
-/// splits them), then the station-wide ones.
-const MAX_FIGURE_COLUMNS: usize = 21;
+/// Indicators per table of annex 1, as the reference sets them: whole groups packed up to seven,
+/// a group never split (a larger group gets a table of its own).
+const INDICATORS_PER_TABLE: usize = 7;
 
 fn annex_indicators(input: &ReportInput) -> Vec<Block> {
     let scheme = input.scheme;
-    let zone_defs: Vec<_> = scheme
+    // The scheme's whole catalogue of zone indicators, as the reference prints 咨询个案 with
+    // "/" throughout: an indicator without figures is one the agreement does not ask for.
+    let zone_defs = scheme
         .indicators
         .iter()
-        .filter(|d| d.scope == IndicatorScope::Zone)
-        .filter(|d| {
-            input
-                .indicators
-                .totals
-                .iter()
-                .any(|t| t.indicator == d.code)
-        })
+        .filter(|d| d.scope == IndicatorScope::Zone);
+    let mut groups: Vec<Vec<&IndicatorDef>> = Vec::new();
+    for def in zone_defs {
+        match groups.last_mut() {
+            Some(group) if group[0].group == def.group => group.push(def),
+            _ => groups.push(vec![def]),
+        }
+    }
+    let mut tables: Vec<Vec<Vec<&IndicatorDef>>> = Vec::new();
+    for group in groups {
+        match tables.last_mut() {
+            Some(table)
+                if table.iter().map(Vec::len).sum::<usize>() + group.len()
+                    <= INDICATORS_PER_TABLE =>
+            {
+                table.push(group)
+            }
+            _ => tables.push(vec![group]),
+        }
+    }
+    let caption = format!("{}购买服务项目指标完成情况统计表", input.station_name);
+    let staff: Vec<i64> = input
+        .zones
+        .iter()
+        .map(|z| zone_staff(input, z.id))
         .collect();
     let mut blocks = Vec::new();
-    let caption = format!("{}购买服务项目指标完成情况统计表", input.station_name);
-    for chunk in zone_defs.chunks(MAX_FIGURE_COLUMNS / 3) {
-        let mut groups: Vec<(String, u32)> = Vec::new();
-        for def in chunk {
-            match groups.last_mut() {
-                Some((group, span)) if *group == def.group => *span += 3,
-                _ => groups.push((def.group.clone(), 3)),
-            }
-        }
-        let mut top = vec![Cell::spanning("片区", 1, 3)];
+    for table in tables {
+        let defs: Vec<&IndicatorDef> = table.iter().flatten().copied().collect();
+        let mut top = vec![
+            Cell::spanning("服务片区", 1, 3),
+            Cell::spanning("投入社工人数", 1, 3),
+        ];
         top.extend(
-            groups
+            table
                 .iter()
-                .map(|(g, span)| Cell::spanning(g.clone(), *span, 1)),
+                .map(|group| Cell::spanning(group[0].group.clone(), 3 * group.len() as u32, 1)),
         );
-        let middle: Vec<Cell> = chunk
+        let middle: Vec<Cell> = defs
             .iter()
             .map(|d| Cell::spanning(d.name.clone(), 3, 1))
             .collect();
-        let bottom: Vec<Cell> = chunk
+        let bottom: Vec<Cell> = defs
             .iter()
             .flat_map(|_| ["协议量", "完成量", "百分比"].map(Cell::new))
             .collect();
         let mut body = Vec::new();
-        let zones: Vec<Zone> = input
-            .zones
-            .iter()
-            .map(|z| Zone {
-                id: z.id,
-                name: z.name.clone(),
-            })
-            .collect();
-        for zone in &zones {
-            let mut row = vec![Cell::new(zone.name.clone())];
-            for def in chunk {
+        for (zone, heads) in input.zones.iter().zip(&staff) {
+            let mut row = vec![Cell::new(zone.name.clone()), Cell::new(heads.to_string())];
+            for def in &defs {
                 let found = input
                     .indicators
                     .rows
@@ -946,8 +956,11 @@ fn annex_indicators(input: &ReportInput) -> Vec<Block> {
             }
             body.push(row);
         }
-        let mut total_row = vec![Cell::new("合计")];
-        for def in chunk {
+        let mut total_row = vec![
+            Cell::new("合计"),
+            Cell::new(staff.iter().sum::<i64>().to_string()),
+        ];
+        for def in &defs {
             let total = input
                 .indicators
                 .totals
@@ -997,6 +1010,23 @@ fn annex_indicators(input: &ReportInput) -> Vec<Block> {
     blocks
 }
 
+/// 投入社工人数 of a zone: the roster's workers of that zone on post in the period's last month.
+fn zone_staff(input: &ReportInput, zone_id: i64) -> i64 {
+    let Some(last) = input.period.last().map(ToString::to_string) else {
+        return 0;
+    };
+    input
+        .roster
+        .iter()
+        .filter(|w| w.zone_id == Some(zone_id))
+        .filter(|w| {
+            w.months
+                .get(&last)
+                .is_some_and(|m| m.on_post > Points::ZERO)
+        })
+        .count() as i64
+}
+
 fn figure_cells(
     target: Option<Points>,
     completed: Option<Points>,
@@ -1013,63 +1043,172 @@ fn figure_cells(
 /// Months per roster table, so that a table fits a landscape A4 page.
 const MONTHS_PER_TABLE: usize = 6;
 
+/// A worker's month as annex 2 marks it: √ when on post, 0.5 for half a month, blank otherwise.
+fn on_post_mark(value: Option<Points>) -> String {
+    match value {
+        Some(v) if v >= Points::from_hundredths(100) => "√".to_owned(),
+        Some(v) if v > Points::ZERO => figure(v),
+        _ => String::new(),
+    }
+}
+
+fn tick(flag: bool) -> &'static str {
+    if flag { "√" } else { "" }
+}
+
+/// A group's (or all workers') figures of one month: heads on post, insured, paid, person-months.
+fn month_figures(workers: &[&RosterWorker], month: &Month) -> (i64, i64, i64, Points) {
+    let key = month.to_string();
+    let entries: Vec<_> = workers.iter().filter_map(|w| w.months.get(&key)).collect();
+    let count = |keep: &dyn Fn(&&crate::domain::staffing::MonthEntry) -> bool| {
+        entries.iter().filter(|e| keep(e)).count() as i64
+    };
+    (
+        count(&|e| e.on_post > Points::ZERO),
+        count(&|e| e.insurance),
+        count(&|e| e.wage),
+        entries.iter().map(|e| e.on_post).sum(),
+    )
+}
+
+/// Person-months over the period, and of them those of workers with two years of practice.
+fn period_totals(workers: &[&RosterWorker], period: &[Month]) -> (Points, Points) {
+    let of = |w: &RosterWorker| -> Points {
+        period
+            .iter()
+            .filter_map(|m| w.months.get(&m.to_string()))
+            .map(|e| e.on_post)
+            .sum()
+    };
+    let all = workers.iter().map(|w| of(w)).sum();
+    let experienced = workers
+        .iter()
+        .filter(|w| w.over_two_years)
+        .map(|w| of(w))
+        .sum();
+    (all, experienced)
+}
+
+/// 附件2 as the reference sets it: the workers grouped by 类型 (持证 / 非持证), each with their
+/// months and subtotals, each group closed by its 小计 rows (heads per column, then person-months
+/// per month), then the 总计 rows and the line of 稳岗率. A period longer than
+/// `MONTHS_PER_TABLE` is cut into tables by months; the subtotal columns close the last.
 fn annex_staff(input: &ReportInput) -> Vec<Block> {
     let caption = format!("{}购买服务项目社工到岗情况统计表", input.station_name);
-    let mut blocks = Vec::new();
-    let yes = |b: bool| if b { "是" } else { "否" };
-    for months in input.period.chunks(MONTHS_PER_TABLE.max(1)) {
-        let mut top: Vec<Cell> = ["序号", "姓名", "岗位", "资质", "两年以上从业经历"]
-            .map(|t| Cell::spanning(t, 1, 2))
-            .to_vec();
+    let (agreement_start, agreement_end) = input.agreement_period;
+    let mut blocks = vec![Block::Paragraph {
+        text: format!(
+            "年度服务协议时间：{}至{}",
+            chinese_date(agreement_start),
+            chinese_date(agreement_end)
+        ),
+    }];
+    let groups: Vec<(&str, Vec<&RosterWorker>)> = [("持证社工", true), ("非持证社工", false)]
+        .into_iter()
+        .map(|(label, certified)| {
+            let members = input
+                .roster
+                .iter()
+                .filter(|w| w.qualification.certified() == certified)
+                .collect();
+            (label, members)
+        })
+        .filter(|(_, members): &(&str, Vec<&RosterWorker>)| !members.is_empty())
+        .collect();
+    let everyone: Vec<&RosterWorker> = groups.iter().flat_map(|(_, m)| m.clone()).collect();
+    let chunks: Vec<&[Month]> = input.period.chunks(MONTHS_PER_TABLE).collect();
+    for (index, months) in chunks.iter().enumerate() {
+        let closing = index + 1 == chunks.len();
+        let mut top: Vec<Cell> = [
+            "类型",
+            "序号",
+            "姓名",
+            "职位",
+            "岗位资格证/资质",
+            "合同期限",
+        ]
+        .map(|t| Cell::spanning(t, 1, 2))
+        .to_vec();
         top.extend(months.iter().map(|m| Cell::spanning(m.chinese(), 3, 1)));
-        top.push(Cell::spanning("备注", 1, 2));
+        if closing {
+            top.extend(
+                ["人员到岗小计", "符合从业2年以上的社工到岗小计", "备注"]
+                    .map(|t| Cell::spanning(t, 1, 2)),
+            );
+        }
         let second: Vec<Cell> = months
             .iter()
             .flat_map(|_| ["人员到位", "社保购买", "工资发放"].map(Cell::new))
             .collect();
+        // The closing columns of a subtotal row: its person-months and experienced ones.
+        let closing_cells = |workers: &[&RosterWorker]| -> Vec<Cell> {
+            if !closing {
+                return Vec::new();
+            }
+            let (all, experienced) = period_totals(workers, &input.period);
+            vec![
+                Cell::new(figure(all)),
+                Cell::new(figure(experienced)),
+                Cell::new(""),
+            ]
+        };
+        let subtotal_rows = |label: &str, total_label: &str, workers: &[&RosterWorker]| {
+            let mut heads = vec![Cell::spanning(label, 6, 1)];
+            let mut person_months = vec![Cell::spanning(total_label, 6, 1)];
+            for month in *months {
+                let (on, insured, paid, amount) = month_figures(workers, month);
+                heads.extend([on, insured, paid].map(|n| Cell::new(n.to_string())));
+                person_months.push(Cell::spanning(figure(amount), 3, 1));
+            }
+            heads.extend(closing_cells(workers));
+            person_months.extend(closing_cells(workers));
+            [heads, person_months]
+        };
         let mut body = Vec::new();
-        for (index, worker) in input.roster.iter().enumerate() {
-            let mut row = vec![
-                Cell::new((index + 1).to_string()),
-                Cell::new(worker.name.clone()),
-                Cell::new(worker.position.clone()),
-                Cell::new(worker.qualification.chinese_name()),
-                Cell::new(yes(worker.over_two_years)),
-            ];
-            for month in months {
-                match worker.months.get(&month.to_string()) {
-                    Some(entry) => row.extend([
-                        Cell::new(figure(entry.on_post)),
-                        Cell::new(yes(entry.insurance)),
-                        Cell::new(yes(entry.wage)),
-                    ]),
-                    None => row.extend(["0", "/", "/"].map(Cell::new)),
+        let mut line = 0;
+        for (label, members) in &groups {
+            for (position, worker) in members.iter().enumerate() {
+                line += 1;
+                let mut row = Vec::new();
+                if position == 0 {
+                    row.push(Cell::spanning(*label, 1, members.len() as u32));
                 }
+                row.extend([
+                    Cell::new(line.to_string()),
+                    Cell::new(worker.name.clone()),
+                    Cell::new(worker.position.clone()),
+                    Cell::new(worker.qualification.chinese_name()),
+                    Cell::new(worker.contract_term.clone().unwrap_or_default()),
+                ]);
+                for month in *months {
+                    let entry = worker.months.get(&month.to_string());
+                    row.extend([
+                        Cell::new(on_post_mark(entry.map(|e| e.on_post))),
+                        Cell::new(tick(entry.is_some_and(|e| e.insurance))),
+                        Cell::new(tick(entry.is_some_and(|e| e.wage))),
+                    ]);
+                }
+                if closing {
+                    let (all, experienced) = period_totals(&[*worker], &input.period);
+                    row.extend([
+                        Cell::new(figure(all)),
+                        Cell::new(figure(experienced)),
+                        Cell::new(worker.note.clone().unwrap_or_default()),
+                    ]);
+                }
+                body.push(row);
             }
-            row.push(Cell::new(worker.note.clone().unwrap_or_default()));
-            body.push(row);
+            body.extend(subtotal_rows(
+                &format!("{label}小计（人数）"),
+                &format!("{label}有效人次小计"),
+                members,
+            ));
         }
-        for (label, value) in [
-            ("持证社工小计（人次）", 0_u8),
-            ("非持证社工小计（人次）", 1),
-            ("合计（人次）", 2),
-        ] {
-            let mut row = vec![Cell::spanning(label, 5, 1)];
-            for month in months {
-                let subtotal = input
-                    .subtotals
-                    .iter()
-                    .find(|s| s.month == month.to_string());
-                let amount = subtotal.map_or(Points::ZERO, |s| match value {
-                    0 => s.certified_person_months,
-                    1 => s.uncertified_person_months,
-                    _ => s.total_person_months,
-                });
-                row.push(Cell::spanning(figure(amount), 3, 1));
-            }
-            row.push(Cell::new(""));
-            body.push(row);
-        }
+        body.extend(subtotal_rows(
+            "每月社保购买、工资发放、人员到岗等情况总计",
+            "社工有效人次小计（即持证社工及非持证社工有效人次总数）",
+            &everyone,
+        ));
         blocks.push(Block::Table(Table {
             caption: caption.clone(),
             head: vec![top, second],
@@ -1087,6 +1226,14 @@ fn annex_staff(input: &ReportInput) -> Vec<Block> {
             figure(m.uncertified_person_months),
             figure(m.experienced_person_months),
             percent(m.experienced_share),
+        ),
+    });
+    blocks.push(Block::Paragraph {
+        text: format!(
+            "评估期内持续在岗社工{}人，协议要求配备社工{}人，稳岗率{}。",
+            m.stable_workers,
+            m.required_staff,
+            percent(m.stability_rate)
         ),
     });
     blocks

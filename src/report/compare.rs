@@ -93,6 +93,7 @@ mod tests {
         Report {
             title: "报告".into(),
             subtitle: None,
+            number: None,
             cover: vec![],
             people: vec![],
             sections: sections

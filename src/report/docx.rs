@@ -9,6 +9,7 @@ use docx_rs::{
     WidthType,
 };
 
+use super::grid::{CELL_MARGIN, Placed, grid, place};
 use super::model::{Block, Cell, Report, Table};
 
 /// Half-points, as Word counts font sizes.
@@ -60,44 +61,6 @@ fn cell(source: &Cell, header: bool) -> TableCell {
     cell
 }
 
-/// A cell of a model row placed on the table's grid, or the continuation of a cell above that
-/// spans rows (Word merges rows by continuing a cell below; the model says rowspan instead).
-enum Placed<'a> {
-    Cell(&'a Cell),
-    Continued { span: u32 },
-}
-
-/// Each row's cells with their grid column.
-fn place(source: &[Vec<Cell>]) -> Vec<Vec<(usize, Placed<'_>)>> {
-    // For each grid column, how many more rows a vertical merge still covers, and its width.
-    let mut pending: Vec<(u32, u32)> = Vec::new();
-    let mut out = Vec::new();
-    for row in source {
-        let mut cells = Vec::new();
-        let mut column = 0_usize;
-        let mut given = row.iter();
-        loop {
-            if let Some(&(left, span)) = pending.get(column)
-                && left > 0
-            {
-                cells.push((column, Placed::Continued { span }));
-                pending[column].0 -= 1;
-                column += span as usize;
-                continue;
-            }
-            let Some(next) = given.next() else { break };
-            if pending.len() < column + 1 {
-                pending.resize(column + 1, (0, 1));
-            }
-            pending[column] = (next.rowspan.saturating_sub(1), next.colspan.max(1));
-            cells.push((column, Placed::Cell(next)));
-            column += next.colspan.max(1) as usize;
-        }
-        out.push(cells);
-    }
-    out
-}
-
 fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
     place(source)
         .into_iter()
@@ -118,50 +81,57 @@ fn rows(source: &[Vec<Cell>], header: bool) -> Vec<TableRow> {
                     }
                 })
                 .collect();
-            TableRow::new(cells)
+            // A row never breaks across pages (a lone "职" of a 备注 on a page of its own);
+            // header rows carry the marker that `repeat_header_rows` makes Word's tblHeader.
+            let row = TableRow::new(cells).cant_split();
+            if header {
+                row.row_height(HEADER_ROW_MARKER)
+            } else {
+                row
+            }
         })
         .collect()
 }
 
-/// Twips a table character takes at TABLE_SIZE (8 pt): a CJK character is an em, a digit or a
-/// Latin letter about half; each cell adds its side margins and borders.
-const CJK_TWIPS: usize = 160;
-const LATIN_TWIPS: usize = 85;
-const CELL_MARGIN: usize = 45;
-const CELL_PADDING: usize = 2 * CELL_MARGIN + 30;
-/// Body texts longer than this many CJK characters wrap (备注); headers wrap after two.
-const BODY_CHARS: usize = 8;
-const HEADER_CHARS: usize = 2;
+/// docx-rs cannot mark a table's header rows to repeat on each page (w:tblHeader); header rows
+/// get a height of one twip "at least", which nothing else sets, and that is rewritten into the
+/// mark once the document is packed.
+const HEADER_ROW_MARKER: f32 = 1.0;
+const HEADER_ROW_MARKER_XML: &str = r#"<w:trHeight w:val="1" w:hRule="atLeast" />"#;
+const HEADER_ROW_XML: &str = "<w:tblHeader />";
 
-fn text_twips(text: &str, cap_chars: usize) -> usize {
-    let width: usize = text
-        .chars()
-        .map(|c| if c.is_ascii() { LATIN_TWIPS } else { CJK_TWIPS })
-        .sum();
-    width.min(cap_chars * CJK_TWIPS) + CELL_PADDING
+#[derive(Debug, thiserror::Error)]
+pub enum DocxError {
+    /// docx-rs packs with a zip crate of its own version: its error as text.
+    #[error("packing the Word document failed: {0}")]
+    Pack(String),
+    #[error("rewriting the Word document failed: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("rewriting the Word document failed: {0}")]
+    Io(#[from] std::io::Error),
 }
 
-/// Column widths in twips that add up to `total`: each column as wide as its longest body text
-/// wants (long texts and headers wrap), the rest of the line shared in proportion, so that no
-/// column is squeezed to a character a line.
-fn grid(source: &Table, total: usize) -> Vec<usize> {
-    let mut wants: Vec<usize> = Vec::new();
-    for (rows, cap) in [(&source.head, HEADER_CHARS), (&source.body, BODY_CHARS)] {
-        for row in place(rows) {
-            for (column, placed) in row {
-                let Placed::Cell(cell) = placed else { continue };
-                let span = cell.colspan.max(1) as usize;
-                if wants.len() < column + span {
-                    wants.resize(column + span, CELL_PADDING + CJK_TWIPS);
-                }
-                if span == 1 {
-                    wants[column] = wants[column].max(text_twips(&cell.text, cap));
-                }
-            }
+/// The packed document with its header rows marked to repeat on every page.
+fn repeat_header_rows(packed: Vec<u8>) -> Result<Vec<u8>, DocxError> {
+    use std::io::{Cursor, Read, Write};
+    let mut archive = zip::ZipArchive::new(Cursor::new(packed))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index)?;
+        let name = entry.name()?.into_owned();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content)?;
+        if name == "word/document.xml" {
+            content = String::from_utf8_lossy(&content)
+                .replace(HEADER_ROW_MARKER_XML, HEADER_ROW_XML)
+                .into_bytes();
         }
+        out.start_file(name, options)?;
+        out.write_all(&content)?;
     }
-    let sum: usize = wants.iter().sum::<usize>().max(1);
-    wants.iter().map(|w| total * w / sum).collect()
+    Ok(out.finish()?.into_inner())
 }
 
 /// Twips: A4 is 11906 × 16838; the annexes are set landscape with these margins.
@@ -239,10 +209,13 @@ fn contents(report: &Report, annex: bool, width: usize) -> Vec<Content> {
     out
 }
 
-fn footer() -> Footer {
+/// "穗社评〔2025〕第017号　第 3 页，共 12 页": the number on every page, as filed copies are
+/// told apart once printed.
+fn footer(number: Option<&str>) -> Footer {
+    let lead = number.map(|n| format!("{n}　")).unwrap_or_default();
     Footer::new().add_paragraph(
         Paragraph::new()
-            .add_run(Run::new().add_text("第 "))
+            .add_run(Run::new().add_text(format!("{lead}第 ")))
             .add_page_num(PageNum::new())
             .add_run(Run::new().add_text(" 页，共 "))
             .add_num_pages(NumPages::new())
@@ -253,14 +226,17 @@ fn footer() -> Footer {
 
 /// The cover and the report's body in a portrait A4 section; the annexes, whose tables are wide,
 /// in a landscape one (the document's last section).
-pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
+pub fn render(report: &Report) -> Result<Vec<u8>, DocxError> {
     let portrait = (A4_SHORT - 2 * MARGIN as u32) as usize;
     let landscape = (A4_LONG - 2 * MARGIN as u32) as usize;
     let mut front = Section::new()
         .page_size(PageSize::new().size(A4_SHORT, A4_LONG))
         .page_margin(margins())
-        .footer(footer())
-        .add_paragraph(text(&report.title).style("Title"));
+        .footer(footer(report.number.as_deref()));
+    if let Some(number) = &report.number {
+        front = front.add_paragraph(text(number).align(AlignmentType::Right));
+    }
+    front = front.add_paragraph(text(&report.title).style("Title"));
     if let Some(subtitle) = &report.subtitle {
         front = front.add_paragraph(text(subtitle).align(AlignmentType::Center));
     }
@@ -280,7 +256,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
     let mut docx = styles(Docx::new())
         .default_fonts(RunFonts::new().east_asia("宋体").ascii("Times New Roman"))
         .default_size(BODY_SIZE)
-        .footer(footer())
+        .footer(footer(report.number.as_deref()))
         .page_margin(margins());
     if annexes.is_empty() {
         // One portrait section: the body is the document's last (and only) section.
@@ -305,6 +281,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, docx_rs::DocxError> {
         }
     }
     let mut bytes = std::io::Cursor::new(Vec::new());
-    docx.build().pack(&mut bytes)?;
-    Ok(bytes.into_inner())
+    docx.build()
+        .pack(&mut bytes)
+        .map_err(|e| DocxError::Pack(e.to_string()))?;
+    repeat_header_rows(bytes.into_inner())
 }

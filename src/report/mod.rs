@@ -4,6 +4,7 @@
 pub mod build;
 pub mod compare;
 pub mod docx;
+pub mod grid;
 pub mod html;
 pub mod model;
 pub mod pdf;

@@ -10,6 +10,10 @@ pub struct Report {
     pub title: String,
     /// "征求意见稿（第 2 稿）" for drafts, none for the final report.
     pub subtitle: Option<String>,
+    /// 报告编号, e.g. 穗社评〔2025〕第017号: on the cover and in every page's footer. None on
+    /// versions issued before numbers were given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
     /// 项目监督方, 项目购买方, 项目承办方, 项目评估方, 评估日期 (and 审定 once approved).
     pub cover: Vec<CoverLine>,
     pub sections: Vec<Section>,
@@ -94,6 +98,11 @@ impl Cell {
     }
 }
 
+/// 报告编号 as agencies write it: 穗社评〔2025〕第017号 (at least three digits).
+pub fn report_number(prefix: &str, year: i32, sequence: i64) -> String {
+    format!("{prefix}〔{year}〕第{sequence:03}号")
+}
+
 /// 1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (sections never reach 100).
 pub fn chinese_number(n: usize) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -109,6 +118,15 @@ pub fn chinese_number(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_numbers_read_as_filed() {
+        assert_eq!(report_number("穗社评", 2025, 17), "穗社评〔2025〕第017号");
+        assert_eq!(
+            report_number("穗社评", 2026, 1234),
+            "穗社评〔2026〕第1234号"
+        );
+    }
 
     #[test]
     fn section_numbers_are_chinese() {

@@ -14,6 +14,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+use super::grid::grid;
 use super::model::{Block, Cell, Report, Table};
 
 /// Where Debian and most Linux systems keep fonts.
@@ -149,12 +150,11 @@ fn cell(source: &Cell, header: bool) -> String {
 }
 
 fn table(source: &Table) -> String {
-    let columns: u32 = source
-        .body
-        .first()
-        .or(source.head.first())
-        .map(|row| row.iter().map(|c| c.colspan.max(1)).sum())
-        .unwrap_or(1);
+    // The Word renderer's widths as fractions of the line: 备注 gets room, nothing a character.
+    let columns: Vec<String> = grid(source, 10_000)
+        .iter()
+        .map(|w| format!("{}fr", w.max(&1)))
+        .collect();
     let head: Vec<String> = source
         .head
         .iter()
@@ -166,8 +166,9 @@ fn table(source: &Table) -> String {
         .flat_map(|row| row.iter().map(|c| cell(c, false)))
         .collect();
     format!(
-        "#align(center, strong({}))\n#table(columns: {columns}, align: center + horizon, inset: 3pt, table.header({}), {})\n",
+        "#align(center, strong({}))\n#table(columns: ({},), align: center + horizon, inset: 3pt, table.header({}), {})\n",
         literal(&source.caption),
+        columns.join(", "),
         head.join(", "),
         body.join(", ")
     )
@@ -175,10 +176,23 @@ fn table(source: &Table) -> String {
 
 /// The report in typst markup, every text as a string literal.
 fn markup(report: &Report) -> String {
+    // The number on every page's footer, before the page: filed copies are told apart.
+    let lead = report
+        .number
+        .as_deref()
+        .map(|n| format!("{}　", n))
+        .unwrap_or_default();
     let mut out = format!(
-        "#set document(title: {})\n#set page(paper: \"a4\", margin: (x: 2cm, y: 2.5cm), footer: context align(center, text(size: 9pt)[第 #counter(page).display() 页]))\n#set text(font: {FAMILIES}, size: 12pt, lang: \"zh\", region: \"cn\")\n#set par(first-line-indent: (amount: 2em, all: true), justify: true, leading: 0.9em)\n#show heading: set text(size: 14pt)\n#set table(stroke: 0.5pt)\n",
-        literal(&report.title)
+        "#set document(title: {})\n#set page(paper: \"a4\", margin: (x: 2cm, y: 2.5cm), footer: context align(center, text(size: 9pt)[#{} 第 #counter(page).display() 页]))\n#set text(font: {FAMILIES}, size: 12pt, lang: \"zh\", region: \"cn\")\n#set par(first-line-indent: (amount: 2em, all: true), justify: true, leading: 0.9em)\n#show heading: set text(size: 14pt)\n#set table(stroke: 0.5pt)\n#set table.cell(breakable: false)\n",
+        literal(&report.title),
+        literal(&lead)
     );
+    if let Some(number) = &report.number {
+        out.push_str(&format!(
+            "#align(right, text(size: 12pt, {}))\n",
+            literal(number)
+        ));
+    }
     out.push_str(&format!(
         "#align(center)[#v(3cm)#text(size: 22pt, weight: \"bold\", {})]\n",
         literal(&report.title)

@@ -49,6 +49,7 @@ pub fn public_copy(report: &Report, names: &[String]) -> Report {
     Report {
         title: scrub(&report.title),
         subtitle: report.subtitle.as_deref().map(scrub),
+        number: report.number.clone(),
         cover: report
             .cover
             .iter()
@@ -127,6 +128,7 @@ mod tests {
         let report = Report {
             title: "西村街社工服务站 中期评估报告".into(),
             subtitle: None,
+            number: None,
             cover: vec![CoverLine {
                 label: "联系人".into(),
                 value: "李洁华 13812345678".into(),

@@ -305,6 +305,7 @@ fn roster_from(values: &[(String, String)], echo: &mut Echo) -> (Vec<RosterWorke
         }
         let zone_id = get("zone").parse().ok();
         let note = Some(get("note").to_owned()).filter(|n| !n.is_empty());
+        let contract_term = Some(get("contract_term").to_owned()).filter(|t| !t.is_empty());
         workers.push(RosterWorker {
             name: get("name").to_owned(),
             position: get("position").to_owned(),
@@ -316,6 +317,7 @@ fn roster_from(values: &[(String, String)], echo: &mut Echo) -> (Vec<RosterWorke
             joined_on,
             left_on,
             note,
+            contract_term,
             months,
         });
         lines.push(line);

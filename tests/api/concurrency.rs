@@ -17,6 +17,7 @@ both_backends!(
     evidence_never_lands_after_the_self_assessment_is_submitted,
     a_component_is_never_withdrawn_from_an_issued_draft,
     a_revised_draft_never_lands_in_the_bureaus_review,
+    two_first_drafts_at_once_take_different_report_numbers,
 );
 
 async fn writers_without_a_version_never_get_a_stale_version(backend: Backend) {
@@ -313,4 +314,79 @@ async fn a_revised_draft_never_lands_in_the_bureaus_review(backend: Backend) {
         )
         .await;
     }
+}
+
+/// The report number of the evaluation's newest version.
+async fn newest_number(app: &TestApp, token: &str, id: i64) -> String {
+    let versions = app
+        .get_json(&format!("/api/v1/evaluations/{id}/reports"), Some(token))
+        .await;
+    versions["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .and_then(|v| v["number"].as_str())
+        .map(str::to_owned)
+        .expect("a numbered report version")
+}
+
+async fn two_first_drafts_at_once_take_different_report_numbers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, first) = crate::scoring::onsite(&app).await;
+    crate::scoring::score_all(&app, &s, &who, first, "na").await;
+    // The same agency's second evaluation: the station's 末期 one.
+    let mut body = crate::evaluations::evaluation_body(&s);
+    body["kind"] = json!("final_term");
+    let response = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &body)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let second = id_of(&response.json::<Value>().await.expect("json"));
+    let zones = crate::self_assessment::open(&app, &s, &who, second).await;
+    crate::self_assessment::fill(&app, &who.station, second, &zones).await;
+    crate::workflow::fire_ok(
+        &app,
+        &who.station,
+        second,
+        "submit_self_assessment",
+        None,
+        "onsite_scoring",
+    )
+    .await;
+    crate::scoring::score_all(&app, &s, &who, second, "nb").await;
+
+    // Both first drafts at once: each takes the next of the agency's numbers, none twice.
+    let (a, b) = tokio::join!(
+        fire(&app, &who.agency, first, "issue_draft", None),
+        fire(&app, &who.agency, second, "issue_draft", None),
+    );
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let mut numbers = vec![
+        newest_number(&app, &who.agency, first).await,
+        newest_number(&app, &who.agency, second).await,
+    ];
+    numbers.sort();
+    let year = numbers[0]
+        .split(['〔', '〕'])
+        .nth(1)
+        .expect("the year")
+        .to_owned();
+    assert_eq!(
+        numbers,
+        [
+            format!("荔湾评估机构〔{year}〕第001号"),
+            format!("荔湾评估机构〔{year}〕第002号")
+        ]
+    );
+
+    // A revised draft is the same report: it keeps the number.
+    let before = newest_number(&app, &who.agency, first).await;
+    let revised = app
+        .post(
+            &format!("/api/v1/evaluations/{first}/reports"),
+            Some(&who.agency),
+            &json!({}),
+        )
+        .await;
+    assert!(revised.status().is_success(), "{}", revised.status());
+    assert_eq!(newest_number(&app, &who.agency, first).await, before);
 }

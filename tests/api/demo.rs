@@ -245,6 +245,14 @@ async fn final_report_says(client: &reqwest::Client, base: &str, token: &str, pa
             .expect("bytes"),
     );
     assert!(text.contains("89.08") && text.contains("良好"));
+    // The demo agency's prefix numbers the report, on the cover and each page.
+    let number = last["number"].as_str().expect("a report number");
+    assert!(
+        number.starts_with("穗社协评〔") && number.ends_with("〕第001号"),
+        "{number}"
+    );
+    assert!(text.matches(number).count() > 5, "{number} on every page");
+    assert!(printed.contains(number), "the public copy keeps the number");
 }
 
 async fn demo_loads_both_reference_evaluations_once(backend: Backend) {

@@ -12,6 +12,7 @@ both_backends!(
     organization_names_are_unique_and_system_is_unique,
     data_survives_a_restart,
     organizations_carry_a_full_name_besides_the_short_one,
+    agencies_carry_a_report_number_prefix,
 );
 
 async fn admins_create_organizations_and_everyone_lists_them(backend: Backend) {
@@ -225,4 +226,35 @@ async fn organizations_carry_a_full_name_besides_the_short_one(backend: Backend)
             .await,
         0
     );
+}
+
+async fn agencies_carry_a_report_number_prefix(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post(
+            "/api/v1/organizations",
+            Some(&admin),
+            &json!({"name": "市社工协会", "kind": "evaluation_agency", "report_prefix": " 穗社评 "}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let agency: Value = response.json().await.expect("json");
+    assert_eq!(agency["report_prefix"], "穗社评");
+    for (name, body) in [
+        (
+            "海珠区民政局",
+            json!({"name": "海珠区民政局", "kind": "civil_affairs_bureau", "report_prefix": "穗民评"}),
+        ),
+        (
+            "长前缀评估机构",
+            json!({"name": "长前缀评估机构", "kind": "evaluation_agency", "report_prefix": "评".repeat(21)}),
+        ),
+    ] {
+        let refused = app.post("/api/v1/organizations", Some(&admin), &body).await;
+        let problem = assert_invalid(refused).await;
+        assert_eq!(error_fields(&problem), vec!["report_prefix"], "{name}");
+        let query = format!("SELECT COUNT(*) AS n FROM organizations WHERE name = '{name}'");
+        assert_eq!(app.count(&query).await, 0, "{name}");
+    }
 }

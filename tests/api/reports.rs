@@ -210,14 +210,15 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     ] {
         assert!(word.text.contains(said), "the Word draft says {said}");
     }
-    // Annex 1: seven zone indicators per table (3 header rows, 3 zones, 合计) → 1 + 7 × 3
-    // cells a row; then the station-wide table; annex 2: one table per six months.
-    assert_eq!(word.tables[0], (7, 22));
+    // Annex 1: whole indicator groups, seven indicators a table (3 header rows, 3 zones, 合计)
+    // → 片区, 投入社工人数 and 7 × 3 cells a row; then the station-wide table; annex 2: 24
+    // workers, two 小计 rows per 类型 and the two 总计 rows.
+    assert_eq!(word.tables[0], (7, 23));
     assert_eq!(word.tables.len(), 4, "{:?}", word.tables);
     assert_eq!(
         word.tables[3].0,
-        2 + 24 + 3,
-        "24 workers and three 小计 rows"
+        2 + 24 + 2 * 2 + 2,
+        "24 workers, the groups' 小计 and the 总计 rows"
     );
     let html_rows = html.matches("<tr>").count();
     let word_rows: usize = word.tables.iter().map(|(rows, _)| rows).sum();

@@ -23,6 +23,8 @@ pub struct Annexes {
     pub months: Vec<&'static str>,
     /// Annex 2: name, position, qualification, two years of practice, on_post per month, note.
     pub roster: Vec<RosterLine>,
+    /// Annex 2 again: each worker's zone (its index in the station's zones) and 合同期限.
+    pub roster_places: Vec<(Option<usize>, &'static str)>,
 }
 
 pub type RosterLine = (
@@ -79,11 +81,25 @@ pub static XICUN: std::sync::LazyLock<Annexes> = std::sync::LazyLock::new(|| {
             )
         })
         .collect();
+    let zone_names: Vec<Value> = list(&data["station"]["zones"])
+        .iter()
+        .map(|z| z["name"].clone())
+        .collect();
+    let roster_places = list(&data["roster"])
+        .iter()
+        .map(|w| {
+            (
+                zone_names.iter().position(|z| *z == w["zone"]),
+                w.get("contract_term").map_or("", text),
+            )
+        })
+        .collect();
     Annexes {
         zone_rows,
         station_rows,
         months,
         roster,
+        roster_places,
     }
 });
 
@@ -143,6 +159,18 @@ pub fn annex_roster() -> Value {
     json!({ "workers": workers })
 }
 
+/// Annex 2 with each worker's zone among `zones` and 合同期限, as the demo enters them.
+pub fn annex_roster_in(zones: &[i64]) -> Value {
+    let mut roster = annex_roster();
+    if let Some(workers) = roster["workers"].as_array_mut() {
+        for (worker, (zone, term)) in workers.iter_mut().zip(&XICUN.roster_places) {
+            worker["zone_id"] = json!(zone.and_then(|z| zones.get(z)));
+            worker["contract_term"] = json!(term);
+        }
+    }
+    roster
+}
+
 pub async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
     app.request(Method::PUT, path, Some(token), Some(body))
         .await
@@ -179,7 +207,13 @@ pub async fn fill(app: &TestApp, station: &str, id: i64, zones: &[i64]) {
     let body = json!({"rows": annex_rows(zones, "completed")});
     let response = put(app, station, &format!("{base}/indicators"), &body).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let response = put(app, station, &format!("{base}/staff"), &annex_roster()).await;
+    let response = put(
+        app,
+        station,
+        &format!("{base}/staff"),
+        &annex_roster_in(zones),
+    )
+    .await;
     let status = response.status();
     assert_eq!(
         status,

@@ -147,6 +147,131 @@ async fn to_draft(
     fire_ok(app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
 }
 
+/// Rows of the reference's annexes as the report must print them, cell by cell: annex 1's first
+/// zone and its 合计 (投入社工人数, then 协议量, 完成量, 百分比; "/" where 咨询个案 does not
+/// apply), annex 2's subtotals (heads per column, person-months per month, then the period's
+/// 到岗 and 2年以上 subtotals) and the line of 稳岗率.
+const ANNEX_ROWS: [&[&str]; 8] = [
+    &[
+        "一片区",
+        "6",
+        "742",
+        "742",
+        "100.00%",
+        "700",
+        "538",
+        "76.86%",
+        "1724",
+        "1855",
+        "107.60%",
+        "/",
+        "/",
+        "/",
+    ],
+    &[
+        "合计", "14", "1533", "1533", "100.00%", "1400", "1011", "72.21%",
+    ],
+    &[
+        "持证社工小计（人数）",
+        "16",
+        "16",
+        "16",
+        "18",
+        "18",
+        "18",
+        "17",
+        "17",
+        "17",
+        "14",
+        "14",
+        "14",
+        "13",
+        "13",
+        "13",
+        "77.5",
+        "61",
+    ],
+    &[
+        "持证社工有效人次小计",
+        "16",
+        "18",
+        "17",
+        "13.5",
+        "13",
+        "77.5",
+        "61",
+    ],
+    &[
+        "非持证社工有效人次小计",
+        "4",
+        "4",
+        "3",
+        "2",
+        "2",
+        "15",
+        "10",
+    ],
+    &[
+        "每月社保购买、工资发放、人员到岗等情况总计",
+        "20",
+        "20",
+        "20",
+        "22",
+        "22",
+        "22",
+        "20",
+        "20",
+        "20",
+        "16",
+        "16",
+        "16",
+        "15",
+        "15",
+        "15",
+        "92.5",
+        "71",
+    ],
+    &[
+        "社工有效人次小计（即持证社工及非持证社工有效人次总数）",
+        "20",
+        "22",
+        "20",
+        "15.5",
+        "15",
+        "92.5",
+        "71",
+    ],
+    &["评估期内持续在岗社工14人，协议要求配备社工20人，稳岗率70.00%。"],
+];
+
+/// The indicator groups heading annex 1's zone tables, table after table.
+fn annex_groups(html: &str) -> Vec<String> {
+    let annex = html
+        .split("附件1：")
+        .last()
+        .and_then(|rest| rest.split("附件2：").next())
+        .unwrap_or_default();
+    let mut groups = Vec::new();
+    for table in annex.split("<table").skip(1) {
+        let Some(first_row) = table.split("</tr>").next() else {
+            continue;
+        };
+        let cells: Vec<&str> = first_row
+            .split("<th")
+            .skip(1)
+            .filter(|cell| !cell.starts_with("ead"))
+            .filter_map(|cell| {
+                cell.split_once('>')
+                    .and_then(|(_, t)| t.split("</th>").next())
+            })
+            .collect();
+        if cells.first() == Some(&"服务片区") {
+            groups.extend(cells[2..].iter().map(|g| (*g).to_owned()));
+        }
+    }
+    groups
+}
+
 async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (s, who, id, zones) = opened(&app).await;
@@ -249,14 +374,43 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     {
         assert!(word.text.contains(text), "the Word report says {text}");
     }
-    // Annex 1: two zone tables of seven indicators (3 header rows, 3 zones, 合计 → 1 + 7 × 3
-    // cells a row), the station-wide table; annex 2: 24 workers and three 小计 rows.
-    assert_eq!(word.tables[0], (7, 22));
+    // Annex 1: two zone tables of seven indicators, whole groups each (3 header rows, 3 zones,
+    // 合计 → 片区, 投入社工人数 and 7 × 3 cells a row), the station-wide table; annex 2: two
+    // header rows, 24 workers, two 小计 rows per 类型 and the two 总计 rows.
+    assert_eq!(word.tables[0], (7, 23));
+    assert_eq!(word.tables[1], (7, 23));
     assert_eq!(word.tables.len(), 4, "{:?}", word.tables);
-    assert_eq!(word.tables[3].0, 2 + 24 + 3);
+    assert_eq!(word.tables[3], (2 + 24 + 2 * 2 + 2, 1 + 5 + 3));
+    for row in ANNEX_ROWS {
+        assert!(
+            word.text.contains(&row.join("\t")),
+            "the Word annexes have the row {row:?}"
+        );
+    }
+    let groups = annex_groups(&html);
+    let mut distinct = groups.clone();
+    distinct.dedup();
+    assert_eq!(
+        groups, distinct,
+        "no indicator group is split over two tables"
+    );
+    assert_eq!(groups.len(), 8, "{groups:?}");
 
     // LibreOffice opens the Word report and prints what it says (and .ci/run installs it).
+    // The report number heads the cover and every page's footer; read without it, paragraphs
+    // run on over page breaks.
+    let number = last["number"].as_str().expect("a report number").to_owned();
+    assert!(
+        number.starts_with("荔湾评估机构〔") && number.ends_with("〕第001号"),
+        "the agency's first number of the year, under its name without a prefix: {number}"
+    );
+    assert!(html.contains(&number) && word.text.contains(&number));
     let text = libreoffice_pdf_text(&word_bytes).await;
+    assert!(
+        text.matches(&number).count() > 10,
+        "the number on the cover and on every page"
+    );
+    let text = text.replace(&number, "");
     let mut at = 0;
     for heading in outline {
         let found = text[at..].find(heading);
@@ -271,6 +425,10 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         .chain(texts.iter().map(String::as_str).take(3))
     {
         assert!(text.contains(&squeezed(said)), "LibreOffice shows {said}");
+    }
+    for row in ANNEX_ROWS {
+        let row = row.concat();
+        assert!(text.contains(&row), "LibreOffice shows the annex row {row}");
     }
 
     let printed = download(&app, &who.station, last, "pdf").await;
@@ -298,6 +456,11 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     assert_eq!(from_page.status(), StatusCode::OK);
     assert_eq!(from_page.bytes().await.expect("bytes").to_vec(), printed);
     let text = pdf_text(&printed);
+    assert!(
+        text.matches(&number).count() > 10,
+        "the PDF's pages are numbered too"
+    );
+    let text = text.replace(&number, "");
     let mut at = 0;
     for heading in outline {
         let found = text[at..].find(heading);
@@ -309,6 +472,10 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     }
     for said in texts.iter().map(String::as_str).chain(figures) {
         assert!(text.contains(&squeezed(said)), "the PDF says {said}");
+    }
+    for row in ANNEX_ROWS {
+        let row = row.concat();
+        assert!(text.contains(&row), "the PDF has the annex row {row}");
     }
 
     // The station answers two of its rectification items.

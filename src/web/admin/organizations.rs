@@ -33,6 +33,8 @@ fn fields() -> Vec<Field> {
         Field::new("district", "所属区", Kind::Optional).hint("如：荔湾区"),
         Field::new("city", "所在市", Kind::Optional)
             .hint("如：广州市；填了所在市的市民政局只看本市各区的评估"),
+        Field::new("report_prefix", "报告编号前缀", Kind::Optional)
+            .hint("仅评估机构：如 穗社评，报告编号为 穗社评〔2025〕第017号；不填则用机构简称"),
     ]
 }
 
@@ -41,7 +43,14 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
     page.intro =
         "参与评估的各方机构：区民政局、街道办事处、社工服务中心（承办方）、评估机构、督导中心等。"
             .into();
-    page.headers = vec!["机构简称", "全称", "类型", "所属区", "所在市"];
+    page.headers = vec![
+        "机构简称",
+        "全称",
+        "类型",
+        "所属区",
+        "所在市",
+        "报告编号前缀",
+    ];
     page.rows = or_error_page!(me, all_for(state).await)
         .into_iter()
         .map(|o| Row {
@@ -51,6 +60,7 @@ async fn render(state: &AppState, me: &WebUser, echo: Echo) -> HttpResponse {
                 Cell::text(kind_name(&o.kind)),
                 Cell::text(o.district.unwrap_or_default()),
                 Cell::text(o.city.unwrap_or_default()),
+                Cell::text(o.report_prefix.unwrap_or_default()),
             ],
             actions: Vec::new(),
         })

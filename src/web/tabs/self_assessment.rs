@@ -189,6 +189,7 @@ pub(crate) fn blank_worker() -> RosterWorker {
         joined_on: None,
         left_on: None,
         note: None,
+        contract_term: None,
         months: BTreeMap::new(),
     }
 }
