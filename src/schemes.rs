@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use crate::domain::scheme::Scheme;
 
-const EMBEDDED: [(&str, &str); 3] = [
+const EMBEDDED: [(&str, &str); 4] = [
     (
         "guangzhou-2023.json",
         include_str!("../config/schemes/guangzhou-2023.json"),
@@ -18,6 +18,13 @@ const EMBEDDED: [(&str, &str); 3] = [
     (
         "guangzhou-2023-v2.json",
         include_str!("../config/schemes/guangzhou-2023-v2.json"),
+    ),
+    // The 瑞宝街 reference's outline (评估总结体例): 一、中期评估背景, 二、评估总结 with the
+    // parties' sections inside it, 三、评估反馈, 四、评估等级, 五、结语; the same indicators,
+    // parties and weights as guangzhou-2023.
+    (
+        "guangzhou-2023-haizhu.json",
+        include_str!("../config/schemes/guangzhou-2023-haizhu.json"),
     ),
     (
         "guangzhou-2019.json",

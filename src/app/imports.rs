@@ -302,6 +302,8 @@ impl Writing<'_> {
                         operator_org_id: operator,
                         purchaser_org_id: purchaser,
                         supervisor_org_id: supervisor,
+                        // The workbook's 社工站 sheet has no 运营起始日期.
+                        operating_since: None,
                         zones: &[],
                     };
                     let id = stations::insert(conn, &new, now)?;

@@ -77,6 +77,7 @@ fn input_of<'a>(
         station_name: detail.station_name.clone(),
         kind_name: kind.chinese_name(),
         address: station.station.address.clone(),
+        operating_since: station.station.operating_since,
         organizations: detail
             .parties
             .iter()

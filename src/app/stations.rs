@@ -60,6 +60,8 @@ pub struct CreateStation {
     pub operator_org_id: i64,
     pub purchaser_org_id: i64,
     pub supervisor_org_id: i64,
+    /// Since when the operator runs the station (运营起始日期); 基本情况 names its month.
+    pub operating_since: Option<NaiveDate>,
     #[validate(length(min = 1, max = 50, message = "至少需要一个片区"), nested)]
     pub zones: Vec<ZoneInput>,
 }
@@ -84,6 +86,7 @@ pub struct StationView {
     pub operator: OrganizationRef,
     pub purchaser: OrganizationRef,
     pub supervisor: OrganizationRef,
+    pub operating_since: Option<NaiveDate>,
     pub zones: Vec<ZoneView>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -104,6 +107,7 @@ impl From<StationDetail> for StationView {
             operator: (&detail.operator).into(),
             purchaser: (&detail.purchaser).into(),
             supervisor: (&detail.supervisor).into(),
+            operating_since: s.operating_since,
             zones: detail
                 .zones
                 .into_iter()
@@ -217,6 +221,7 @@ pub async fn create_for(
                 operator_org_id: body.operator_org_id,
                 purchaser_org_id: body.purchaser_org_id,
                 supervisor_org_id: body.supervisor_org_id,
+                operating_since: body.operating_since,
                 zones: &zones,
             };
             let now = db::now();

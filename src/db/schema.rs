@@ -102,6 +102,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        operating_since -> Nullable<Date>,
     }
 }
 

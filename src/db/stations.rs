@@ -27,6 +27,8 @@ pub struct StationRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Since when the operator runs the station.
+    pub operating_since: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +56,7 @@ pub struct NewStation<'a> {
     pub operator_org_id: i64,
     pub purchaser_org_id: i64,
     pub supervisor_org_id: i64,
+    pub operating_since: Option<NaiveDate>,
     pub zones: &'a [(String, Vec<String>)],
 }
 
@@ -67,6 +70,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewStation, now: NaiveDateTime) -> 
             stations::operator_org_id.eq(new.operator_org_id),
             stations::purchaser_org_id.eq(new.purchaser_org_id),
             stations::supervisor_org_id.eq(new.supervisor_org_id),
+            stations::operating_since.eq(new.operating_since),
             stations::created_at.eq(now),
             stations::updated_at.eq(now),
         ))

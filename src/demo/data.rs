@@ -71,6 +71,9 @@ pub struct Plan {
 #[derive(Debug, Deserialize)]
 pub struct EvaluationPlan {
     pub kind: String,
+    /// The scheme, when not guangzhou-2023 (the report's outline follows it).
+    #[serde(default)]
+    pub scheme_code: Option<String>,
     pub assessment_start: String,
     pub assessment_end: String,
     pub assessment_months: Option<String>,

@@ -144,7 +144,8 @@ pub async fn walk(
         body(
             "评估",
             json!({
-                "agreement_id": agreement.id, "scheme_code": "guangzhou-2023", "kind": e.kind,
+                "agreement_id": agreement.id,
+                "scheme_code": e.scheme_code.as_deref().unwrap_or("guangzhou-2023"), "kind": e.kind,
                 "assessment_start": e.assessment_start, "assessment_end": e.assessment_end,
                 "assessment_months": e.assessment_months, "onsite_date": e.onsite_date,
                 "agency_org_id": agency.organization.id,

@@ -18,6 +18,8 @@ pub struct ReportInput<'a> {
     /// 中期评估 / 末期评估
     pub kind_name: &'static str,
     pub address: Option<String>,
+    /// Since when the operator runs the station.
+    pub operating_since: Option<NaiveDate>,
     /// The parties' organizations by scheme party code, and `STATION_PARTY` for the operator.
     pub organizations: Vec<PartyOrganization>,
     pub zones: Vec<ZoneFacts>,
@@ -193,6 +195,24 @@ impl ReportInput<'_> {
     fn comments_of(&self, party: &str) -> Option<&PartyComments> {
         self.comments.iter().find(|c| c.party == party)
     }
+
+    /// A scheme's text with this evaluation's names in it: {kind} (中期评估), {station},
+    /// {supervisor} and {purchaser} (short names, as running text names them).
+    fn filled(&self, text: &str) -> String {
+        text.replace("{kind}", self.kind_name)
+            .replace("{station}", &self.station_name)
+            .replace("{supervisor}", &self.supervisor(false))
+            .replace("{purchaser}", &self.purchaser(false))
+    }
+
+    /// The scheme's fixed text `key`, filled in (`filled`); empty when the scheme has none.
+    fn text(&self, key: &str) -> String {
+        self.scheme
+            .texts
+            .get(key)
+            .map(|t| self.filled(t))
+            .unwrap_or_default()
+    }
 }
 
 /// The report of the input's evaluation, section by section in the outline's order; a section
@@ -256,7 +276,7 @@ pub fn build(input: &ReportInput) -> Report {
             code: outline.code.clone(),
             level,
             number,
-            title: party_title.unwrap_or_else(|| outline.title.clone()),
+            title: party_title.unwrap_or_else(|| input.filled(&outline.title)),
             annex,
             blocks: blocks.unwrap_or_default(),
         });
@@ -330,6 +350,8 @@ fn blocks_of(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
     Some(match code {
         "basic_info" => basic_info(input),
         "method" => method(input),
+        "background" => background(input),
+        "grade" => grade(input),
         "indicators" => indicators_paragraph(input),
         "zones" => zones(input),
         "rectification" if input.rectifications.is_empty() => return None,
@@ -397,6 +419,10 @@ fn basic_info(input: &ReportInput) -> Vec<Block> {
     } else {
         String::new()
     };
+    let since = input
+        .operating_since
+        .map(|d| format!("自{}起", d.format("%Y年%-m月")))
+        .unwrap_or_default();
     let (required, certified) = input.required_staff;
     let on_post = input
         .subtotals
@@ -405,7 +431,7 @@ fn basic_info(input: &ReportInput) -> Vec<Block> {
         .unwrap_or_default();
     vec![Block::Paragraph {
         text: format!(
-            "{}（以下简称“社工站”）{located}由{}承接运营。经{}采购，本年度服务协议期自{}至{}，协议经费{}万元，要求配备社工{required}名（其中持证社工{certified}名）{on_post}。社工站{served}根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
+            "{}（以下简称“社工站”）{located}{since}由{}承接运营。经{}采购，本年度服务协议期自{}至{}，协议经费{}万元，要求配备社工{required}名（其中持证社工{certified}名）{on_post}。社工站{served}根据辖区实际情况和购买方需求，划分了{}个片区开展社会工作专业服务。",
             input.station_name,
             input.formal(STATION_PARTY),
             input.purchaser(true),
@@ -428,17 +454,15 @@ fn ten_thousand_yuan(fen: i64) -> Points {
 }
 
 fn method(input: &ReportInput) -> Vec<Block> {
-    let scheme = input.scheme;
-    let text = |key: &str| scheme.texts.get(key).cloned().unwrap_or_default();
     let mut blocks = vec![Block::Label {
         text: "（一）评估依据".into(),
     }];
-    blocks.extend(paragraphs(&text("basis")));
+    blocks.extend(paragraphs(&input.text("basis")));
     blocks.push(Block::Label {
         text: "（二）评估原则".into(),
     });
     blocks.push(Block::Items {
-        items: numbered(text("principles").lines().map(str::to_owned)),
+        items: numbered(input.text("principles").lines().map(str::to_owned)),
     });
     blocks.push(Block::Label {
         text: "（三）评估团队".into(),
@@ -459,11 +483,55 @@ fn method(input: &ReportInput) -> Vec<Block> {
         text: "（四）评估方式".into(),
     });
     blocks.push(Block::Items {
-        items: numbered(text("methods").lines().map(str::to_owned)),
+        items: numbered(input.text("methods").lines().map(str::to_owned)),
     });
     blocks.push(Block::Label {
         text: "（五）评估结果说明".into(),
     });
+    blocks.extend(result_explanation(input.scheme));
+    blocks
+}
+
+/// 中期评估背景, as the 评估总结 outline opens: the day and the team, what the team did, then
+/// the basis, principles, stages, contents and how the result is read.
+fn background(input: &ReportInput) -> Vec<Block> {
+    let agency = input
+        .third_party()
+        .map(|p| input.formal(p))
+        .unwrap_or_default();
+    let station = &input.station_name;
+    let mut blocks = vec![
+        Block::Paragraph {
+            text: format!(
+                "{}，{agency}组织评估专家对{station}展开了{}工作。评估主要通过听取社工站介绍、实地考察、查阅资料、面谈（访谈）、填写问卷等形式，对{station}的项目管理、服务开展情况以及项目成效等方面进行评估。评估团队主要完成了以下几方面的工作：",
+                chinese_date(input.onsite_date),
+                input.kind_name,
+            ),
+        },
+        Block::Items {
+            items: numbered(input.text("methods").lines().map(str::to_owned)),
+        },
+    ];
+    for (label, key) in [
+        ("（一）评估依据", "basis"),
+        ("（二）评估原则", "principles"),
+        ("（三）评估阶段", "stages"),
+        ("（四）评估内容", "contents"),
+    ] {
+        blocks.push(Block::Label { text: label.into() });
+        blocks.push(Block::Items {
+            items: numbered(input.text(key).lines().map(str::to_owned)),
+        });
+    }
+    blocks.push(Block::Label {
+        text: "（五）评估结果说明".into(),
+    });
+    blocks.extend(result_explanation(input.scheme));
+    blocks
+}
+
+/// How the total is made and read: each party's share, the gates, the grades' ranges.
+fn result_explanation(scheme: &Scheme) -> Vec<Block> {
     let scoring: Vec<String> = scheme
         .parties
         .iter()
@@ -487,7 +555,6 @@ fn method(input: &ReportInput) -> Vec<Block> {
     if !gates.is_empty() {
         explanation.push_str(&format!("{}。", gates.join("；")));
     }
-    blocks.push(Block::Paragraph { text: explanation });
     let mut bands: Vec<_> = scheme.bands.iter().collect();
     bands.sort_by_key(|b| std::cmp::Reverse(b.min));
     let names: Vec<&str> = bands.iter().map(|b| b.name.as_str()).collect();
@@ -510,15 +577,17 @@ fn method(input: &ReportInput) -> Vec<Block> {
             ),
         });
     }
-    blocks.push(Block::Paragraph {
-        text: format!(
-            "评估等级分为{}{}个等级。{}。",
-            names.join("、"),
-            chinese_number(names.len()),
-            ranges.join("，")
-        ),
-    });
-    blocks
+    vec![
+        Block::Paragraph { text: explanation },
+        Block::Paragraph {
+            text: format!(
+                "评估等级分为{}{}个等级。{}。",
+                names.join("、"),
+                chinese_number(names.len()),
+                ranges.join("，")
+            ),
+        },
+    ]
 }
 
 /// Strengths and concerns of `party` chosen by (section, zones), under run-in labels.
@@ -869,17 +938,41 @@ fn results(input: &ReportInput) -> Vec<Block> {
             text: "因一票否决项未通过，本次评估等级为不合格。".into(),
         });
     }
-    if let Some(approval) = &input.approval {
-        blocks.push(Block::Paragraph {
-            text: format!(
-                "本报告经{}（{}）于{}审定。",
-                approval.organization,
-                approval.by,
-                chinese_date(approval.on)
+    blocks.extend(approval_line(input));
+    blocks
+}
+
+/// 评估等级 in one sentence, as the 评估总结 outline closes: "经过评估，…本次中期评估的分数为：
+/// 87.13，本次中期评估的等级为：良好。"
+fn grade(input: &ReportInput) -> Vec<Block> {
+    let kind = input.kind_name;
+    let mut blocks = vec![Block::Paragraph {
+        text: match (&input.results.total, &input.results.grade) {
+            (Some(total), Some(grade)) => format!(
+                "经过评估，{}本次{kind}的分数为：{total}，本次{kind}的等级为：{grade}。",
+                input.station_name
             ),
+            _ => "评分尚未完成。".to_owned(),
+        },
+    }];
+    if input.results.gate_failed {
+        blocks.push(Block::Paragraph {
+            text: "因一票否决项未通过，本次评估等级为不合格。".into(),
         });
     }
+    blocks.extend(approval_line(input));
     blocks
+}
+
+fn approval_line(input: &ReportInput) -> Option<Block> {
+    input.approval.as_ref().map(|approval| Block::Paragraph {
+        text: format!(
+            "本报告经{}（{}）于{}审定。",
+            approval.organization,
+            approval.by,
+            chinese_date(approval.on)
+        ),
+    })
 }
 
 /// Indicators per table of annex 1, as the reference sets them: whole groups packed up to seven,

@@ -41,13 +41,15 @@ pub fn place(source: &[Vec<Cell>]) -> Vec<Vec<(usize, Placed<'_>)>> {
     out
 }
 
-/// Twips a table character takes at 8 pt (the Word annexes' size): a CJK character is an em, a digit or a
-/// Latin letter about half; each cell adds its side margins and borders.
+/// Twips a table character takes at 8 pt (the annexes' size in Word and PDF): a CJK character is
+/// an em, a digit or a Latin letter about half; each cell adds its side margins, its borders and a
+/// point to spare (a name of three characters must not wrap for a rounding).
 const CJK_TWIPS: usize = 160;
 const LATIN_TWIPS: usize = 85;
 pub const CELL_MARGIN: usize = 45;
-const CELL_PADDING: usize = 2 * CELL_MARGIN + 30;
-/// Body texts longer than this many CJK characters wrap (备注); headers wrap after two.
+const CELL_PADDING: usize = 2 * CELL_MARGIN + 50;
+/// Body texts longer than this many CJK characters wrap (备注); headers, and a cell spanning rows
+/// (附件2's 类型), wrap after two.
 const BODY_CHARS: usize = 8;
 const HEADER_CHARS: usize = 2;
 
@@ -72,6 +74,7 @@ pub fn grid(source: &Table, total: usize) -> Vec<usize> {
                 if wants.len() < column + span {
                     wants.resize(column + span, CELL_PADDING + CJK_TWIPS);
                 }
+                let cap = if cell.rowspan > 1 { HEADER_CHARS } else { cap };
                 if span == 1 {
                     wants[column] = wants[column].max(text_twips(&cell.text, cap));
                 }

@@ -136,14 +136,21 @@ fn literal(text: &str) -> String {
     out
 }
 
+/// A row never splits across pages (`breakable: false` is the tables' default); a cell spanning
+/// rows (附件2's 类型 over twenty workers) lets its rows go onto several pages.
 fn cell(source: &Cell, header: bool) -> String {
     let body = if header {
         format!("strong({})", literal(&source.text))
     } else {
         literal(&source.text)
     };
+    let breakable = if source.rowspan > 1 && !header {
+        ", breakable: true"
+    } else {
+        ""
+    };
     format!(
-        "table.cell(colspan: {}, rowspan: {}, {body})",
+        "table.cell(colspan: {}, rowspan: {}{breakable}, {body})",
         source.colspan.max(1),
         source.rowspan.max(1)
     )
@@ -183,7 +190,7 @@ fn markup(report: &Report) -> String {
         .map(|n| format!("{}　", n))
         .unwrap_or_default();
     let mut out = format!(
-        "#set document(title: {})\n#set page(paper: \"a4\", margin: (x: 2cm, y: 2.5cm), footer: context align(center, text(size: 9pt)[#{} 第 #counter(page).display() 页]))\n#set text(font: {FAMILIES}, size: 12pt, lang: \"zh\", region: \"cn\")\n#set par(first-line-indent: (amount: 2em, all: true), justify: true, leading: 0.9em)\n#show heading: set text(size: 14pt)\n#set table(stroke: 0.5pt)\n#set table.cell(breakable: false)\n",
+        "#set document(title: {})\n#set page(paper: \"a4\", margin: (x: 2cm, y: 2.5cm), footer: context align(center, text(size: 9pt)[#{} 第 #counter(page).display() 页]))\n#set text(font: {FAMILIES}, size: 12pt, lang: \"zh\", region: \"cn\")\n#set par(first-line-indent: (amount: 2em, all: true), justify: true, leading: 0.9em)\n#show heading: set text(size: 14pt)\n#set table(stroke: 0.5pt)\n#set table.cell(breakable: false)\n#show table: set text(size: 8pt)\n#show table: set par(justify: false, first-line-indent: 0pt)\n",
         literal(&report.title),
         literal(&lead)
     );

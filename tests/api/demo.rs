@@ -354,6 +354,58 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     assert_eq!(staff["metrics"]["stability_rate"], "100.00");
     assert_eq!(staff["metrics"]["certified_person_months"], "128.00");
     assert_eq!(staff["metrics"]["uncertified_person_months"], "34.50");
+    // Its draft follows the 瑞宝街 reference's outline (guangzhou-2023-haizhu).
+    let versions = app
+        .get_json(&format!("/api/v1{ruibao}/reports"), Some(&admin))
+        .await;
+    let draft = versions["items"]
+        .as_array()
+        .and_then(|items| items.last())
+        .cloned()
+        .expect("the draft");
+    let html = app
+        .client
+        .get(format!(
+            "{}/api/v1/reports/{}.html",
+            app.address, draft["id"]
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("the draft's HTML")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        crate::reports::headings(&html),
+        [
+            "一、中期评估背景",
+            "二、评估总结",
+            "（一）社工站基本情况",
+            "（二）各项目服务进度情况",
+            "（三）项目管理",
+            "（四）服务质量",
+            "（五）服务监测",
+            "（六）服务成效",
+            "（七）购买方评估（瑞宝街道办事处）",
+            "（八）督导中心（广州市社会工作督导中心）",
+            "（九）监督方评估（海珠区民政局）",
+            "三、评估反馈",
+            "四、评估等级",
+            "五、结语",
+            "附件1：指标完成情况统计表",
+            "附件2：社工到岗情况统计表",
+        ]
+    );
+    for said in [
+        "（三）评估阶段",
+        "经过评估，瑞宝街社工服务站本次中期评估的分数为：87.13，本次中期评估的等级为：良好。",
+        "稳岗率100.00%",
+        "穗社联评〔",
+        "自2016年6月起由广州市心明爱社会工作服务中心承接运营",
+    ] {
+        assert!(html.contains(said), "瑞宝街's draft says {said}");
+    }
     let feedback = app
         .get_json(&format!("/api/v1{ruibao}/feedback"), Some(&admin))
         .await;

@@ -44,7 +44,8 @@ async fn shipped_schemes_are_served(backend: Backend) {
         vec![
             ("guangzhou-2019", 1),
             ("guangzhou-2023", 2),
-            ("guangzhou-2023", 1)
+            ("guangzhou-2023", 1),
+            ("guangzhou-2023-haizhu", 1)
         ]
     );
     assert_eq!(list["items"][0]["total"], "1000.00");
@@ -148,7 +149,7 @@ async fn broken_schemes_are_refused_with_the_reason(backend: Backend) {
         assert!(found, "{field} / {says}: {problem}");
     }
     let list = app.get_json("/api/v1/schemes", Some(&admin)).await;
-    assert_eq!(list["total"], 3, "nothing stored");
+    assert_eq!(list["total"], 4, "nothing stored");
 }
 
 async fn a_stored_version_never_changes(backend: Backend) {

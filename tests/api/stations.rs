@@ -70,16 +70,13 @@ async fn the_bureau_registers_a_station_and_its_agreement(backend: Backend) {
     let d = district(&app, &admin, "荔湾").await;
     let bureau = manager_of(&app, &admin, "liwan", d.bureau).await;
 
-    let response = app
-        .post(
-            "/api/v1/stations",
-            Some(&bureau),
-            &station_body("西村街社工服务站", &d),
-        )
-        .await;
+    let mut body = station_body("西村街社工服务站", &d);
+    body["operating_since"] = json!("2018-12-11");
+    let response = app.post("/api/v1/stations", Some(&bureau), &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let station: Value = response.json().await.expect("json");
     assert_eq!(station["name"], "西村街社工服务站");
+    assert_eq!(station["operating_since"], "2018-12-11");
     assert_eq!(station["supervisor"]["name"], "荔湾区民政局");
     assert_eq!(station["operator_org_id"], d.operator);
     let zones = station["zones"].as_array().expect("zones");
@@ -359,6 +356,16 @@ async fn bad_station_and_agreement_input_is_refused_and_nothing_written(backend:
     )
     .await;
     assert_eq!(error_fields(&problem), vec!["zones[1].name"]);
+
+    let mut bad_since = station_body("西村街社工服务站", &d);
+    bad_since["operating_since"] = json!("2016-13-01");
+    let problem = assert_problem(
+        app.post("/api/v1/stations", Some(&admin), &bad_since).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["operating_since"]);
 
     let mut no_zones = station_body("西村街社工服务站", &d);
     no_zones["zones"] = json!([]);

@@ -387,6 +387,26 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
             "the Word annexes have the row {row:?}"
         );
     }
+    // Header rows repeat on each page, and no row breaks across one.
+    let document = {
+        use std::io::Read;
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(word_bytes.clone())).expect("a zip");
+        let mut xml = String::new();
+        archive
+            .by_name("word/document.xml")
+            .expect("the document")
+            .read_to_string(&mut xml)
+            .expect("xml");
+        xml
+    };
+    let rows = document.matches("<w:tr>").count();
+    assert_eq!(document.matches("<w:cantSplit />").count(), rows);
+    assert_eq!(
+        document.matches("<w:tblHeader />").count(),
+        3 + 3 + 1 + 2,
+        "the header rows of the four annex tables"
+    );
     let groups = annex_groups(&html);
     let mut distinct = groups.clone();
     distinct.dedup();

@@ -78,6 +78,12 @@ impl Field {
         self
     }
 
+    /// A field of another kind (a date) that may be left empty.
+    pub fn optional(mut self) -> Field {
+        self.required = false;
+        self
+    }
+
     pub fn value(mut self, value: impl Into<String>) -> Field {
         self.value = value.into();
         self

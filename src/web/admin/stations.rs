@@ -32,6 +32,9 @@ async fn station_fields(state: &AppState) -> Result<Vec<Field>, AppError> {
         Field::new("district", "所属区", Kind::Text).hint("如：荔湾区"),
         Field::new("street", "所属街道", Kind::Text).hint("如：西村街"),
         Field::new("address", "地址", Kind::Optional),
+        Field::new("operating_since", "运营起始日期", Kind::Date)
+            .optional()
+            .hint("承办方开始运营本社工站的日期，报告写作“自2016年6月起”"),
         Field::select("operator_org_id", "项目承办方（社工服务中心）", of_kind(OrgKind::Operator)),
         Field::select("purchaser_org_id", "项目购买方（街道办事处）", of_kind(OrgKind::StreetOffice)),
         Field::select("supervisor_org_id", "项目监督方（区民政局）", of_kind(OrgKind::CivilAffairsBureau)),
