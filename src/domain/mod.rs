@@ -18,6 +18,7 @@ pub mod reminders;
 pub mod scheme;
 pub mod scoring;
 pub mod staffing;
+pub mod survey;
 pub mod text;
 pub mod throttle;
 pub mod user;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::organization::OrgKind;
 use super::points::Points;
+use super::survey::{RateKind, SurveyDef};
 use super::text;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -35,6 +36,9 @@ pub struct Scheme {
     /// Fixed report texts: basis, principles, methods.
     #[serde(default)]
     pub texts: BTreeMap<String, String>,
+    /// The client satisfaction survey (满意度调查, DESIGN.md §10); none in schemes without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyDef>,
 }
 
 fn default_min_experts() -> i64 {
@@ -285,6 +289,9 @@ impl Scheme {
             &mut out,
         );
         self.check_sizes(&mut out);
+        if let Some(survey) = &self.survey {
+            self.check_survey(survey, &mut out);
+        }
         for (index, line) in self.results.iter().enumerate() {
             if self.results[..index].iter().any(|r| r.party == line.party) {
                 out.push(problem(
@@ -321,6 +328,80 @@ impl Scheme {
             }
         }
         out
+    }
+
+    /// The survey's questions have codes and options, the satisfaction rule names a question and
+    /// its options, and a `mean` rate has a score (0–100) for every option it reads.
+    fn check_survey(&self, survey: &SurveyDef, out: &mut Vec<SchemeProblem>) {
+        if !(1..=10_000).contains(&survey.min_sample) {
+            out.push(problem("survey.min_sample", "抽样人数须为 1 到 10000"));
+        }
+        if survey.questions.is_empty() || survey.questions.len() > 50 {
+            out.push(problem("survey.questions", "问卷须有 1 到 50 个问题"));
+        }
+        check_codes(
+            "survey.questions",
+            survey.questions.iter().map(|q| q.code.as_str()),
+            out,
+        );
+        for (i, question) in survey.questions.iter().enumerate() {
+            let field = format!("survey.questions[{i}]");
+            if !text::is_one_line(&question.text) || question.text.trim().is_empty() {
+                out.push(problem(format!("{field}.text"), "问题须为一行文字"));
+            }
+            if question.options.is_empty() || question.options.len() > 20 {
+                out.push(problem(
+                    format!("{field}.options"),
+                    "每题须有 1 到 20 个选项",
+                ));
+            }
+            for (j, option) in question.options.iter().enumerate() {
+                let value = format!("{field}.options[{j}].value");
+                if !is_code(&option.value) {
+                    out.push(problem(value, "选项值只能由小写字母、数字和 - _ . 组成"));
+                } else if question.options[..j]
+                    .iter()
+                    .any(|o| o.value == option.value)
+                {
+                    out.push(problem(value, format!("选项值“{}”重复", option.value)));
+                }
+                if !text::is_one_line(&option.label) || option.label.trim().is_empty() {
+                    out.push(problem(
+                        format!("{field}.options[{j}].label"),
+                        "选项须为一行文字",
+                    ));
+                }
+                let in_range = |s: Points| (0..=10_000).contains(&s.hundredths());
+                if option.score.is_some_and(|s| !in_range(s)) {
+                    out.push(problem(
+                        format!("{field}.options[{j}].score"),
+                        "分值须在 0 到 100 之间",
+                    ));
+                }
+            }
+        }
+        let rule = &survey.satisfied;
+        let Some(question) = survey.questions.iter().find(|q| q.code == rule.question) else {
+            out.push(problem(
+                "survey.satisfied.question",
+                format!("“{}”不是问卷中的问题", rule.question),
+            ));
+            return;
+        };
+        for (k, value) in rule.values.iter().enumerate() {
+            if !question.options.iter().any(|o| o.value == *value) {
+                out.push(problem(
+                    format!("survey.satisfied.values[{k}]"),
+                    format!("“{value}”不是该问题的选项"),
+                ));
+            }
+        }
+        if survey.rate == RateKind::Mean && question.options.iter().any(|o| o.score.is_none()) {
+            out.push(problem(
+                "survey.rate",
+                "按平均分计算满意度时，该问题的每个选项都须有分值",
+            ));
+        }
     }
 
     /// A scheme is imported from a file: its lists are bounded, and its names are one line of a
@@ -553,6 +634,7 @@ mod tests {
         let text = match name {
             "2023" => include_str!("../../config/schemes/guangzhou-2023.json"),
             "2023-v2" => include_str!("../../config/schemes/guangzhou-2023-v2.json"),
+            "2023-haizhu" => include_str!("../../config/schemes/guangzhou-2023-haizhu.json"),
             _ => include_str!("../../config/schemes/guangzhou-2019.json"),
         };
         serde_json::from_str(text).expect("shipped scheme parses")
@@ -593,7 +675,7 @@ mod tests {
 
     #[test]
     fn shipped_schemes_are_valid() {
-        for name in ["2023", "2023-v2", "2019"] {
+        for name in ["2023", "2023-v2", "2023-haizhu", "2019"] {
             let scheme = shipped(name);
             assert_eq!(scheme.problems(), vec![], "{name}");
         }
@@ -718,5 +800,50 @@ mod tests {
         let gate = scheme.parties.iter_mut().find(|p| p.gate).expect("gate");
         gate.weight = "10.00".parse().expect("points");
         assert!(scheme.problems().iter().any(|p| p.message.contains("gate")));
+    }
+
+    #[test]
+    fn a_survey_names_its_own_questions_and_options() {
+        let survey: SurveyDef = serde_json::from_value(serde_json::json!({
+            "min_sample": 100, "rate": "mean",
+            "questions": [{"code": "overall", "text": "您对社工站的服务总体是否满意？", "options": [
+                {"value": "very", "label": "非常满意", "score": "100.00"},
+                {"value": "yes", "label": "满意", "score": "80.00"},
+                {"value": "no", "label": "不满意", "score": "0.00"}]}],
+            "satisfied": {"question": "overall", "values": ["very", "yes"]}
+        }))
+        .expect("a survey");
+        let mut scheme = shipped("2023-v2");
+        scheme.survey = Some(survey.clone());
+        assert_eq!(scheme.problems(), vec![]);
+
+        let mut broken = survey;
+        broken.min_sample = 0;
+        broken.questions[0].options[1].value = "very".into();
+        broken.questions[0].options[2].score = None;
+        broken.questions[0].options[0].score = Some("100.01".parse().expect("points"));
+        broken.satisfied.values.push("maybe".into());
+        scheme.survey = Some(broken.clone());
+        let fields: Vec<String> = scheme.problems().into_iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "survey.min_sample",
+                "survey.questions[0].options[0].score",
+                "survey.questions[0].options[1].value",
+                // "yes" is an option no more.
+                "survey.satisfied.values[1]",
+                "survey.satisfied.values[2]",
+                "survey.rate",
+            ]
+        );
+        broken.satisfied.question = "nothing".into();
+        scheme.survey = Some(broken);
+        assert!(
+            scheme
+                .problems()
+                .iter()
+                .any(|p| p.field == "survey.satisfied.question")
+        );
     }
 }

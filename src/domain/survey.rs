@@ -1,0 +1,290 @@
+//! The client satisfaction survey (满意度调查, DESIGN.md §10): the scheme's questionnaire, the
+//! reproducible draw of the clients to call, and the rate from their answers. Pure: the caller
+//! loads the client list and the calls.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::points::Points;
+
+/// The scheme's `survey`: how many to call, the questions, and how the rate is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyDef {
+    /// Clients to call (everyone when the list is shorter): 100 in guangzhou-2023.
+    pub min_sample: i64,
+    pub rate: RateKind,
+    pub questions: Vec<Question>,
+    pub satisfied: SatisfiedRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RateKind {
+    /// Satisfied ÷ reached, as a percentage.
+    Share,
+    /// The mean `score` (0–100) of the reached clients' answers to the satisfaction question.
+    Mean,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub code: String,
+    pub text: String,
+    pub options: Vec<AnswerOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerOption {
+    pub value: String,
+    pub label: String,
+    /// 0–100, for a `mean` rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Points>,
+}
+
+/// A reached client is satisfied when their answer to `question` is one of `values`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SatisfiedRule {
+    pub question: String,
+    pub values: Vec<String>,
+}
+
+/// The separator of the hashed parts: a character no key or seed typed by a person holds.
+const UNIT_SEPARATOR: char = '\u{1f}';
+
+/// SHA-256 of the clients' keys in their order, hex: what the audit log records of the list a
+/// draw was made from.
+pub fn list_digest(keys: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for key in keys {
+        hasher.update(key.as_bytes());
+        hasher.update([UNIT_SEPARATOR as u8]);
+    }
+    hex(&hasher.finalize())
+}
+
+/// The draw: the positions in `keys` of the `size` clients to call (all when fewer), in the
+/// order of SHA-256(seed ‖ U+001F ‖ key), ties by key. A function of the keys and the seed only:
+/// the same list and seed give the same clients in any evaluation, another seed another sample,
+/// and nobody can choose whom to call.
+pub fn draw(keys: &[String], seed: &str, size: usize) -> Vec<usize> {
+    let mut ranked: Vec<(String, &String, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(position, key)| {
+            let mut hasher = Sha256::new();
+            hasher.update(seed.as_bytes());
+            hasher.update([UNIT_SEPARATOR as u8]);
+            hasher.update(key.as_bytes());
+            (hex(&hasher.finalize()), key, position)
+        })
+        .collect();
+    ranked.sort();
+    ranked
+        .into_iter()
+        .take(size)
+        .map(|(_, _, position)| position)
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One sampled client's call as the rate reads it.
+pub struct Call<'a> {
+    pub reached: bool,
+    /// Question code → the value answered.
+    pub answers: &'a BTreeMap<String, String>,
+}
+
+/// What the calls add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub reached: i64,
+    pub satisfied: i64,
+    /// Percent, half-up at two places, over the reached; None before anyone is reached.
+    pub rate: Option<Points>,
+}
+
+/// The rate of `calls` by the scheme's rule: with `share`, satisfied ÷ reached; with `mean`, the
+/// mean score of the reached clients' answers to the satisfaction question (those who did not
+/// answer it left out).
+pub fn figures(survey: &SurveyDef, calls: &[Call]) -> Figures {
+    let reached: Vec<&Call> = calls.iter().filter(|c| c.reached).collect();
+    let rule = &survey.satisfied;
+    let answers: Vec<&str> = reached
+        .iter()
+        .filter_map(|c| c.answers.get(&rule.question).map(String::as_str))
+        .collect();
+    let satisfied = answers
+        .iter()
+        .filter(|a| rule.values.iter().any(|v| v == *a))
+        .count() as i64;
+    let count = reached.len() as i64;
+    let rate = match survey.rate {
+        RateKind::Share => Points::from_hundredths(satisfied * 100)
+            .percent_of(Points::from_hundredths(count * 100)),
+        RateKind::Mean => {
+            let options = survey
+                .questions
+                .iter()
+                .find(|q| q.code == rule.question)
+                .map(|q| q.options.as_slice())
+                .unwrap_or_default();
+            let scores: Vec<Points> = answers
+                .iter()
+                .filter_map(|a| options.iter().find(|o| o.value == *a))
+                .filter_map(|o| o.score)
+                .collect();
+            let total: i128 = scores.iter().map(|s| i128::from(s.hundredths())).sum();
+            Points::rounded_ratio(total, scores.len() as i128)
+        }
+    };
+    Figures {
+        reached: count,
+        satisfied,
+        rate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn keys(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("client-{i:03}")).collect()
+    }
+
+    fn survey(rate: RateKind) -> SurveyDef {
+        let option = |value: &str, label: &str, score: i64| AnswerOption {
+            value: value.into(),
+            label: label.into(),
+            score: Some(Points::from_hundredths(score * 100)),
+        };
+        SurveyDef {
+            min_sample: 100,
+            rate,
+            questions: vec![Question {
+                code: "overall".into(),
+                text: "您对社工站的服务总体是否满意？".into(),
+                options: vec![
+                    option("very", "非常满意", 100),
+                    option("yes", "满意", 80),
+                    option("fair", "一般", 60),
+                    option("no", "不满意", 0),
+                ],
+            }],
+            satisfied: SatisfiedRule {
+                question: "overall".into(),
+                values: vec!["very".into(), "yes".into()],
+            },
+        }
+    }
+
+    /// `reached` calls answering `overall` with each of `answers`, then `unreached` calls.
+    fn rate_of(rate: RateKind, answers: &[&str], unreached: usize) -> Figures {
+        let said: Vec<BTreeMap<String, String>> = answers
+            .iter()
+            .map(|a| BTreeMap::from([("overall".to_owned(), (*a).to_owned())]))
+            .collect();
+        let nothing = BTreeMap::new();
+        let mut calls: Vec<Call> = said
+            .iter()
+            .map(|answers| Call {
+                reached: true,
+                answers,
+            })
+            .collect();
+        calls.extend((0..unreached).map(|_| Call {
+            reached: false,
+            answers: &nothing,
+        }));
+        figures(&survey(rate), &calls)
+    }
+
+    #[test]
+    fn a_draw_takes_distinct_clients_up_to_the_size_or_everyone() {
+        let list = keys(250);
+        let drawn = draw(&list, "2025-03-10 瑞宝街", 100);
+        assert_eq!(drawn.len(), 100);
+        assert_eq!(drawn.iter().collect::<HashSet<_>>().len(), 100);
+        assert!(drawn.iter().all(|&p| p < 250));
+        let few = keys(40);
+        let mut all = draw(&few, "seed", 100);
+        all.sort_unstable();
+        assert_eq!(all, (0..40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_same_list_and_seed_give_the_same_clients_and_another_seed_another() {
+        let list = keys(250);
+        let chosen = |seed: &str| -> Vec<String> {
+            draw(&list, seed, 100)
+                .into_iter()
+                .map(|p| list[p].clone())
+                .collect()
+        };
+        assert_eq!(chosen("a"), chosen("a"));
+        assert_ne!(chosen("a"), chosen("b"));
+        // The list's order does not matter: the same clients, listed backwards.
+        let backwards: Vec<String> = list.iter().rev().cloned().collect();
+        let again: Vec<String> = draw(&backwards, "a", 100)
+            .into_iter()
+            .map(|p| backwards[p].clone())
+            .collect();
+        assert_eq!(again, chosen("a"));
+    }
+
+    #[test]
+    fn the_digest_names_the_list() {
+        let list = keys(3);
+        assert_eq!(list_digest(&list), list_digest(&keys(3)));
+        assert_ne!(list_digest(&list), list_digest(&keys(4)));
+        assert_eq!(list_digest(&list).len(), 64);
+    }
+
+    #[test]
+    fn the_share_is_over_the_reached_half_up() {
+        let mut answers = vec!["yes"; 92];
+        answers.extend(["no"; 8]);
+        let figures = rate_of(RateKind::Share, &answers, 5);
+        assert_eq!((figures.reached, figures.satisfied), (100, 92));
+        assert_eq!(figures.rate, Some(Points::from_hundredths(9_200)));
+        let third = rate_of(RateKind::Share, &["very", "fair", "no"], 0);
+        assert_eq!(third.rate, Some(Points::from_hundredths(3_333)));
+        let two_thirds = rate_of(RateKind::Share, &["very", "yes", "no"], 0);
+        assert_eq!(two_thirds.rate, Some(Points::from_hundredths(6_667)));
+        assert_eq!(rate_of(RateKind::Share, &[], 3).rate, None);
+    }
+
+    #[test]
+    fn the_mean_is_the_mean_score_half_up() {
+        // 7 × 100 + 2 × 80 + 1 × 60 over ten answers.
+        let mut answers = vec!["very"; 7];
+        answers.extend(["yes"; 2]);
+        answers.push("fair");
+        let figures = rate_of(RateKind::Mean, &answers, 4);
+        assert_eq!((figures.reached, figures.satisfied), (10, 9));
+        assert_eq!(figures.rate, Some(Points::from_hundredths(9_200)));
+        let mean = |answers: &[&str]| rate_of(RateKind::Mean, answers, 0).rate;
+        assert_eq!(
+            mean(&["very", "very", "yes"]),
+            Some(Points::from_hundredths(9_333))
+        );
+        assert_eq!(
+            mean(&["very", "yes", "yes"]),
+            Some(Points::from_hundredths(8_667))
+        );
+        assert_eq!(mean(&[]), None);
+    }
+}
