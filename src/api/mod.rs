@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod clients;
 pub mod components;
 pub mod doc;
 pub mod error;
@@ -118,6 +119,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(indicators::get_indicators)
                 .service(staff::put_staff)
                 .service(staff::get_staff)
+                .service(clients::put_clients)
+                .service(clients::get_clients)
+                .service(clients::draw_sample)
                 .service(self_assessment::put_self_assessment)
                 .service(self_assessment::get_self_assessment)
                 .service(warnings::get_warnings)

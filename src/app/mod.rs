@@ -10,6 +10,7 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod batches;
+pub mod clients;
 pub mod components;
 pub mod error;
 pub mod evaluation_page;

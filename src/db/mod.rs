@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod backup;
+pub mod clients;
 pub mod components;
 pub mod evaluations;
 pub mod extensions;

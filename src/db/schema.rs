@@ -412,6 +412,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    clients (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        line -> BigInt,
+        client_key -> Nullable<Text>,
+        draw_key -> Text,
+        name -> Text,
+        phone -> Text,
+        community -> Text,
+        service -> Text,
+        first_served -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    survey_draws (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        seed -> Text,
+        size -> BigInt,
+        list_digest -> Text,
+        client_ids -> Text,
+        reason -> Nullable<Text>,
+        drawn_by -> Nullable<BigInt>,
+        drawn_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     report_numbers (agency_org_id, year) {
         agency_org_id -> BigInt,
         year -> Integer,

@@ -138,6 +138,28 @@ impl EvaluationAccess {
         }
     }
 
+    /// Sees the evaluation's list of service users (满意度调查): the station that lists them, the
+    /// agency that calls them and the bureau, their managers and members, or an admin.
+    pub fn sees_clients(&self) -> bool {
+        self.is_admin()
+            || (self.manager_or_member()
+                && matches!(
+                    self.actor.party,
+                    Party::Station | Party::Agency | Party::Bureau
+                ))
+    }
+
+    /// Draws the survey's sample: the agency's manager, or an admin.
+    pub fn draws_sample(&self) -> bool {
+        self.agency_manager()
+    }
+
+    /// Sees the clients' phone numbers: only the agency's callers, and only while the survey is
+    /// open (on-site scoring); never the station once it has uploaded them.
+    pub fn sees_client_phones(&self, survey_open: bool) -> bool {
+        survey_open && self.manager_or_member() && self.actor.party == Party::Agency
+    }
+
     /// The scheme's agency party (the one the experts score for).
     pub fn agency_party(&self) -> Option<&str> {
         self.agency_party.as_deref()

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
 
 use super::points::Points;
 
@@ -54,6 +56,67 @@ pub struct AnswerOption {
 pub struct SatisfiedRule {
     pub question: String,
     pub values: Vec<String>,
+}
+
+/// A service user as the station lists them (PUT body and workbook row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    /// The station's own number for the client; the draw ranks clients by it (else by name and
+    /// phone), so the same list draws the same clients in any evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(
+        length(min = 1, max = 64, message = "编号须为 1 到 64 个字符"),
+        custom(function = "super::text::one_line")
+    )]
+    pub key: Option<String>,
+    #[validate(
+        length(min = 1, max = 50, message = "请填写姓名（最多 50 字）"),
+        custom(function = "super::text::one_line")
+    )]
+    pub name: String,
+    #[validate(custom(function = "phone_number"))]
+    pub phone: String,
+    #[validate(
+        length(min = 1, max = 50, message = "请填写所在社区（最多 50 字）"),
+        custom(function = "super::text::one_line")
+    )]
+    pub community: String,
+    /// 服务类别, e.g. 困难群众, 个案.
+    #[validate(
+        length(min = 1, max = 50, message = "请填写服务类别（最多 50 字）"),
+        custom(function = "super::text::one_line")
+    )]
+    pub service: String,
+    /// 首次服务日期.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_served: Option<NaiveDate>,
+}
+
+/// A phone number as people write it: 6 to 20 digits, with spaces, hyphens, a leading + and
+/// parentheses allowed.
+fn phone_number(value: &str) -> Result<(), ValidationError> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'));
+    if allowed && (6..=20).contains(&digits) && value.chars().count() <= 30 {
+        Ok(())
+    } else {
+        let mut error = ValidationError::new("phone");
+        error.message = Some("电话须为 6 到 20 位数字（可含空格、-、+、括号）".into());
+        Err(error)
+    }
+}
+
+impl ClientInput {
+    /// What the draw ranks the client by: the station's number, else name and phone.
+    pub fn draw_key(&self) -> String {
+        match self.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(key) => key.to_owned(),
+            None => format!("{}{UNIT_SEPARATOR}{}", self.name.trim(), self.phone.trim()),
+        }
+    }
 }
 
 /// The separator of the hashed parts: a character no key or seed typed by a person holds.
@@ -243,6 +306,29 @@ mod tests {
             .map(|p| backwards[p].clone())
             .collect();
         assert_eq!(again, chosen("a"));
+    }
+
+    #[test]
+    fn clients_are_checked_and_keyed() {
+        let client = |key: Option<&str>, phone: &str| ClientInput {
+            key: key.map(str::to_owned),
+            name: "张*诺".into(),
+            phone: phone.into(),
+            community: "宝岗社区".into(),
+            service: "困难群众".into(),
+            first_served: None,
+        };
+        assert!(client(None, "020-8888 1234").validate().is_ok());
+        assert!(client(None, "+86 138 0000 0000").validate().is_ok());
+        for bad in ["12345", "一三八", "138000000001380000000", ""] {
+            let errors = client(None, bad).validate().expect_err(bad);
+            assert!(errors.field_errors().contains_key("phone"), "{bad}");
+        }
+        assert_eq!(client(Some(" A-17 "), "13800000000").draw_key(), "A-17");
+        assert_eq!(
+            client(None, "13800000000").draw_key(),
+            "张*诺\u{1f}13800000000"
+        );
     }
 
     #[test]

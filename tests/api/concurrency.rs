@@ -342,16 +342,7 @@ async fn two_first_drafts_at_once_take_different_report_numbers(backend: Backend
     assert_eq!(response.status(), StatusCode::CREATED);
     let second = id_of(&response.json::<Value>().await.expect("json"));
     let zones = crate::self_assessment::open(&app, &s, &who, second).await;
-    crate::self_assessment::fill(&app, &who.station, second, &zones).await;
-    crate::workflow::fire_ok(
-        &app,
-        &who.station,
-        second,
-        "submit_self_assessment",
-        None,
-        "onsite_scoring",
-    )
-    .await;
+    crate::self_assessment::fill_and_submit(&app, &who.station, second, &zones).await;
     crate::scoring::score_all(&app, &s, &who, second, "nb").await;
 
     // Both first drafts at once: each takes the next of the agency's numbers, none twice.

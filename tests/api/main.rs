@@ -31,6 +31,7 @@ mod schemes;
 mod scoring;
 mod self_assessment;
 mod stations;
+mod survey;
 mod tenancy;
 mod users;
 mod workbooks;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::evaluations::{Setup, evaluation_body};
 use crate::helpers::*;
-use crate::self_assessment::{annex_roster, fill, opened, put};
+use crate::self_assessment::{annex_roster, opened, put};
 use crate::workflow::{Actors, fire, fire_ok};
 
 both_backends!(
@@ -178,16 +178,7 @@ fn line(score: &Value, party: &str) -> Value {
 /// for open and submit_self_assessment).
 pub async fn onsite(app: &TestApp) -> (Setup, Actors, i64) {
     let (s, who, id, zones) = opened(app).await;
-    fill(app, &who.station, id, &zones).await;
-    fire_ok(
-        app,
-        &who.station,
-        id,
-        "submit_self_assessment",
-        None,
-        "onsite_scoring",
-    )
-    .await;
+    crate::self_assessment::fill_and_submit(app, &who.station, id, &zones).await;
     (s, who, id)
 }
 

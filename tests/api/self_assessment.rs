@@ -201,6 +201,20 @@ pub async fn open(app: &TestApp, s: &Setup, who: &Actors, id: i64) -> Vec<i64> {
     zones
 }
 
+/// Fills the self-assessment and submits it: on-site scoring begins.
+pub async fn fill_and_submit(app: &TestApp, station: &str, id: i64, zones: &[i64]) {
+    fill(app, station, id, zones).await;
+    fire_ok(
+        app,
+        station,
+        id,
+        "submit_self_assessment",
+        None,
+        "onsite_scoring",
+    )
+    .await;
+}
+
 /// Fills the whole self-assessment of annex 1 and 2 and a narrative, as the station.
 pub async fn fill(app: &TestApp, station: &str, id: i64, zones: &[i64]) {
     let base = format!("/api/v1/evaluations/{id}");

@@ -1,0 +1,325 @@
+//! The satisfaction survey's client list (满意度调查): the station lists its service users during
+//! the self-assessment; the station, the agency and the bureau see the list; the phone numbers
+//! only the agency's callers, and only while the survey is open.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::evaluations::Setup;
+use crate::helpers::*;
+use crate::self_assessment::{fill_and_submit, opened};
+use crate::workflow::Actors;
+
+both_backends!(
+    the_station_lists_its_clients_and_only_the_agency_sees_their_phones,
+    a_draw_is_reproducible_and_a_new_draw_needs_a_reason,
+    two_first_draws_at_once_leave_one_first_draw,
+);
+
+fn clients() -> Value {
+    json!({"clients": [
+        {"key": "A-001", "name": "张*诺", "phone": "138 0000 0001", "community": "宝岗社区",
+         "service": "困难群众", "first_served": "2024-07-01"},
+        {"name": "李*华", "phone": "020-8888-0002", "community": "宝岗社区", "service": "个案"},
+        {"name": "王*明", "phone": "13800000003", "community": "南华西社区", "service": "小组"}
+    ]})
+}
+
+async fn put_clients(app: &TestApp, token: &str, id: i64, body: &Value) -> reqwest::Response {
+    let path = format!("/api/v1/evaluations/{id}/clients");
+    app.request(Method::PUT, &path, Some(token), Some(body))
+        .await
+}
+
+async fn listed(app: &TestApp, token: &str, id: i64) -> Value {
+    app.get_json(&format!("/api/v1/evaluations/{id}/clients"), Some(token))
+        .await
+}
+
+fn phones(list: &Value) -> Vec<Value> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["phone"].clone())
+        .collect()
+}
+
+async fn the_station_lists_its_clients_and_only_the_agency_sees_their_phones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id, zones) = opened(&app).await;
+
+    let response = put_clients(&app, &who.station, id, &clients()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let written: Value = response.json().await.expect("json");
+    assert_eq!(written["total"], 3);
+    assert_eq!(written["items"][0]["key"], "A-001");
+    assert_eq!(written["items"][1]["name"], "李*华");
+    assert!(
+        written["items"][2]["id"].is_i64(),
+        "each row answers with its id"
+    );
+    // Uploaded, the phones are the station's no more.
+    assert_eq!(written["phones_shown"], false);
+    assert_eq!(phones(&written), [Value::Null, Value::Null, Value::Null]);
+    // The agency and the bureau see the list; before the survey opens, no phone for anyone.
+    for token in [&who.agency, &s.bureau] {
+        let list = listed(&app, token, id).await;
+        assert_eq!(list["total"], 3);
+        assert_eq!(phones(&list), [Value::Null, Value::Null, Value::Null]);
+    }
+    // The street office does not; another district's station does not see the evaluation.
+    let (_, street) = crate::scoring::user(&app, &s, "cl-street", "street", "manager").await;
+    let refused = app
+        .get(&format!("/api/v1/evaluations/{id}/clients"), Some(&street))
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let admin = app.admin_token().await;
+    let other = crate::evaluations::district(&app, &admin, "海珠", "haizhu").await;
+    let stranger = crate::workflow::actors(&app, &other, "haizhu").await;
+    let hidden = app
+        .get(
+            &format!("/api/v1/evaluations/{id}/clients"),
+            Some(&stranger.station),
+        )
+        .await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    // Only the station writes the list.
+    let by_agency = put_clients(&app, &who.agency, id, &clients()).await;
+    assert_eq!(by_agency.status(), StatusCode::FORBIDDEN);
+
+    // Bad rows are refused by field, and nothing is written.
+    let mut bad = clients();
+    bad["clients"][0]["phone"] = json!("12");
+    bad["clients"][2]["name"] = json!("李*华");
+    bad["clients"][2]["phone"] = json!("020-8888-0002");
+    let problem = assert_invalid(put_clients(&app, &who.station, id, &bad).await).await;
+    assert_eq!(error_fields(&problem), vec!["clients[0].phone"]);
+    bad["clients"][0]["phone"] = json!("138 0000 0001");
+    let problem = assert_invalid(put_clients(&app, &who.station, id, &bad).await).await;
+    assert_eq!(error_fields(&problem), vec!["clients[2].phone"]);
+    assert!(problem.to_string().contains("第 2 行"), "{problem}");
+    let list = listed(&app, &s.bureau, id).await;
+    assert_eq!(list["items"][2]["name"], "王*明", "nothing written");
+
+    // The survey opens with on-site scoring: the agency's callers see the phones, the station
+    // and the bureau still do not, and the list no longer changes.
+    fill_and_submit(&app, &who.station, id, &zones).await;
+    let calling = listed(&app, &who.agency, id).await;
+    assert_eq!(calling["phones_shown"], true);
+    assert_eq!(
+        phones(&calling),
+        [
+            json!("138 0000 0001"),
+            json!("020-8888-0002"),
+            json!("13800000003")
+        ]
+    );
+    for token in [&who.station, &s.bureau] {
+        assert_eq!(
+            phones(&listed(&app, token, id).await),
+            [Value::Null, Value::Null, Value::Null]
+        );
+    }
+    let late = put_clients(&app, &who.station, id, &clients()).await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+
+    // The audit log records the list by its count and digest, never a phone number.
+    let timeline = app
+        .get_json(&format!("/api/v1/evaluations/{id}/timeline"), Some(&admin))
+        .await
+        .to_string();
+    assert!(timeline.contains("服务对象名单 3 人"), "{timeline}");
+    assert!(!timeline.contains("0000 0001") && !timeline.contains("13800000003"));
+    let dump = app
+        .count("SELECT COUNT(*) AS n FROM audit_log WHERE summary LIKE '%13800000003%'")
+        .await;
+    assert_eq!(dump, 0);
+}
+
+/// `n` clients, each with the station's own number.
+fn many(n: usize) -> Value {
+    let clients: Vec<Value> = (1..=n)
+        .map(|i| {
+            json!({"key": format!("C-{i:03}"), "name": format!("服务对象{i}"),
+                   "phone": format!("13800{i:06}"), "community": "宝岗社区", "service": "困难群众"})
+        })
+        .collect();
+    json!({ "clients": clients })
+}
+
+/// Evaluation `id` of the district, opened, its clients `list` uploaded, its self-assessment
+/// filled and submitted: the survey is open.
+async fn surveying(app: &TestApp, s: &Setup, who: &Actors, id: i64, list: &Value) {
+    let zones = crate::self_assessment::open(app, s, who, id).await;
+    let response = put_clients(app, &who.station, id, list).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    fill_and_submit(app, &who.station, id, &zones).await;
+}
+
+async fn sample(app: &TestApp, token: &str, id: i64, body: &Value) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/evaluations/{id}/survey/sample"),
+        Some(token),
+        body,
+    )
+    .await
+}
+
+/// The keys of the drawn clients, in draw order.
+async fn drawn_keys(app: &TestApp, token: &str, id: i64, drawn: &Value) -> Vec<String> {
+    let list = listed(app, token, id).await;
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    drawn["client_ids"]
+        .as_array()
+        .expect("client_ids")
+        .iter()
+        .map(|wanted| {
+            items
+                .iter()
+                .find(|c| c["id"] == *wanted)
+                .and_then(|c| c["key"].as_str())
+                .map(str::to_owned)
+                .expect("a drawn client is on the list")
+        })
+        .collect()
+}
+
+async fn a_draw_is_reproducible_and_a_new_draw_needs_a_reason(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = crate::evaluations::district(&app, &admin, "荔湾", "liwan").await;
+    let who = crate::workflow::actors(&app, &s, "liwan").await;
+    let first = id_of(&crate::workflow::create(&app, &s).await);
+    surveying(&app, &s, &who, first, &many(250)).await;
+
+    // Only the agency's manager draws.
+    let by_station = sample(&app, &who.station, first, &json!({"seed": "s1"})).await;
+    assert_eq!(by_station.status(), StatusCode::FORBIDDEN);
+    let response = sample(&app, &who.agency, first, &json!({"seed": "s1"})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let drawn: Value = response.json().await.expect("json");
+    assert_eq!(
+        (drawn["size"].clone(), drawn["draw"].clone()),
+        (json!(100), json!(1))
+    );
+    assert_eq!(drawn["seed"], "s1");
+    assert_eq!(drawn["list_digest"].as_str().map(str::len), Some(64));
+    let keys = drawn_keys(&app, &who.agency, first, &drawn).await;
+    let mut distinct = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 100, "100 distinct clients of 250");
+
+    // Another draw needs its reason; the earlier one stays on record.
+    let again = sample(&app, &who.agency, first, &json!({"seed": "s2"})).await;
+    let problem = assert_invalid(again).await;
+    assert_eq!(error_fields(&problem), vec!["reason"]);
+    let response = sample(
+        &app,
+        &who.agency,
+        first,
+        &json!({"seed": "s2", "reason": "首轮样本中多人为空号，经购买方同意重抽"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let redrawn: Value = response.json().await.expect("json");
+    assert_eq!(redrawn["draw"], 2);
+    assert_ne!(
+        drawn_keys(&app, &who.agency, first, &redrawn).await,
+        keys,
+        "another seed"
+    );
+    // A server-chosen seed is given back.
+    let chosen: Value = sample(&app, &who.agency, first, &json!({"reason": "再抽一次"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        chosen["seed"].as_str().is_some_and(|seed| seed.len() >= 16),
+        "{chosen}"
+    );
+
+    // The same list and seed draw the same clients in another evaluation.
+    let mut body = crate::evaluations::evaluation_body(&s);
+    body["kind"] = json!("final_term");
+    let response = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &body)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let second = id_of(&response.json::<Value>().await.expect("json"));
+    surveying(&app, &s, &who, second, &many(250)).await;
+    let same: Value = sample(&app, &who.agency, second, &json!({"seed": "s1"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(same["list_digest"], drawn["list_digest"]);
+    assert_eq!(drawn_keys(&app, &who.agency, second, &same).await, keys);
+
+    // A list shorter than the sample is called whole.
+    let haizhu = crate::evaluations::district(&app, &admin, "海珠", "haizhu").await;
+    let others = crate::workflow::actors(&app, &haizhu, "haizhu").await;
+    let third = id_of(&crate::workflow::create(&app, &haizhu).await);
+    surveying(&app, &haizhu, &others, third, &many(40)).await;
+    let all: Value = sample(&app, &others.agency, third, &json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(all["size"], 40);
+    let mut everyone = drawn_keys(&app, &others.agency, third, &all).await;
+    everyone.sort();
+    assert_eq!(
+        everyone,
+        (1..=40).map(|i| format!("C-{i:03}")).collect::<Vec<_>>()
+    );
+
+    // The audit log has each draw — its list digest, seed and clients — and its chain holds.
+    let timeline = app
+        .get_json(
+            &format!("/api/v1/evaluations/{first}/timeline"),
+            Some(&admin),
+        )
+        .await
+        .to_string();
+    assert!(timeline.contains("抽取满意度调查样本 100 人"), "{timeline}");
+    assert!(timeline.contains("种子 s1") && timeline.contains("种子 s2"));
+    assert!(timeline.contains(drawn["list_digest"].as_str().unwrap_or("?")));
+    assert!(timeline.contains("经购买方同意重抽"));
+    let verify = app.cli(&["audit", "verify"], None).await;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+async fn two_first_draws_at_once_leave_one_first_draw(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = crate::evaluations::district(&app, &admin, "荔湾", "liwan").await;
+    let who = crate::workflow::actors(&app, &s, "liwan").await;
+    let id = id_of(&crate::workflow::create(&app, &s).await);
+    surveying(&app, &s, &who, id, &many(30)).await;
+    // Two first draws at once, neither with a reason: one is the first draw, the other is told
+    // that a new draw needs a reason — never two first draws.
+    let (seed_a, seed_b) = (json!({"seed": "a"}), json!({"seed": "b"}));
+    let (a, b) = tokio::join!(
+        sample(&app, &who.agency, id, &seed_a),
+        sample(&app, &who.agency, id, &seed_b),
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+    let drawn = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM survey_draws WHERE evaluation_id = {id}"
+        ))
+        .await;
+    assert_eq!(drawn, 1);
+}
