@@ -88,6 +88,13 @@ pub async fn put_clients_for(
     db::run(&state.pool, move |conn| {
         crate::app::standing::evaluation_write(conn, id, |conn| {
             let detail = station_write(conn, &user, id, expected)?;
+            // A self-assessment returned after the draw keeps its list: the draw names its rows.
+            if !store::draws(conn, id)?.is_empty() {
+                return Err(AppError::TransitionRefused {
+                    detail: "评估机构已从名单中抽取调查样本，服务对象名单不能再修改".into(),
+                    missing: vec![],
+                });
+            }
             let problems = duplicates(&clients);
             if !problems.is_empty() {
                 return Err(AppError::Validation(problems));

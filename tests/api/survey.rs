@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::evaluations::Setup;
 use crate::helpers::*;
 use crate::self_assessment::{fill_and_submit, opened};
-use crate::workflow::Actors;
+use crate::workflow::{Actors, fire_ok};
 
 both_backends!(
     the_station_lists_its_clients_and_only_the_agency_sees_their_phones,
@@ -275,6 +275,20 @@ async fn a_draw_is_reproducible_and_a_new_draw_needs_a_reason(backend: Backend) 
         everyone,
         (1..=40).map(|i| format!("C-{i:03}")).collect::<Vec<_>>()
     );
+
+    // A self-assessment returned after the draw keeps its list: the draws name its rows.
+    fire_ok(
+        &app,
+        &who.agency,
+        first,
+        "return_self_assessment",
+        Some("请补充服务对象名单以外的材料"),
+        "self_assessment",
+    )
+    .await;
+    let frozen = put_clients(&app, &who.station, first, &many(10)).await;
+    assert_eq!(frozen.status(), StatusCode::CONFLICT);
+    assert_eq!(listed(&app, &who.agency, first).await["total"], 250);
 
     // The audit log has each draw — its list digest, seed and clients — and its chain holds.
     let timeline = app
