@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use crate::domain::scheme::Scheme;
 
-const EMBEDDED: [(&str, &str); 4] = [
+const EMBEDDED: [(&str, &str); 6] = [
     (
         "guangzhou-2023.json",
         include_str!("../config/schemes/guangzhou-2023.json"),
@@ -19,12 +19,24 @@ const EMBEDDED: [(&str, &str); 4] = [
         "guangzhou-2023-v2.json",
         include_str!("../config/schemes/guangzhou-2023-v2.json"),
     ),
+    // Version 2 with the satisfaction survey's default questionnaire (满意度调查, the share of
+    // 非常满意 and 满意 over the reached, reported under 服务成效).
+    (
+        "guangzhou-2023-v3.json",
+        include_str!("../config/schemes/guangzhou-2023-v3.json"),
+    ),
     // The 瑞宝街 reference's outline (评估总结体例): 一、中期评估背景, 二、评估总结 with the
     // parties' sections inside it, 三、评估反馈, 四、评估等级, 五、结语; the same indicators,
     // parties and weights as guangzhou-2023.
     (
         "guangzhou-2023-haizhu.json",
         include_str!("../config/schemes/guangzhou-2023-haizhu.json"),
+    ),
+    // Version 1 with the questionnaire, its rate the mean score (the reference's 92.5 % from
+    // ten answers), reported under 服务监测.
+    (
+        "guangzhou-2023-haizhu-v2.json",
+        include_str!("../config/schemes/guangzhou-2023-haizhu-v2.json"),
     ),
     (
         "guangzhou-2019.json",

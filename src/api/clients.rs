@@ -5,6 +5,7 @@ use crate::api::error::Problem;
 use crate::api::extract::{ValidJson, expected_version};
 use crate::app::clients::*;
 use crate::app::error::AppError;
+use crate::app::survey::*;
 use crate::auth::CurrentUser;
 use crate::http::request_id;
 use crate::state::AppState;
@@ -88,4 +89,54 @@ pub async fn draw_sample(
 ) -> Result<HttpResponse, AppError> {
     let drawn = draw_sample_for(&state, &me, id.into_inner(), body.0, request_id(&req)).await?;
     Ok(HttpResponse::Created().json(drawn))
+}
+
+/// Records one sampled client's call (the agency's manager or members, during on-site scoring):
+/// reached with the answers, or not with the reason. Answers the survey as it stands.
+#[utoipa::path(
+    tag = "survey",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "evaluation id"),
+        ("client_id" = i64, Path, description = "a client of the sample"),
+    ),
+    request_body = PutCall,
+    responses(
+        (status = 200, body = Survey),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem),
+    )
+)]
+#[put("/evaluations/{id}/survey/responses/{client_id}")]
+pub async fn put_response(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    path: web::Path<(i64, i64)>,
+    body: ValidJson<PutCall>,
+) -> Result<web::Json<Survey>, AppError> {
+    let (id, client_id) = path.into_inner();
+    let survey = put_call_for(&state, &me, id, client_id, body.0, request_id(&req)).await?;
+    Ok(web::Json(survey))
+}
+
+/// The survey: the sample being called, sampled, reached, satisfied, the rate over the reached
+/// (two places, half-up) and each question's distribution; the calls one by one only for the
+/// agency's callers.
+#[utoipa::path(
+    tag = "survey",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses(
+        (status = 200, body = Survey),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    )
+)]
+#[get("/evaluations/{id}/survey")]
+pub async fn get_survey(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Survey>, AppError> {
+    Ok(web::Json(survey_for(&state, &me, id.into_inner()).await?))
 }

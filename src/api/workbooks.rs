@@ -106,3 +106,57 @@ pub async fn post_staff_xlsx(
     let written = import_staff_for(&state, &me, id.into_inner(), body.0, request_id(&req)).await?;
     Ok(web::Json(written))
 }
+
+/// The empty template of the survey's client list (no phone number ever leaves in a download).
+#[utoipa::path(
+    tag = "survey",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    responses(
+        (status = 200, description = "服务对象名单模板", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+    )
+)]
+#[get("/evaluations/{id}/clients.xlsx")]
+pub async fn get_clients_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    crate::app::clients::clients_template_for(&state, &me, id.into_inner())
+        .await
+        .map(crate::http::download)
+}
+
+/// Imports the survey's client list from its template during the self-assessment (the station),
+/// replacing the list.
+#[utoipa::path(
+    tag = "survey",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "evaluation id")),
+    request_body(content = WorkbookBody, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses(
+        (status = 200, body = crate::app::clients::Clients),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem, description = "every problem of the workbook, field = sheet!cell"),
+    )
+)]
+#[post("/evaluations/{id}/clients.xlsx")]
+pub async fn post_clients_xlsx(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: WorkbookBody,
+) -> Result<web::Json<crate::app::clients::Clients>, AppError> {
+    let written = crate::app::clients::import_clients_for(
+        &state,
+        &me,
+        id.into_inner(),
+        body.0,
+        request_id(&req),
+    )
+    .await?;
+    Ok(web::Json(written))
+}

@@ -68,7 +68,8 @@ fn duplicates(clients: &[ClientInput]) -> Vec<FieldError> {
             };
             problems.push(FieldError::new(
                 format!("clients[{index}].{field}"),
-                format!("与第 {} 行是同一服务对象", first + 1),
+                // Named, not numbered: a row number differs between the list and its sheet.
+                format!("与前面的“{}”是同一服务对象", clients[first].name.trim()),
             ));
         }
     }
@@ -143,6 +144,57 @@ pub async fn put_clients_for(
         })
     })
     .await
+}
+
+/// Replaces the list from the workbook (`excel::clients`) as `user`: read with bounds off the
+/// async workers, then written as the JSON list is.
+pub async fn import_clients_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+    workbook: Vec<u8>,
+    request_id: Option<String>,
+) -> Result<Clients, AppError> {
+    let read = crate::excel::read_off_workers(workbook, crate::excel::clients::read)
+        .await?
+        .map_err(crate::app::workbooks::problems)?;
+    let (rows, clients): (Vec<u32>, Vec<ClientInput>) = read.into_iter().unzip();
+    put_clients_for(state, user, id, clients, None, request_id)
+        .await
+        .map_err(|error| match error {
+            AppError::Validation(found) => AppError::Validation(
+                found
+                    .into_iter()
+                    .map(|e| FieldError {
+                        field: crate::excel::clients::cell_of_field(&e.field, &rows),
+                        ..e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })
+}
+
+/// The empty template of the list, for whoever sees the list.
+pub async fn clients_template_for(
+    state: &AppState,
+    user: &AuthenticatedUser,
+    id: i64,
+) -> Result<crate::app::views::Download, AppError> {
+    let user = user.clone();
+    let station = db::run(&state.pool, move |conn| {
+        let detail = visible(conn, &user, id)?;
+        if !access_of(&user, &detail, &scheme_of(&detail)?).sees_clients() {
+            return Err(Denied("只有社工站、评估机构和区民政局可以查看服务对象名单".into()).into());
+        }
+        Ok::<_, AppError>(detail.station_name)
+    })
+    .await?;
+    let bytes = crate::excel::clients::template().map_err(crate::app::workbooks::xlsx_error)?;
+    Ok(crate::app::views::Download::workbook(
+        bytes,
+        format!("{station}服务对象名单.xlsx"),
+    ))
 }
 
 /// The list for the station, the agency or the bureau of the evaluation.

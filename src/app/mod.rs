@@ -35,6 +35,7 @@ pub mod self_assessment;
 pub mod staff;
 pub mod standing;
 pub mod stations;
+pub mod survey;
 pub mod users;
 pub mod views;
 pub mod warnings;

@@ -360,6 +360,7 @@ struct ResultRow {
     /// Indicator name → completion percent.
     indicators: Vec<(String, Option<Points>)>,
     staffing: Option<programme::StaffingFigures>,
+    satisfaction: Option<Points>,
     open_items: i64,
     closed_items: i64,
 }
@@ -460,6 +461,7 @@ pub async fn summary_workbook_for(
                     })
                     .collect(),
                 staffing: stored.staffing,
+                satisfaction: stored.satisfaction,
                 open_items,
                 closed_items,
             });
@@ -518,6 +520,7 @@ fn results_sheet(results: &[ResultRow]) -> Sheet {
             "2年以上占比(%)",
             "稳岗率(%)",
             "人均培训(小时/人·月)",
+            "服务对象满意度",
             "整改未完成",
             "整改已完成",
         ]
@@ -552,6 +555,7 @@ fn results_sheet(results: &[ResultRow]) -> Sheet {
             ]),
             None => cells.extend(std::iter::repeat_n(Cell::Empty, 6)),
         }
+        cells.push(Cell::points(r.satisfaction));
         cells.extend([Cell::Count(r.open_items), Cell::Count(r.closed_items)]);
         rows.push(Row::data(cells));
     }

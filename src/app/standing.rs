@@ -18,7 +18,7 @@ use crate::domain::programme::{self, Figures, PartyFigure, StaffingFigures};
 
 /// The rules that computed a stored standing; evaluations stored under older rules (or none) are
 /// refreshed at start-up.
-pub const STANDING_VERSION: i32 = 1;
+pub const STANDING_VERSION: i32 = 2;
 
 /// A write transaction on one evaluation (`db::evaluation_transaction`) that refreshes the
 /// evaluation's stored standing before it commits.
@@ -65,6 +65,8 @@ pub fn standing_of(
             .collect(),
         indicators,
         staffing: Some(StaffingFigures::of(&staff.metrics)),
+        satisfaction: crate::app::survey::outcome_of(conn, detail.row.id, &scheme)?
+            .and_then(|o| o.figures.rate),
     };
     let state = state_of(detail)?;
     let done = store::parties_done(conn, std::slice::from_ref(detail))?

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{clients, survey_draws};
+use super::schema::{clients, survey_calls, survey_draws};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = clients)]
@@ -111,5 +111,61 @@ pub fn draws(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<Dra
         .filter(survey_draws::evaluation_id.eq(evaluation_id))
         .order(survey_draws::id)
         .select(DrawRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = survey_calls)]
+pub struct CallRow {
+    pub client_id: i64,
+    pub reached: bool,
+    pub unreached_reason: Option<String>,
+    /// JSON object: question code → option value.
+    pub answers: String,
+    pub called_by: i64,
+    pub called_at: NaiveDateTime,
+}
+
+pub struct NewCall<'a> {
+    pub evaluation_id: i64,
+    pub client_id: i64,
+    pub reached: bool,
+    pub unreached_reason: Option<&'a str>,
+    pub answers: String,
+    pub called_by: i64,
+    pub called_at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Records a call, replacing an earlier record of the same client's (the caller holds the
+/// evaluation's lock, so two callers never insert the same client at once).
+pub fn put_call(conn: &mut DbConnection, new: &NewCall) -> QueryResult<()> {
+    diesel::delete(
+        survey_calls::table
+            .filter(survey_calls::evaluation_id.eq(new.evaluation_id))
+            .filter(survey_calls::client_id.eq(new.client_id)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(survey_calls::table)
+        .values((
+            survey_calls::evaluation_id.eq(new.evaluation_id),
+            survey_calls::client_id.eq(new.client_id),
+            survey_calls::reached.eq(new.reached),
+            survey_calls::unreached_reason.eq(new.unreached_reason),
+            survey_calls::answers.eq(&new.answers),
+            survey_calls::called_by.eq(new.called_by),
+            survey_calls::called_at.eq(new.called_at),
+            survey_calls::recorded_at.eq(new.recorded_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every call recorded for the evaluation (of any draw), by client.
+pub fn calls(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<CallRow>> {
+    survey_calls::table
+        .filter(survey_calls::evaluation_id.eq(evaluation_id))
+        .order(survey_calls::client_id)
+        .select(CallRow::as_select())
         .load(conn)
 }

@@ -441,6 +441,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_calls (id) {
+        id -> BigInt,
+        evaluation_id -> BigInt,
+        client_id -> BigInt,
+        reached -> Bool,
+        unreached_reason -> Nullable<Text>,
+        answers -> Text,
+        called_by -> BigInt,
+        called_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     report_numbers (agency_org_id, year) {
         agency_org_id -> BigInt,
         year -> Integer,

@@ -154,6 +154,11 @@ impl EvaluationAccess {
         self.agency_manager()
     }
 
+    /// Records the survey's calls (the calling sheet): the agency's manager and members.
+    pub fn records_calls(&self) -> bool {
+        self.manager_or_member() && self.actor.party == Party::Agency
+    }
+
     /// Sees the clients' phone numbers: only the agency's callers, and only while the survey is
     /// open (on-site scoring); never the station once it has uploaded them.
     pub fn sees_client_phones(&self, survey_open: bool) -> bool {

@@ -17,7 +17,8 @@ use super::workflow::State;
 pub const WEAK_BELOW: Points = Points::from_hundredths(8_000);
 
 /// What one evaluation contributes to the summaries besides its total: each party's weighted
-/// component, each indicator's completion of the station totals, the staffing figures.
+/// component, each indicator's completion of the station totals, the staffing figures, the
+/// satisfaction survey's rate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     /// In the scheme's order.
@@ -25,6 +26,10 @@ pub struct Figures {
     /// In the scheme's order.
     pub indicators: Vec<IndicatorFigure>,
     pub staffing: Option<StaffingFigures>,
+    /// 满意度 (percent, or the mean score where the scheme says so); None before anyone is
+    /// reached or without a questionnaire. Absent from figures stored before the survey.
+    #[serde(default)]
+    pub satisfaction: Option<Points>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

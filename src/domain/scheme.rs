@@ -339,6 +339,13 @@ impl Scheme {
         if survey.questions.is_empty() || survey.questions.len() > 50 {
             out.push(problem("survey.questions", "问卷须有 1 到 50 个问题"));
         }
+        // The rate goes into a section of the outline; without one the report cannot say it.
+        if !self.outline.iter().any(|s| s.code == survey.section) {
+            out.push(problem(
+                "survey.section",
+                format!("“{}”不是报告大纲中的章节", survey.section),
+            ));
+        }
         check_codes(
             "survey.questions",
             survey.questions.iter().map(|q| q.code.as_str()),
@@ -634,7 +641,9 @@ mod tests {
         let text = match name {
             "2023" => include_str!("../../config/schemes/guangzhou-2023.json"),
             "2023-v2" => include_str!("../../config/schemes/guangzhou-2023-v2.json"),
+            "2023-v3" => include_str!("../../config/schemes/guangzhou-2023-v3.json"),
             "2023-haizhu" => include_str!("../../config/schemes/guangzhou-2023-haizhu.json"),
+            "2023-haizhu-v2" => include_str!("../../config/schemes/guangzhou-2023-haizhu-v2.json"),
             _ => include_str!("../../config/schemes/guangzhou-2019.json"),
         };
         serde_json::from_str(text).expect("shipped scheme parses")
@@ -674,8 +683,43 @@ mod tests {
     }
 
     #[test]
+    fn the_survey_versions_add_only_the_questionnaire() {
+        for (before, after) in [("2023-v2", "2023-v3"), ("2023-haizhu", "2023-haizhu-v2")] {
+            let mut newer = shipped(after);
+            let survey = newer.survey.take().expect("a questionnaire");
+            newer.version -= 1;
+            assert_eq!(newer, shipped(before), "{after}");
+            assert_eq!(survey.min_sample, 100);
+        }
+        // 瑞宝街's 92.5 %: seven 非常满意 and three 满意 as a mean score.
+        let haizhu = shipped("2023-haizhu-v2").survey.expect("a questionnaire");
+        assert_eq!(haizhu.section, "monitoring");
+        let very = std::collections::BTreeMap::from([("overall".into(), "very".into())]);
+        let yes = std::collections::BTreeMap::from([("overall".into(), "yes".into())]);
+        let mut calls: Vec<crate::domain::survey::Call> = (0..7)
+            .map(|_| crate::domain::survey::Call {
+                reached: true,
+                answers: &very,
+            })
+            .collect();
+        calls.extend((0..3).map(|_| crate::domain::survey::Call {
+            reached: true,
+            answers: &yes,
+        }));
+        let figures = crate::domain::survey::figures(&haizhu, &calls);
+        assert_eq!(figures.rate.map(|r| r.to_string()), Some("92.50".into()));
+    }
+
+    #[test]
     fn shipped_schemes_are_valid() {
-        for name in ["2023", "2023-v2", "2023-haizhu", "2019"] {
+        for name in [
+            "2023",
+            "2023-v2",
+            "2023-v3",
+            "2023-haizhu",
+            "2023-haizhu-v2",
+            "2019",
+        ] {
             let scheme = shipped(name);
             assert_eq!(scheme.problems(), vec![], "{name}");
         }

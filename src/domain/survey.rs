@@ -21,6 +21,14 @@ pub struct SurveyDef {
     pub rate: RateKind,
     pub questions: Vec<Question>,
     pub satisfied: SatisfiedRule,
+    /// The outline section whose text reports the rate (the third party's 服务成效 by default;
+    /// 服务监测 in the 瑞宝街 outline).
+    #[serde(default = "default_section")]
+    pub section: String,
+}
+
+fn default_section() -> String {
+    "outcomes".into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -161,6 +169,100 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a sampled client was not reached: what the calling sheet offers.
+pub const UNREACHED_REASONS: [&str; 3] = ["空号", "无人接听", "拒访"];
+
+/// The problems of one call as recorded: a reached client has no reason and answers only the
+/// questionnaire's questions with their options; an unreached one has one of the reasons and no
+/// answers. Field names as the request body's.
+pub fn call_problems(
+    survey: &SurveyDef,
+    reached: bool,
+    unreached_reason: Option<&str>,
+    answers: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if reached {
+        if unreached_reason.is_some() {
+            out.push((
+                "unreached_reason".into(),
+                "已接通的访问不填未接通原因".into(),
+            ));
+        }
+        for (code, value) in answers {
+            let field = format!("answers.{code}");
+            match survey.questions.iter().find(|q| q.code == *code) {
+                None => out.push((field, format!("问卷中没有问题“{code}”"))),
+                Some(q) if !q.options.iter().any(|o| o.value == *value) => {
+                    out.push((field, format!("“{value}”不是“{}”的选项", q.text)))
+                }
+                Some(_) => {}
+            }
+        }
+    } else {
+        if !unreached_reason.is_some_and(|r| UNREACHED_REASONS.contains(&r)) {
+            out.push((
+                "unreached_reason".into(),
+                format!("未接通须选择原因：{}", UNREACHED_REASONS.join("、")),
+            ));
+        }
+        if !answers.is_empty() {
+            out.push(("answers".into(), "未接通的访问没有答案".into()));
+        }
+    }
+    out
+}
+
+/// How the reached clients answered one question: a count per option, in the options' order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct QuestionFigure {
+    pub code: String,
+    pub text: String,
+    pub distribution: Vec<OptionCount>,
+    /// Reached clients who did not answer this question.
+    pub unanswered: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OptionCount {
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// Each question's distribution over the reached calls.
+pub fn distributions(survey: &SurveyDef, calls: &[Call]) -> Vec<QuestionFigure> {
+    let reached: Vec<&Call> = calls.iter().filter(|c| c.reached).collect();
+    survey
+        .questions
+        .iter()
+        .map(|question| {
+            let answered = |value: &str| {
+                reached
+                    .iter()
+                    .filter(|c| c.answers.get(&question.code).map(String::as_str) == Some(value))
+                    .count() as i64
+            };
+            let distribution: Vec<OptionCount> = question
+                .options
+                .iter()
+                .map(|o| OptionCount {
+                    value: o.value.clone(),
+                    label: o.label.clone(),
+                    count: answered(&o.value),
+                })
+                .collect();
+            let counted: i64 = distribution.iter().map(|o| o.count).sum();
+            QuestionFigure {
+                code: question.code.clone(),
+                text: question.text.clone(),
+                distribution,
+                unanswered: reached.len() as i64 - counted,
+            }
+        })
+        .collect()
+}
+
 /// One sampled client's call as the rate reads it.
 pub struct Call<'a> {
     pub reached: bool,
@@ -175,6 +277,29 @@ pub struct Figures {
     pub satisfied: i64,
     /// Percent, half-up at two places, over the reached; None before anyone is reached.
     pub rate: Option<Points>,
+}
+
+/// What a survey came to, as the report and the summaries say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub sampled: i64,
+    pub figures: Figures,
+    pub kind: RateKind,
+}
+
+impl Outcome {
+    /// The report's sentence, as the reference words it; None before anyone is reached.
+    pub fn sentence(&self) -> Option<String> {
+        let rate = self.figures.rate?;
+        let how = match self.kind {
+            RateKind::Share => format!("其中{}名表示满意", self.figures.satisfied),
+            RateKind::Mean => "按受访服务对象满意度评分的平均值计".to_owned(),
+        };
+        Some(format!(
+            "经对社工站提供的服务对象名册随机抽取{}名服务对象开展满意度调查，成功访问{}名，{how}，受访服务对象总体满意度为{rate}%。",
+            self.sampled, self.figures.reached
+        ))
+    }
 }
 
 /// The rate of `calls` by the scheme's rule: with `share`, satisfied ÷ reached; with `mean`, the
@@ -251,7 +376,58 @@ mod tests {
                 question: "overall".into(),
                 values: vec!["very".into(), "yes".into()],
             },
+            section: default_section(),
         }
+    }
+
+    #[test]
+    fn a_call_answers_the_questionnaire_or_says_why_not() {
+        let survey = survey(RateKind::Share);
+        let said = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(q, a)| ((*q).to_owned(), (*a).to_owned()))
+                .collect()
+        };
+        let fields = |reached, reason, answers: &[(&str, &str)]| -> Vec<String> {
+            call_problems(&survey, reached, reason, &said(answers))
+                .into_iter()
+                .map(|(field, _)| field)
+                .collect()
+        };
+        assert!(fields(true, None, &[("overall", "yes")]).is_empty());
+        assert!(fields(false, Some("空号"), &[]).is_empty());
+        assert_eq!(
+            fields(true, None, &[("overall", "maybe")]),
+            ["answers.overall"]
+        );
+        assert_eq!(fields(true, None, &[("other", "yes")]), ["answers.other"]);
+        assert_eq!(fields(true, Some("拒访"), &[]), ["unreached_reason"]);
+        assert_eq!(fields(false, None, &[]), ["unreached_reason"]);
+        assert_eq!(fields(false, Some("忙"), &[]), ["unreached_reason"]);
+        assert_eq!(
+            fields(false, Some("拒访"), &[("overall", "yes")]),
+            ["answers"]
+        );
+    }
+
+    #[test]
+    fn each_question_counts_its_options_over_the_reached() {
+        let yes = BTreeMap::from([("overall".to_owned(), "yes".to_owned())]);
+        let very = BTreeMap::from([("overall".to_owned(), "very".to_owned())]);
+        let nothing = BTreeMap::new();
+        let call = |reached, answers| Call { reached, answers };
+        let calls = [
+            call(true, &yes),
+            call(true, &yes),
+            call(true, &very),
+            call(true, &nothing),
+            call(false, &nothing),
+        ];
+        let figures = distributions(&survey(RateKind::Share), &calls);
+        let counts: Vec<i64> = figures[0].distribution.iter().map(|o| o.count).collect();
+        assert_eq!(counts, [1, 2, 0, 0]);
+        assert_eq!(figures[0].unanswered, 1);
     }
 
     /// `reached` calls answering `overall` with each of `answers`, then `unreached` calls.
@@ -351,6 +527,26 @@ mod tests {
         let two_thirds = rate_of(RateKind::Share, &["very", "yes", "no"], 0);
         assert_eq!(two_thirds.rate, Some(Points::from_hundredths(6_667)));
         assert_eq!(rate_of(RateKind::Share, &[], 3).rate, None);
+    }
+
+    #[test]
+    fn the_report_says_the_rate_once_someone_is_reached() {
+        let outcome = |kind, answers: &[&str]| Outcome {
+            sampled: 100,
+            figures: rate_of(kind, answers, 2),
+            kind,
+        };
+        assert_eq!(
+            outcome(RateKind::Share, &["yes", "no", "very"])
+                .sentence()
+                .as_deref(),
+            Some(
+                "经对社工站提供的服务对象名册随机抽取100名服务对象开展满意度调查，成功访问3名，其中2名表示满意，受访服务对象总体满意度为66.67%。"
+            )
+        );
+        let mean = outcome(RateKind::Mean, &["very", "yes"]).sentence();
+        assert!(mean.is_some_and(|s| s.contains("平均值计，受访服务对象总体满意度为90.00%")));
+        assert_eq!(outcome(RateKind::Share, &[]).sentence(), None);
     }
 
     #[test]

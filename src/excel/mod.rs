@@ -3,6 +3,7 @@
 //! checks every cell and reports every problem at once, by sheet and cell ("C7").
 
 pub mod bounded;
+pub mod clients;
 pub mod indicators;
 pub mod onboarding;
 pub mod staff;

@@ -10,6 +10,7 @@ use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
 use crate::domain::scheme::{IndicatorDef, IndicatorScope, STATION_PARTY, Scheme};
 use crate::domain::staffing::{Metrics, Month, MonthSubtotal, RosterWorker};
+use crate::domain::survey::Outcome;
 
 /// Everything a report says, loaded by the caller.
 pub struct ReportInput<'a> {
@@ -40,6 +41,8 @@ pub struct ReportInput<'a> {
     pub metrics: Metrics,
     pub feedback: Vec<FeedbackRound>,
     pub rectifications: Vec<RectificationFacts>,
+    /// The satisfaction survey, where the scheme has one and the agency drew.
+    pub survey: Option<Outcome>,
     /// None for a draft; the draft number is `version`.
     pub approval: Option<Approval>,
     pub version: i64,
@@ -344,8 +347,28 @@ fn depth(scheme: &Scheme, code: &str) -> u8 {
     level.min(3)
 }
 
-/// What a section says; None leaves it out.
+/// What a section says; None leaves it out. The section the scheme's survey names opens with
+/// the survey's rate.
 fn blocks_of(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
+    let said = section_blocks(input, code);
+    let survey = input
+        .scheme
+        .survey
+        .as_ref()
+        .filter(|s| s.section == code)
+        .and(input.survey.as_ref())
+        .and_then(Outcome::sentence);
+    match survey {
+        Some(text) => {
+            let mut blocks = vec![Block::Paragraph { text }];
+            blocks.extend(said.unwrap_or_default());
+            Some(blocks)
+        }
+        None => said,
+    }
+}
+
+fn section_blocks(input: &ReportInput, code: &str) -> Option<Vec<Block>> {
     let third = input.third_party();
     Some(match code {
         "basic_info" => basic_info(input),

@@ -464,7 +464,7 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
     let mut scheme: Value = app
         .get_json("/api/v1/schemes/guangzhou-2023", Some(&token))
         .await;
-    scheme["version"] = json!(3);
+    scheme["version"] = json!(4);
     scheme["name"] = json!("广州市社工服务站评估方案（修订）");
     let document = serde_json::to_string(&scheme).expect("json");
     let imported = submit(
@@ -478,7 +478,7 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
     assert_eq!(imported.status(), StatusCode::SEE_OTHER);
     let shown = page_html(&app, &admin, &location(&imported)).await;
     assert!(
-        shown.contains("广州市社工服务站评估方案（修订）（第 3 版）"),
+        shown.contains("广州市社工服务站评估方案（修订）（第 4 版）"),
         "{shown}"
     );
     let again = submit(
@@ -489,7 +489,7 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
         &[("document", &document)],
     )
     .await;
-    assert!(again.text().await.expect("html").contains("第 3 版已存在"));
+    assert!(again.text().await.expect("html").contains("第 4 版已存在"));
 
     // The outbox: an extension for the bureau's own feedback notifies its manager, listed
     // with its status (no worker runs in the tests).

@@ -117,7 +117,7 @@ async fn the_bureau_creates_an_evaluation_with_its_parties(backend: Backend) {
     assert_eq!(evaluation["kind"], "mid_term");
     assert_eq!(
         evaluation["scheme"],
-        json!({"code": "guangzhou-2023", "version": 2})
+        json!({"code": "guangzhou-2023", "version": 3})
     );
     assert_eq!(evaluation["station"]["id"], s.station);
     assert_eq!(evaluation["station"]["name"], "荔湾社工服务站");

@@ -171,6 +171,14 @@ async fn hostile_workbooks_are_refused_and_change_nothing(backend: Backend) {
         sheet.write(1_048_575, 16_383, "x").expect("cell");
     }
     let far_roster = far_roster.save_to_buffer().expect("workbook");
+    let mut far_clients = rust_xlsxwriter::Workbook::new();
+    {
+        let sheet = far_clients.add_worksheet();
+        sheet.set_name("服务对象名单").expect("name");
+        sheet.write(0, 0, "编号").expect("cell");
+        sheet.write(1_048_575, 16_383, "x").expect("cell");
+    }
+    let far_clients = far_clients.save_to_buffer().expect("workbook");
 
     let server = ServeChild::start(&app, &[]).await;
     let client = reqwest::Client::new();
@@ -178,8 +186,14 @@ async fn hostile_workbooks_are_refused_and_change_nothing(backend: Backend) {
     for (route, sheet, far) in [
         ("indicators.xlsx", "片区指标", far_indicators),
         ("staff.xlsx", "社工到岗情况", far_roster),
+        ("clients.xlsx", "服务对象名单", far_clients),
     ] {
-        for (what, bytes, field, word) in hostile(sheet, far) {
+        let mut cases = hostile(sheet, far);
+        if route == "clients.xlsx" {
+            // 5,000 rows are within a client list's bounds (the next sheet's far cell is not).
+            cases.pop();
+        }
+        for (what, bytes, field, word) in cases {
             let response = client
                 .post(format!("{}{base}/{route}", server.base))
                 .bearer_auth(&who.station)

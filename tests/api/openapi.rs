@@ -64,6 +64,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/evaluations/{id}/clients"),
     ("GET", "/api/v1/evaluations/{id}/clients"),
     ("POST", "/api/v1/evaluations/{id}/survey/sample"),
+    (
+        "PUT",
+        "/api/v1/evaluations/{id}/survey/responses/{client_id}",
+    ),
+    ("GET", "/api/v1/evaluations/{id}/survey"),
+    ("GET", "/api/v1/evaluations/{id}/clients.xlsx"),
+    ("POST", "/api/v1/evaluations/{id}/clients.xlsx"),
     ("PUT", "/api/v1/evaluations/{id}/self-assessment"),
     ("GET", "/api/v1/evaluations/{id}/self-assessment"),
     ("GET", "/api/v1/evaluations/{id}/warnings"),

@@ -26,7 +26,7 @@ pub fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
 }
 
 /// The cell of `row` under the header `name` (the first row).
-fn cell<'a>(rows: &'a [Vec<Data>], row: &'a [Data], name: &str) -> &'a Data {
+pub fn cell<'a>(rows: &'a [Vec<Data>], row: &'a [Data], name: &str) -> &'a Data {
     let at = rows[0]
         .iter()
         .position(|h| *h == name)
@@ -41,14 +41,14 @@ fn station_row<'a>(rows: &'a [Vec<Data>], station: &str) -> Option<&'a Vec<Data>
         .find(|r| r.iter().any(|c| *c == station))
 }
 
-fn number(data: &Data) -> Option<String> {
+pub fn number(data: &Data) -> Option<String> {
     match data {
         Data::Float(f) => Some(format!("{f:.2}")),
         _ => None,
     }
 }
 
-async fn workbook(app: &TestApp, token: &str, query: &str) -> Vec<u8> {
+pub async fn workbook(app: &TestApp, token: &str, query: &str) -> Vec<u8> {
     let response = app
         .get(&format!("/api/v1/evaluations.xlsx?{query}"), Some(token))
         .await;

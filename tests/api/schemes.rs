@@ -14,9 +14,10 @@ both_backends!(
     only_admins_add_schemes,
 );
 
-/// The shipped guangzhou-2023, its newest version (the reference reports' outline).
+/// The shipped guangzhou-2023, its newest version (the reference reports' outline and the
+/// satisfaction survey's questionnaire).
 fn shipped_2023() -> Value {
-    serde_json::from_str(include_str!("../../config/schemes/guangzhou-2023-v2.json")).expect("json")
+    serde_json::from_str(include_str!("../../config/schemes/guangzhou-2023-v3.json")).expect("json")
 }
 
 /// Its first version, kept for the evaluations pinned to it.
@@ -43,8 +44,10 @@ async fn shipped_schemes_are_served(backend: Backend) {
         codes,
         vec![
             ("guangzhou-2019", 1),
+            ("guangzhou-2023", 3),
             ("guangzhou-2023", 2),
             ("guangzhou-2023", 1),
+            ("guangzhou-2023-haizhu", 2),
             ("guangzhou-2023-haizhu", 1)
         ]
     );
@@ -79,7 +82,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
     let mut scheme = app
         .get_json("/api/v1/schemes/guangzhou-2023", Some(&admin))
         .await;
-    scheme["version"] = json!(3);
+    scheme["version"] = json!(4);
     scheme["name"] = json!("广州市社工站购买服务项目评估方案（2023 修订）");
     scheme["parties"]
         .as_array_mut()
@@ -92,7 +95,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.json::<Value>().await.expect("json"), scheme);
     assert_eq!(
-        app.get_json("/api/v1/schemes/guangzhou-2023?version=3", Some(&admin))
+        app.get_json("/api/v1/schemes/guangzhou-2023?version=4", Some(&admin))
             .await,
         scheme
     );
@@ -103,7 +106,7 @@ async fn get_returns_exactly_what_post_accepts(backend: Backend) {
         "newest by default"
     );
     assert_eq!(
-        app.get_json("/api/v1/schemes/guangzhou-2023?version=2", Some(&admin))
+        app.get_json("/api/v1/schemes/guangzhou-2023?version=3", Some(&admin))
             .await,
         shipped_2023()
     );
@@ -149,7 +152,7 @@ async fn broken_schemes_are_refused_with_the_reason(backend: Backend) {
         assert!(found, "{field} / {says}: {problem}");
     }
     let list = app.get_json("/api/v1/schemes", Some(&admin)).await;
-    assert_eq!(list["total"], 4, "nothing stored");
+    assert_eq!(list["total"], 6, "nothing stored");
 }
 
 async fn a_stored_version_never_changes(backend: Backend) {
@@ -167,7 +170,7 @@ async fn a_stored_version_never_changes(backend: Backend) {
     assert!(
         problem["errors"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.contains('2')),
+            .is_some_and(|m| m.contains('3')),
         "{problem}"
     );
     assert_eq!(
@@ -186,7 +189,7 @@ async fn only_admins_add_schemes(backend: Backend) {
     app.create_user(&admin, "liwan", bureau, "manager").await;
     let manager = token_of(&app.login_ok("liwan", PASSWORD).await);
     let mut scheme = shipped_2023();
-    scheme["version"] = json!(3);
+    scheme["version"] = json!(4);
     assert_problem(
         app.post("/api/v1/schemes", Some(&manager), &scheme).await,
         StatusCode::FORBIDDEN,

@@ -14,6 +14,8 @@ both_backends!(
     the_station_lists_its_clients_and_only_the_agency_sees_their_phones,
     a_draw_is_reproducible_and_a_new_draw_needs_a_reason,
     two_first_draws_at_once_leave_one_first_draw,
+    the_calls_give_the_rate_over_the_reached_in_the_report_and_the_workbook,
+    the_list_comes_from_its_template,
 );
 
 fn clients() -> Value {
@@ -98,7 +100,7 @@ async fn the_station_lists_its_clients_and_only_the_agency_sees_their_phones(bac
     bad["clients"][0]["phone"] = json!("138 0000 0001");
     let problem = assert_invalid(put_clients(&app, &who.station, id, &bad).await).await;
     assert_eq!(error_fields(&problem), vec!["clients[2].phone"]);
-    assert!(problem.to_string().contains("第 2 行"), "{problem}");
+    assert!(problem.to_string().contains("前面的“李*华”"), "{problem}");
     let list = listed(&app, &s.bureau, id).await;
     assert_eq!(list["items"][2]["name"], "王*明", "nothing written");
 
@@ -336,4 +338,287 @@ async fn two_first_draws_at_once_leave_one_first_draw(backend: Backend) {
         ))
         .await;
     assert_eq!(drawn, 1);
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    client: &Value,
+    body: &Value,
+) -> reqwest::Response {
+    let path = format!("/api/v1/evaluations/{id}/survey/responses/{client}");
+    app.request(Method::PUT, &path, Some(token), Some(body))
+        .await
+}
+
+async fn survey(app: &TestApp, token: &str, id: i64) -> Value {
+    app.get_json(&format!("/api/v1/evaluations/{id}/survey"), Some(token))
+        .await
+}
+
+/// The clients of the latest draw, in draw order.
+fn sampled(drawn: &Value) -> Vec<Value> {
+    drawn["client_ids"].as_array().cloned().unwrap_or_default()
+}
+
+fn answered(overall: &str) -> Value {
+    json!({"reached": true, "answers": {"overall": overall, "contact": "yes"}})
+}
+
+async fn the_calls_give_the_rate_over_the_reached_in_the_report_and_the_workbook(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = crate::evaluations::district(&app, &admin, "荔湾", "liwan").await;
+    let who = crate::workflow::actors(&app, &s, "liwan").await;
+    let id = id_of(&crate::workflow::create(&app, &s).await);
+    surveying(&app, &s, &who, id, &many(120)).await;
+    let before = survey(&app, &who.agency, id).await;
+    assert_eq!(
+        (before["sample"].clone(), before["rate"].clone()),
+        (Value::Null, Value::Null)
+    );
+    let drawn: Value = sample(&app, &who.agency, id, &json!({"seed": "rate", "size": 105}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let clients = sampled(&drawn);
+    assert_eq!(clients.len(), 105);
+
+    // Calls are checked against the questionnaire, by field, and recorded by the agency only.
+    let problem =
+        assert_invalid(call(&app, &who.agency, id, &clients[0], &answered("maybe")).await).await;
+    assert_eq!(error_fields(&problem), vec!["answers.overall"]);
+    let problem = assert_invalid(
+        call(
+            &app,
+            &who.agency,
+            id,
+            &clients[0],
+            &json!({"reached": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["unreached_reason"]);
+    let by_station = call(&app, &who.station, id, &clients[0], &answered("yes")).await;
+    assert_eq!(by_station.status(), StatusCode::FORBIDDEN);
+    let unsampled = listed(&app, &who.agency, id).await["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].clone())
+        .find(|c| !clients.contains(c))
+        .expect("a client outside the sample");
+    let outside = call(&app, &who.agency, id, &unsampled, &answered("yes")).await;
+    assert_eq!(outside.status(), StatusCode::NOT_FOUND);
+
+    // 92 satisfied and 8 not of 100 reached, 5 not reached: 92.00 %.
+    for (n, client) in clients.iter().enumerate() {
+        let body = match n {
+            0..46 => answered("very"),
+            46..92 => answered("yes"),
+            92..96 => answered("fair"),
+            96..100 => answered("no"),
+            _ => {
+                let reason = ["空号", "无人接听", "拒访"][n % 3];
+                json!({"reached": false, "unreached_reason": reason})
+            }
+        };
+        let recorded = call(&app, &who.agency, id, client, &body).await;
+        assert_eq!(recorded.status(), StatusCode::OK, "call {n}");
+    }
+    // A second call of the same client replaces the first.
+    let again = call(&app, &who.agency, id, &clients[0], &answered("very")).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let figures = survey(&app, &who.agency, id).await;
+    assert_eq!(
+        [
+            &figures["sampled"],
+            &figures["called"],
+            &figures["reached"],
+            &figures["satisfied"]
+        ],
+        [&json!(105), &json!(105), &json!(100), &json!(92)]
+    );
+    assert_eq!(figures["rate"], "92.00");
+    assert_eq!(figures["sample"]["seed"], "rate");
+    let overall = &figures["questions"][0];
+    assert_eq!(overall["code"], "overall");
+    let counts: Vec<Value> = overall["distribution"]
+        .as_array()
+        .expect("distribution")
+        .iter()
+        .map(|o| o["count"].clone())
+        .collect();
+    assert_eq!(counts, [json!(46), json!(46), json!(4), json!(4), json!(0)]);
+    assert_eq!(figures["calls"].as_array().map(Vec::len), Some(105));
+    // The bureau and the station see the figures, not who said what; nobody else sees them.
+    for token in [&s.bureau, &who.station] {
+        let seen = survey(&app, token, id).await;
+        assert_eq!(
+            (seen["rate"].clone(), seen["calls"].clone()),
+            (json!("92.00"), Value::Null)
+        );
+        assert!(!seen.to_string().contains("13800"), "no phone number");
+    }
+    let (_, street) = crate::scoring::user(&app, &s, "sv-nosy", "street", "manager").await;
+    let refused = app
+        .get(&format!("/api/v1/evaluations/{id}/survey"), Some(&street))
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // The draft says the rate under 服务成效; the summary workbook has it as a number.
+    crate::scoring::score_all(&app, &s, &who, id, "sv").await;
+    fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
+    let drafts = crate::reports::versions(&app, &who.station, id).await;
+    let html =
+        String::from_utf8(crate::reports::download(&app, &who.station, &drafts[0], "html").await)
+            .expect("utf-8");
+    assert!(
+        html.contains("随机抽取105名服务对象开展满意度调查，成功访问100名，其中92名表示满意，受访服务对象总体满意度为92.00%"),
+        "the rate in the report"
+    );
+    assert!(!html.contains("13800"), "no phone number in the report");
+    let outcomes = html.find("项目执行与服务成效").expect("the section");
+    assert!(html[outcomes..].contains("总体满意度为92.00%"));
+    let bytes = crate::programme::workbook(&app, &s.bureau, "").await;
+    let rows = crate::programme::sheet_rows(&bytes, "评估结果");
+    assert_eq!(rows.len(), 2);
+    let rate = crate::programme::cell(&rows, &rows[1], "服务对象满意度");
+    assert_eq!(crate::programme::number(rate).as_deref(), Some("92.00"));
+    assert!(!String::from_utf8_lossy(&bytes).contains("13800"));
+    // The calls close with the survey.
+    let late = call(&app, &who.agency, id, &clients[1], &answered("no")).await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+
+    // One of three: 33.33 %.
+    let haizhu = crate::evaluations::district(&app, &admin, "海珠", "haizhu").await;
+    let others = crate::workflow::actors(&app, &haizhu, "haizhu").await;
+    let few = id_of(&crate::workflow::create(&app, &haizhu).await);
+    surveying(&app, &haizhu, &others, few, &many(3)).await;
+    let drawn: Value = sample(&app, &others.agency, few, &json!({}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    for (client, overall) in sampled(&drawn).iter().zip(["very", "fair", "no"]) {
+        let recorded = call(&app, &others.agency, few, client, &answered(overall)).await;
+        assert_eq!(recorded.status(), StatusCode::OK);
+    }
+    let third = survey(&app, &others.agency, few).await;
+    assert_eq!(
+        (third["reached"].clone(), third["rate"].clone()),
+        (json!(3), json!("33.33"))
+    );
+
+    // Every call is in the audit log, without the answers, and the chain holds.
+    let logged = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE evaluation_id = {id} AND action = 'record_call'"
+        ))
+        .await;
+    assert_eq!(logged, 106);
+    let verify = app.cli(&["audit", "verify"], None).await;
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The template with `rows` filled in under its headers.
+fn filled(template: &[u8], rows: &[[&str; 6]]) -> Vec<u8> {
+    let headers = crate::programme::sheet_rows(template, "服务对象名单");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("服务对象名单").expect("name");
+    for (col, title) in headers[0].iter().enumerate() {
+        sheet
+            .write(0, col as u16, title.to_string())
+            .expect("header");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (col, value) in row.iter().enumerate() {
+            sheet.write(r as u32 + 1, col as u16, *value).expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+async fn the_list_comes_from_its_template(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (s, who, id, _) = opened(&app).await;
+    let path = format!("/api/v1/evaluations/{id}/clients.xlsx");
+    let response = app.get(&path, Some(&who.station)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], XLSX);
+    let template = response.bytes().await.expect("bytes").to_vec();
+    let headers = crate::programme::sheet_rows(&template, "服务对象名单");
+    assert_eq!(headers.len(), 1, "an empty template");
+
+    // A bad cell is named by its sheet and cell, and nothing is written.
+    let bad = filled(
+        &template,
+        &[
+            [
+                "A-1",
+                "张*诺",
+                "020-8888 0001",
+                "宝岗社区",
+                "困难群众",
+                "2024-07-01",
+            ],
+            ["A-2", "李*华", "12", "宝岗社区", "个案", ""],
+        ],
+    );
+    let problem = assert_invalid(app.upload(&path, &who.station, XLSX, bad).await).await;
+    assert_eq!(error_fields(&problem), vec!["服务对象名单!C3"]);
+    let duplicate = filled(
+        &template,
+        &[
+            ["A-1", "张*诺", "020-8888 0001", "宝岗社区", "困难群众", ""],
+            ["A-1", "李*华", "13800000002", "宝岗社区", "个案", ""],
+        ],
+    );
+    let problem = assert_invalid(app.upload(&path, &who.station, XLSX, duplicate).await).await;
+    assert_eq!(error_fields(&problem), vec!["服务对象名单!A3"]);
+    assert_eq!(
+        listed(&app, &s.bureau, id).await["total"],
+        0,
+        "nothing written"
+    );
+
+    let good = filled(
+        &template,
+        &[
+            [
+                "A-1",
+                "张*诺",
+                "020-8888 0001",
+                "宝岗社区",
+                "困难群众",
+                "2024-07-01",
+            ],
+            ["", "李*华", "13800000002", "南华西社区", "个案", ""],
+        ],
+    );
+    let response = app.upload(&path, &who.station, XLSX, good).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let written: Value = response.json().await.expect("json");
+    assert_eq!(written["total"], 2);
+    assert_eq!(phones(&written), [Value::Null, Value::Null]);
+    let list = listed(&app, &who.agency, id).await;
+    assert_eq!(list["items"][1]["community"], "南华西社区");
+    assert_eq!(list["items"][0]["first_served"], "2024-07-01");
+    // Only the station uploads.
+    let good = filled(
+        &template,
+        &[["", "王*明", "13800000003", "宝岗社区", "小组", ""]],
+    );
+    let refused = app.upload(&path, &who.agency, XLSX, good).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
