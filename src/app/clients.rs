@@ -32,7 +32,7 @@ pub struct PutClients {
 }
 
 /// A client as the caller may see them.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClientView {
     /// What the sample's `client_ids` name.
     pub id: i64,
@@ -243,7 +243,7 @@ pub fn clients_of(
 
 /// The sample size when the evaluation's scheme has no survey (guangzhou-2023 versions 1 and 2):
 /// the Guangzhou 2023 method's 100.
-const DEFAULT_SAMPLE: i64 = 100;
+pub const DEFAULT_SAMPLE: i64 = 100;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

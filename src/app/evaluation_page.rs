@@ -30,6 +30,7 @@ pub enum Tab {
     Reports,
     Feedback,
     Rectification,
+    Survey,
     Timeline,
 }
 
@@ -42,6 +43,7 @@ impl Tab {
             Some("reports") => Tab::Reports,
             Some("feedback") => Tab::Feedback,
             Some("rectification") => Tab::Rectification,
+            Some("survey") => Tab::Survey,
             Some("timeline") => Tab::Timeline,
             _ => Tab::Info,
         }
@@ -55,6 +57,7 @@ impl Tab {
             Tab::Reports => "reports",
             Tab::Feedback => "feedback",
             Tab::Rectification => "rectification",
+            Tab::Survey => "survey",
             Tab::Timeline => "timeline",
         }
     }
@@ -76,7 +79,14 @@ pub enum TabData {
         /// This evaluation's items.
         items: Vec<RectificationView>,
     },
+    /// The client list and the survey; None for those who do not take part in it.
+    Survey(Option<SurveyData>),
     Timeline(Timeline),
+}
+
+pub struct SurveyData {
+    pub clients: crate::app::clients::Clients,
+    pub survey: crate::app::survey::Survey,
 }
 
 pub struct SelfAssessmentData {
@@ -184,6 +194,14 @@ fn load(
                 .filter(|item| item.evaluation_id == id)
                 .collect(),
         },
+        Tab::Survey => TabData::Survey(if access.sees_clients() {
+            Some(SurveyData {
+                clients: crate::app::clients::clients_of(conn, &detail, user)?,
+                survey: crate::app::survey::survey_of(conn, &detail, user)?,
+            })
+        } else {
+            None
+        }),
         Tab::Timeline => TabData::Timeline(crate::app::workflow::timeline_on(conn, user, &detail)?),
     };
     Ok(EvaluationPage {

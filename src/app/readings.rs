@@ -1,9 +1,12 @@
-//! What an evaluation's data read as — the indicator table (附件1) and the roster with its
-//! staffing figures (附件2) — for the use cases, the reports and the stored standing alike. It
+//! What an evaluation's data read as — the indicator table (附件1), the roster with its
+//! staffing figures (附件2) and the satisfaction survey's outcome — for the use cases, the reports and the stored standing alike. It
 //! imports no use case, so every one of them may read through it.
 
 use crate::app::error::AppError;
 use crate::db::evaluations::EvaluationDetail;
+use std::collections::BTreeMap;
+
+use crate::db::clients;
 use crate::db::roster;
 use crate::db::targets::{self, Figure};
 use crate::db::{DbConnection, stations};
@@ -14,6 +17,7 @@ use crate::domain::staffing::{
     self, Metrics, MonthEntry, MonthSubtotal, Qualification, Requirement, RosterWorker,
     TRAINING_HOURS, Worker, WorkerMonth,
 };
+use crate::domain::survey::{Call, Outcome, figures};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::{RefOr, Schema};
@@ -194,4 +198,68 @@ pub fn staff_of(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<St
         metrics: staffing::metrics(&workers, &period, months, requirement, training),
         workers: views,
     })
+}
+
+/// The draw being called, its clients and their calls with the answers read.
+pub struct Called {
+    pub draw: clients::DrawRow,
+    pub draws: i64,
+    pub ids: Vec<i64>,
+    pub rows: Vec<clients::CallRow>,
+    pub answers: Vec<BTreeMap<String, String>>,
+}
+
+impl Called {
+    pub fn calls(&self) -> Vec<Call<'_>> {
+        self.rows
+            .iter()
+            .zip(&self.answers)
+            .map(|(row, answers)| Call {
+                reached: row.reached,
+                answers,
+            })
+            .collect()
+    }
+}
+
+/// The latest draw and the calls of its clients; None before the first draw.
+pub fn called(conn: &mut DbConnection, id: i64) -> Result<Option<Called>, AppError> {
+    let mut draws = clients::draws(conn, id)?;
+    let count = draws.len() as i64;
+    let Some(draw) = draws.pop() else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = serde_json::from_str(&draw.client_ids).map_err(anyhow::Error::from)?;
+    let rows: Vec<clients::CallRow> = clients::calls(conn, id)?
+        .into_iter()
+        .filter(|c| ids.contains(&c.client_id))
+        .collect();
+    let answers = rows
+        .iter()
+        .map(|row| serde_json::from_str(&row.answers).unwrap_or_default())
+        .collect();
+    Ok(Some(Called {
+        draw,
+        draws: count,
+        ids,
+        rows,
+        answers,
+    }))
+}
+
+/// What the evaluation's survey came to: what the report and the summary workbook say. None
+/// without a questionnaire or before the draw.
+pub fn outcome_of(
+    conn: &mut DbConnection,
+    id: i64,
+    scheme: &Scheme,
+) -> Result<Option<Outcome>, AppError> {
+    let (Some(survey), Some(called)) = (&scheme.survey, called(conn, id)?) else {
+        return Ok(None);
+    };
+    Ok(Some(Outcome {
+        sampled: called.ids.len() as i64,
+        figures: figures(survey, &called.calls()),
+        kind: survey.rate,
+    }))
 }

@@ -72,7 +72,7 @@ fn input_of<'a>(
     let feedback = crate::app::feedback::rounds(conn, detail, scheme)?;
     let rectifications = crate::app::rectifications::carried_into(conn, detail)?;
     let kind = Kind::from_code(&row.kind).unwrap_or(Kind::MidTerm);
-    let survey = crate::app::survey::outcome_of(conn, row.id, scheme)?;
+    let survey = crate::app::readings::outcome_of(conn, row.id, scheme)?;
     Ok(ReportInput {
         scheme,
         station_name: detail.station_name.clone(),

@@ -65,7 +65,7 @@ pub fn standing_of(
             .collect(),
         indicators,
         staffing: Some(StaffingFigures::of(&staff.metrics)),
-        satisfaction: crate::app::survey::outcome_of(conn, detail.row.id, &scheme)?
+        satisfaction: crate::app::readings::outcome_of(conn, detail.row.id, &scheme)?
             .and_then(|o| o.figures.rate),
     };
     let state = state_of(detail)?;

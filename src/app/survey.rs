@@ -11,18 +11,16 @@ use validator::Validate;
 
 use crate::app::access::{access_of, scheme_of, state_of, visible};
 use crate::app::error::{AppError, FieldError};
+use crate::app::readings::{Called, called};
 use crate::app::views::utc;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::audit::{self, NewEntry};
-use crate::db::clients::{self as store, CallRow, NewCall};
+use crate::db::clients::{self as store, NewCall};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::{self, DbConnection};
 use crate::domain::access::Denied;
 use crate::domain::points::Points;
-use crate::domain::scheme::Scheme;
-use crate::domain::survey::{
-    Call, Outcome, QuestionFigure, RateKind, call_problems, distributions, figures,
-};
+use crate::domain::survey::{QuestionFigure, RateKind, call_problems, distributions, figures};
 use crate::domain::workflow::State;
 use crate::state::AppState;
 
@@ -41,7 +39,7 @@ pub struct PutCall {
 }
 
 /// One recorded call, for the callers.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CallView {
     pub client_id: i64,
     pub reached: bool,
@@ -52,7 +50,7 @@ pub struct CallView {
 }
 
 /// The draw being called.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SampleView {
     pub seed: String,
     pub size: i64,
@@ -85,71 +83,7 @@ pub struct Survey {
     pub calls: Option<Vec<CallView>>,
 }
 
-/// The draw being called, its clients and their calls with the answers read.
-struct Called {
-    draw: store::DrawRow,
-    draws: i64,
-    ids: Vec<i64>,
-    rows: Vec<CallRow>,
-    answers: Vec<BTreeMap<String, String>>,
-}
-
-impl Called {
-    fn calls(&self) -> Vec<Call<'_>> {
-        self.rows
-            .iter()
-            .zip(&self.answers)
-            .map(|(row, answers)| Call {
-                reached: row.reached,
-                answers,
-            })
-            .collect()
-    }
-}
-
-/// The latest draw and the calls of its clients; None before the first draw.
-fn called(conn: &mut DbConnection, id: i64) -> Result<Option<Called>, AppError> {
-    let mut draws = store::draws(conn, id)?;
-    let count = draws.len() as i64;
-    let Some(draw) = draws.pop() else {
-        return Ok(None);
-    };
-    let ids: Vec<i64> = serde_json::from_str(&draw.client_ids).map_err(anyhow::Error::from)?;
-    let rows: Vec<CallRow> = store::calls(conn, id)?
-        .into_iter()
-        .filter(|c| ids.contains(&c.client_id))
-        .collect();
-    let answers = rows
-        .iter()
-        .map(|row| serde_json::from_str(&row.answers).unwrap_or_default())
-        .collect();
-    Ok(Some(Called {
-        draw,
-        draws: count,
-        ids,
-        rows,
-        answers,
-    }))
-}
-
-/// What the evaluation's survey came to: what the report and the summary workbook say. None
-/// without a questionnaire or before the draw.
-pub fn outcome_of(
-    conn: &mut DbConnection,
-    id: i64,
-    scheme: &Scheme,
-) -> Result<Option<Outcome>, AppError> {
-    let (Some(survey), Some(called)) = (&scheme.survey, called(conn, id)?) else {
-        return Ok(None);
-    };
-    Ok(Some(Outcome {
-        sampled: called.ids.len() as i64,
-        figures: figures(survey, &called.calls()),
-        kind: survey.rate,
-    }))
-}
-
-fn survey_of(
+pub fn survey_of(
     conn: &mut DbConnection,
     detail: &EvaluationDetail,
     user: &AuthenticatedUser,

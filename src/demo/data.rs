@@ -64,8 +64,21 @@ pub struct Plan {
     pub finish: bool,
     /// Said with issue_draft, on the timeline.
     pub draft_reason: Option<String>,
+    /// The satisfaction survey, where the reference reports one.
+    #[serde(default)]
+    pub survey: Option<SurveyPlan>,
     #[serde(skip)]
     pub comments: Value,
+}
+
+/// The station lists `clients` service users (made up: numbered, with masked names, across the
+/// station's communities); the agency draws with `seed` and records one reached call per
+/// `answers` (question code → option), the first clients of the draw.
+#[derive(Debug, Deserialize)]
+pub struct SurveyPlan {
+    pub clients: usize,
+    pub seed: String,
+    pub answers: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,8 +12,8 @@ use super::data::Plan;
 use super::people::Cast;
 use crate::app::AppError;
 use crate::app::{
-    components, evaluations, feedback, indicators, panel, reports, self_assessment, staff,
-    stations, workflow,
+    clients, components, evaluations, feedback, indicators, panel, reports, self_assessment, staff,
+    stations, survey, workflow,
 };
 use crate::auth::extractor::AuthenticatedUser;
 use crate::domain::points::Points;
@@ -91,6 +91,26 @@ async fn fire(
         .await
         .step(event)?;
     Ok(())
+}
+
+/// `count` service users for the demo's list: numbered, masked names, made-up mobile numbers,
+/// spread over the station's communities and four kinds of service.
+fn made_up_clients(count: usize, communities: &[String]) -> Vec<Value> {
+    const SURNAMES: [&str; 8] = ["陈", "李", "张", "黄", "何", "梁", "林", "吴"];
+    const GIVEN: [&str; 6] = ["华", "明", "芳", "强", "珍", "诺"];
+    const SERVICES: [&str; 4] = ["困难群众", "特殊群体", "个案", "小组"];
+    (1..=count)
+        .map(|n| {
+            json!({
+                "key": format!("RB-{n:03}"),
+                "name": format!("{}*{}", SURNAMES[n % SURNAMES.len()], GIVEN[n % GIVEN.len()]),
+                "phone": format!("1380000{n:04}"),
+                "community": communities.get(n % communities.len().max(1)).cloned()
+                    .unwrap_or_else(|| "辖内社区".to_owned()),
+                "service": SERVICES[n % SERVICES.len()],
+            })
+        })
+        .collect()
 }
 
 pub async fn walk(
@@ -191,6 +211,20 @@ pub async fn walk(
     )
     .await
     .step("自评报告")?;
+    let communities: Vec<String> = station
+        .zones
+        .iter()
+        .flat_map(|z| z.communities.iter().cloned())
+        .collect();
+    if let Some(survey) = &plan.survey {
+        let list: clients::PutClients = body(
+            "服务对象名单",
+            json!({"clients": made_up_clients(survey.clients, &communities)}),
+        )?;
+        clients::put_clients_for(state, station_staff, id, list.clients, None, None)
+            .await
+            .step("服务对象名单")?;
+    }
     fire(
         state,
         roles.manager("station")?,
@@ -199,6 +233,22 @@ pub async fn walk(
         None,
     )
     .await?;
+
+    // The satisfaction survey: the agency's manager draws, its member calls.
+    if let Some(planned) = &plan.survey {
+        let draw: clients::DrawSample = body("抽样", json!({"seed": planned.seed}))?;
+        let sample = clients::draw_sample_for(state, agency, id, draw, None)
+            .await
+            .step("抽样")?;
+        let caller = roles.staff("agency")?;
+        for (client, answers) in sample.client_ids.iter().zip(&planned.answers) {
+            let call: survey::PutCall =
+                body("满意度回访", json!({"reached": true, "answers": answers}))?;
+            survey::put_call_for(state, caller, id, *client, call, None)
+                .await
+                .step("满意度回访")?;
+        }
+    }
 
     // The panel: three experts, each declaring no conflict and scoring the scheme's items.
     for n in 1..=plan.scores.experts.len() {

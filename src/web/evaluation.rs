@@ -93,6 +93,8 @@ struct EvaluationPage {
     answers_items: bool,
     self_tab: Option<super::tabs::self_assessment::SelfTab>,
     scoring_tab: Option<super::tabs::scoring::ScoringTab>,
+    /// None on other tabs, and for those who take no part in the survey.
+    survey_tab: Option<super::tabs::survey::SurveyTab>,
     /// The agency's manager may issue a revised draft now.
     may_revise: bool,
     comparison: Option<Comparison>,
@@ -458,6 +460,7 @@ async fn show(
         zones: &zones,
     };
     let (mut self_tab, mut scoring_tab, mut feedback, mut reports) = (None, None, None, Vec::new());
+    let mut survey_tab = None;
     let (mut timeline, mut reminders, mut items) = (Vec::new(), Vec::new(), Vec::new());
     let mut sections = Vec::new();
     let mut feedback_form = None;
@@ -476,6 +479,7 @@ async fn show(
             feedback = Some(list);
         }
         TabData::Rectification { items: found } => items = found,
+        TabData::Survey(data) => survey_tab = super::tabs::survey::build(&head, data),
         TabData::Timeline(found) => (timeline, reminders) = super::timeline::entries(state, found),
     }
     let tab = tab.code();
@@ -564,6 +568,7 @@ async fn show(
             answers_items,
             self_tab,
             scoring_tab,
+            survey_tab,
             may_revise,
             comparison,
             timezone: state.settings.timezone(),

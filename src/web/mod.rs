@@ -17,6 +17,7 @@ pub mod scoring;
 pub mod self_assessment;
 pub mod session;
 pub mod station;
+pub mod survey;
 pub mod tabs;
 pub mod timeline;
 
@@ -65,6 +66,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(self_assessment::staff_workbook)
         .service(self_assessment::upload_evidence)
         .service(self_assessment::evidence_file)
+        .service(survey::clients_template)
+        .service(survey::upload_clients)
+        .service(survey::draw)
+        .service(survey::record_call)
         .service(scoring::save_sheet)
         .service(scoring::assign_expert)
         .service(scoring::save_component)

@@ -336,18 +336,21 @@ fn cell_problems(error: AppError) -> Result<Vec<String>, AppError> {
     }
 }
 
-async fn import(
+/// A workbook posted from a tab's upload form (`form_name`): read and written by `write`, then
+/// back to the tab's form; its cell problems listed above the form, nothing written.
+pub(crate) async fn import_workbook(
     state: &AppState,
     me: &WebUser,
     id: i64,
     payload: Multipart,
-    form_name: &str,
-    roster: bool,
+    (tab, form_name): (&str, &str),
+    write: impl AsyncFnOnce(Vec<u8>, Option<String>) -> Result<(), AppError>,
 ) -> HttpResponse {
     let form = match read_small_form(payload, crate::app::input::WORKBOOK_LIMIT_BYTES).await {
         Ok(form) => form,
         Err(error) => {
-            return refused(state, me, id, Echo::new(form_name, &[]), error, |_| None).await;
+            let echo = Echo::new(form_name, &[]);
+            return show_refused(state, me, id, tab, echo, error, |_| None).await;
         }
     };
     if !csrf_verified(state, me, &form.fields) {
@@ -356,20 +359,15 @@ async fn import(
     let mut echo = Echo::new(form_name, &form.fields);
     let Some(bytes) = form.file else {
         echo.headline = "请选择要上传的 Excel 文件".into();
-        return render_with(state, me, id, Some("self"), None, Some(echo)).await;
+        return render_with(state, me, id, Some(tab), None, Some(echo)).await;
     };
-    let request_id = me.audit_request_id();
-    let imported = if roster {
-        import_staff_for(state, me, id, bytes, request_id)
-            .await
-            .map(|_| ())
-    } else {
-        import_indicators_for(state, me, id, bytes, request_id)
-            .await
-            .map(|_| ())
-    };
-    match imported {
-        Ok(()) => back_to(id, form_name),
+    match write(bytes, me.audit_request_id()).await {
+        Ok(()) => HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/evaluations/{id}?tab={tab}#{form_name}"),
+            ))
+            .finish(),
         Err(error) => match cell_problems(error) {
             Ok(problems) => {
                 echo.headline = format!(
@@ -377,9 +375,9 @@ async fn import(
                     problems.len()
                 );
                 echo.general = problems;
-                render_with(state, me, id, Some("self"), None, Some(echo)).await
+                render_with(state, me, id, Some(tab), None, Some(echo)).await
             }
-            Err(error) => refused(state, me, id, echo, error, |_| None).await,
+            Err(error) => show_refused(state, me, id, tab, echo, error, |_| None).await,
         },
     }
 }
@@ -391,15 +389,13 @@ pub async fn upload_indicators(
     id: web::Path<i64>,
     payload: Multipart,
 ) -> HttpResponse {
-    import(
-        &state,
-        &me,
-        id.into_inner(),
-        payload,
-        "indicators-xlsx",
-        false,
-    )
-    .await
+    let id = id.into_inner();
+    let write = async |bytes, request_id| {
+        import_indicators_for(&state, &me, id, bytes, request_id)
+            .await
+            .map(|_| ())
+    };
+    import_workbook(&state, &me, id, payload, ("self", "indicators-xlsx"), write).await
 }
 
 #[post("/evaluations/{id}/self-assessment/staff.xlsx")]
@@ -409,7 +405,13 @@ pub async fn upload_staff(
     id: web::Path<i64>,
     payload: Multipart,
 ) -> HttpResponse {
-    import(&state, &me, id.into_inner(), payload, "staff-xlsx", true).await
+    let id = id.into_inner();
+    let write = async |bytes, request_id| {
+        import_staff_for(&state, &me, id, bytes, request_id)
+            .await
+            .map(|_| ())
+    };
+    import_workbook(&state, &me, id, payload, ("self", "staff-xlsx"), write).await
 }
 
 #[get("/evaluations/{id}/self-assessment/indicators.xlsx")]

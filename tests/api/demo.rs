@@ -403,9 +403,16 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
         "稳岗率100.00%",
         "穗社联评〔",
         "自2016年6月起由广州市心明爱社会工作服务中心承接运营",
+        // The survey: ten of the hundred drawn reached, seven 非常满意 and three 满意 as a mean.
+        "随机抽取100名服务对象开展满意度调查，成功访问10名，按受访服务对象满意度评分的平均值计，受访服务对象总体满意度为92.50%。",
     ] {
         assert!(html.contains(said), "瑞宝街's draft says {said}");
     }
+    let monitoring = html.find("（五）服务监测").expect("服务监测");
+    let outcomes = html.find("（六）服务成效").expect("服务成效");
+    let rate = html.find("总体满意度为92.50%").expect("the rate");
+    assert!(monitoring < rate && rate < outcomes, "the rate under 服务监测");
+    assert!(!html.contains("13800000"), "no phone number in the report");
     let feedback = app
         .get_json(&format!("/api/v1{ruibao}/feedback"), Some(&admin))
         .await;

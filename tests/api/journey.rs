@@ -119,7 +119,7 @@ fn by_id(id: &str) -> String {
     format!("[id='{id}']")
 }
 
-fn upload_file(name: &str, bytes: &[u8]) -> String {
+pub(crate) fn upload_file(name: &str, bytes: &[u8]) -> String {
     let dir = std::env::temp_dir().join(format!("pinggu-journey-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("upload dir");
     let path = dir.join(name);

@@ -16,6 +16,7 @@ both_backends!(
     two_first_draws_at_once_leave_one_first_draw,
     the_calls_give_the_rate_over_the_reached_in_the_report_and_the_workbook,
     the_list_comes_from_its_template,
+    the_survey_tab_uploads_draws_calls_and_shows_the_rate,
 );
 
 fn clients() -> Value {
@@ -621,4 +622,208 @@ async fn the_list_comes_from_its_template(backend: Backend) {
     );
     let refused = app.upload(&path, &who.agency, XLSX, good).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+/// In the browser, on the 满意度 tab: the station uploads its list (a broken workbook first), the
+/// agency's manager draws and records the calls on the calling sheet (a missing outcome refused
+/// beside its field), and the bureau reads the rate on a phone without a phone number in sight.
+async fn the_survey_tab_uploads_draws_calls_and_shows_the_rate(backend: Backend) {
+    use crate::journey::{click, type_into, upload_file};
+    use crate::pages::{Driver, log_in, screenshot, scrolls_sideways, text_of, wait_for_path};
+    use fantoccini::Locator;
+
+    let app = TestApp::spawn(backend).await;
+    let (_s, who, id, zones) = opened(&app).await;
+    let template = app
+        .get(
+            &format!("/api/v1/evaluations/{id}/clients.xlsx"),
+            Some(&who.station),
+        )
+        .await
+        .bytes()
+        .await
+        .expect("template")
+        .to_vec();
+    let driver = Driver::start().await;
+    let name = format!("{backend:?}").to_lowercase();
+    let shoot = async |browser: &fantoccini::Client, section: &str, shot: &str| {
+        browser
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView();",
+                vec![section.into()],
+            )
+            .await
+            .expect("scrolled");
+        screenshot(browser, &format!("survey-{name}-{shot}")).await;
+    };
+    let open_tab = async |width: u32, username: &str| {
+        let browser = driver.browser(width, 900).await;
+        let path = format!("/evaluations/{id}?tab=survey");
+        browser.goto(&app.url(&path)).await.expect("page");
+        log_in(&browser, username).await;
+        wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+        browser.goto(&app.url(&path)).await.expect("tab");
+        wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+        browser
+    };
+
+    // The station: a broken workbook is refused cell by cell, then the list goes in.
+    let station = open_tab(1280, "liwan-station").await;
+    let broken = filled(
+        &template,
+        &[["", "张*诺", "12", "宝岗社区", "困难群众", ""]],
+    );
+    type_into(
+        &station,
+        "#clients-file",
+        &upload_file("clients-broken.xlsx", &broken),
+    )
+    .await;
+    click(&station, "form[data-form='clients'] button", false).await;
+    assert!(
+        text_of(&station, "#clients .error")
+            .await
+            .contains("服务对象名单!C2")
+    );
+    let list = filled(
+        &template,
+        &[
+            ["A-1", "张*诺", "13800000001", "宝岗社区", "困难群众", ""],
+            ["A-2", "李*华", "13800000002", "宝岗社区", "个案", ""],
+            ["A-3", "王*明", "13800000003", "南华西社区", "小组", ""],
+        ],
+    );
+    type_into(
+        &station,
+        "#clients-file",
+        &upload_file("clients.xlsx", &list),
+    )
+    .await;
+    click(&station, "form[data-form='clients'] button", false).await;
+    assert!(text_of(&station, "#clients").await.contains("共 3 人"));
+    assert!(
+        !station
+            .source()
+            .await
+            .expect("html")
+            .contains("13800000001")
+    );
+    shoot(&station, "#clients", "01-station").await;
+    station.close().await.expect("closed");
+    fill_and_submit(&app, &who.station, id, &zones).await;
+
+    // The agency's manager draws everyone (three of the default hundred) and calls them.
+    let agency = open_tab(1280, "liwan-agency").await;
+    click(&agency, "button[data-command='draw']", false).await;
+    assert!(text_of(&agency, "#sample").await.contains("已抽取 3 名"));
+    let cards = agency
+        .find_all(Locator::Css("li.call"))
+        .await
+        .expect("cards");
+    assert_eq!(cards.len(), 3);
+    assert!(
+        agency
+            .source()
+            .await
+            .expect("html")
+            .contains("tel:13800000001")
+    );
+    let ids: Vec<String> = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/survey"),
+            Some(&who.agency),
+        )
+        .await["sample"]["client_ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let card = |n: usize| format!("#call-{}", ids[n]);
+    // No outcome chosen: refused beside the field, on the tab, the answer kept.
+    agency
+        .find(Locator::Css(&format!(
+            "{} input[name='q.overall'][value='very']",
+            card(0)
+        )))
+        .await
+        .expect("option")
+        .click()
+        .await
+        .expect("clicked");
+    click(&agency, &format!("{} button", card(0)), false).await;
+    let error = text_of(&agency, &format!("{} .field-error", card(0))).await;
+    assert!(error.contains("未接通须选择原因"), "{error}");
+    assert_eq!(
+        text_of(&agency, "nav.tabs a[aria-current='page']").await,
+        "满意度",
+        "still on the tab"
+    );
+    let kept = agency
+        .find(Locator::Css(&format!(
+            "{} input[name='q.overall'][value='very']",
+            card(0)
+        )))
+        .await
+        .expect("option")
+        .prop("checked")
+        .await
+        .expect("checked");
+    assert_eq!(kept.as_deref(), Some("true"), "the answer typed is kept");
+    for (n, outcome, overall) in [
+        (0, "reached", Some("very")),
+        (1, "reached", Some("no")),
+        (2, "空号", None),
+    ] {
+        let pick = |css: String| {
+            let agency = &agency;
+            async move {
+                agency
+                    .find(Locator::Css(&css))
+                    .await
+                    .unwrap_or_else(|_| panic!("{css}"))
+                    .click()
+                    .await
+                    .expect("clicked");
+            }
+        };
+        pick(format!(
+            "{} input[name='outcome'][value='{outcome}']",
+            card(n)
+        ))
+        .await;
+        if let Some(overall) = overall {
+            pick(format!(
+                "{} input[name='q.overall'][value='{overall}']",
+                card(n)
+            ))
+            .await;
+        }
+        click(&agency, &format!("{} button", card(n)), false).await;
+        assert!(
+            agency.find(Locator::Css("div.error")).await.is_err(),
+            "call {n}"
+        );
+    }
+    let results = text_of(&agency, "#results").await;
+    assert!(results.contains("50.00%"), "{results}");
+    shoot(&agency, "#calls", "02-agency").await;
+    agency.close().await.expect("closed");
+    let phone = open_tab(360, "liwan-agency").await;
+    assert!(
+        !scrolls_sideways(&phone).await,
+        "the calling sheet at 360 px"
+    );
+    shoot(&phone, "#calls", "03-phone-calls").await;
+    phone.close().await.expect("closed");
+
+    // The bureau, on a phone: the rate and the answers, no calling sheet, no phone number.
+    let bureau = open_tab(360, "liwan-bureau").await;
+    assert!(text_of(&bureau, "#results").await.contains("50.00%"));
+    assert!(bureau.find(Locator::Css("#calls")).await.is_err());
+    assert!(!bureau.source().await.expect("html").contains("1380000000"));
+    assert!(!scrolls_sideways(&bureau).await, "the results at 360 px");
+    shoot(&bureau, "#results", "04-phone-bureau").await;
+    bureau.close().await.expect("closed");
+    driver.stop().await;
 }

@@ -3,6 +3,7 @@
 
 pub mod scoring;
 pub mod self_assessment;
+pub mod survey;
 
 /// What every tab of the evaluation page is built with, besides its own data.
 pub struct PageHead<'a> {
