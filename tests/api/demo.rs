@@ -411,7 +411,10 @@ async fn demo_loads_both_reference_evaluations_once(backend: Backend) {
     let monitoring = html.find("（五）服务监测").expect("服务监测");
     let outcomes = html.find("（六）服务成效").expect("服务成效");
     let rate = html.find("总体满意度为92.50%").expect("the rate");
-    assert!(monitoring < rate && rate < outcomes, "the rate under 服务监测");
+    assert!(
+        monitoring < rate && rate < outcomes,
+        "the rate under 服务监测"
+    );
     assert!(!html.contains("13800000"), "no phone number in the report");
     let feedback = app
         .get_json(&format!("/api/v1{ruibao}/feedback"), Some(&admin))
