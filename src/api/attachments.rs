@@ -36,7 +36,7 @@ pub async fn upload(
     let saved = upload_for(
         &state,
         &me,
-        id.into_inner(),
+        (id.into_inner(), Purpose::SelfAssessment),
         payload,
         request_id(&req),
         |_| Ok(()),

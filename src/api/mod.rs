@@ -163,6 +163,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(feedback::answer)
                 .service(rectifications::list)
                 .service(rectifications::update)
+                .service(rectifications::verify)
+                .service(rectifications::change_due)
+                .service(rectifications::upload_evidence)
                 .service(workflow::extend),
         );
 }

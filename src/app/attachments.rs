@@ -33,6 +33,8 @@ pub struct AttachmentView {
     pub sha256: String,
     pub uploaded_by: i64,
     pub created_at: DateTime<Utc>,
+    /// The rectification item it is evidence for (none: the self-assessment's).
+    pub rectification_id: Option<i64>,
 }
 
 impl From<AttachmentRow> for AttachmentView {
@@ -46,6 +48,7 @@ impl From<AttachmentRow> for AttachmentView {
             sha256: row.sha256,
             uploaded_by: row.uploaded_by,
             created_at: utc(row.created_at),
+            rectification_id: row.rectification_id,
         }
     }
 }
@@ -217,13 +220,36 @@ async fn stream_to_store(
     })
 }
 
-/// Stores the multipart field `file` as `user`'s evidence (the API and the 自评 tab). The text
-/// fields before it go to `check_fields` before a byte of the file is stored (the pages' CSRF
-/// token); fields after it are skipped.
+/// What an evidence file is for: the self-assessment (while the station edits it), or a
+/// rectification item of the evaluation (while the station may answer it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    SelfAssessment,
+    Rectification(i64),
+}
+
+/// May `user` add evidence for `purpose` to evaluation `id` now?
+fn may_upload(
+    conn: &mut db::DbConnection,
+    user: &AuthenticatedUser,
+    id: i64,
+    purpose: Purpose,
+) -> Result<(), AppError> {
+    match purpose {
+        Purpose::SelfAssessment => station_write(conn, user, id, None).map(|_| ()),
+        Purpose::Rectification(item) => {
+            crate::app::rectifications::ensure_answerable(conn, user, id, item)
+        }
+    }
+}
+
+/// Stores the multipart field `file` as `user`'s evidence for `purpose` (the API and the
+/// pages). The text fields before it go to `check_fields` before a byte of the file is stored
+/// (the pages' CSRF token); fields after it are skipped.
 pub async fn upload_for(
     state: &AppState,
     user: &AuthenticatedUser,
-    id: i64,
+    (id, purpose): (i64, Purpose),
     mut payload: Multipart,
     request_id: Option<String>,
     check_fields: impl FnOnce(&[(String, String)]) -> Result<(), AppError>,
@@ -232,7 +258,7 @@ pub async fn upload_for(
     // Who may upload is settled before a byte of the file is read.
     let checker = user.clone();
     db::run(&state.pool, move |conn| {
-        station_write(conn, &checker, id, None).map(|_| ())
+        may_upload(conn, &checker, id, purpose)
     })
     .await?;
     let limit = state.settings.storage.max_upload_mb * 1024 * 1024;
@@ -302,8 +328,9 @@ pub async fn upload_for(
     let files = state.files.clone();
     let saved = db::run(&state.pool, move |conn| {
         crate::app::standing::evaluation_write(conn, id, |conn| {
-            // Checked again: the self-assessment may have been submitted during the upload.
-            station_write(conn, &user, id, None)?;
+            // Checked again: the self-assessment may have been submitted (the item verified)
+            // during the upload.
+            may_upload(conn, &user, id, purpose)?;
             let now = db::now();
             store::touch(conn, id, now)?;
             let row = attachments::insert(
@@ -316,6 +343,10 @@ pub async fn upload_for(
                     sha256: &file.sha256,
                     storage_key: file.key.as_ref(),
                     uploaded_by: user.id,
+                    rectification_id: match purpose {
+                        Purpose::Rectification(item) => Some(item),
+                        Purpose::SelfAssessment => None,
+                    },
                 },
                 now,
             )?;
@@ -325,8 +356,15 @@ pub async fn upload_for(
                     entity: "attachment".into(),
                     entity_id: row.id.to_string(),
                     summary: format!(
-                        "上传佐证材料“{}”（{} 字节，SHA-256 {}）",
-                        row.filename, row.bytes, row.sha256
+                        "上传{}佐证材料“{}”（{} 字节，SHA-256 {}）",
+                        if row.rectification_id.is_some() {
+                            "整改"
+                        } else {
+                            ""
+                        },
+                        row.filename,
+                        row.bytes,
+                        row.sha256
                     ),
                     request_id,
                     ..NewEntry::on_evaluation(

@@ -151,6 +151,7 @@ fn load(
             staff: crate::app::staff::staff_of(conn, &detail)?,
             evidence: attachments::list(conn, id)?
                 .into_iter()
+                .filter(|a| a.rectification_id.is_none())
                 .map(AttachmentView::from)
                 .collect(),
             narrative: crate::app::self_assessment::narrative_of(conn, id)?.narrative,
@@ -189,10 +190,15 @@ fn load(
             versions: crate::app::reports::versions_of(conn, id)?,
         },
         Tab::Rectification => TabData::Rectification {
-            items: crate::app::rectifications::station_items_on(conn, user, detail.row.station_id)?
-                .into_iter()
-                .filter(|item| item.evaluation_id == id)
-                .collect(),
+            items: crate::app::rectifications::station_items_on(
+                conn,
+                user,
+                detail.row.station_id,
+                today,
+            )?
+            .into_iter()
+            .filter(|item| item.evaluation_id == id)
+            .collect(),
         },
         Tab::Survey => TabData::Survey(if access.sees_clients() {
             Some(SurveyData {

@@ -341,13 +341,14 @@ pub async fn create_for(
             let created = store::find(conn, id)?
                 .ok_or_else(|| AppError::from(anyhow::anyhow!("evaluation {id} vanished")))?;
             let previous = crate::app::rectifications::previous_items(conn, &created)?;
+            let previous = crate::app::rectifications::views_of(conn, previous, today)?;
             Ok::<_, AppError>((created, previous))
         })
     })
     .await?;
     let (created, previous) = created;
     let mut view = view(created, today, None, &[])?;
-    view.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    view.previous_rectifications = previous;
     Ok(view)
 }
 
@@ -594,11 +595,12 @@ pub fn context_on(
     let access = access_of(user, &detail, &scheme_of(&detail)?);
     let summary = summary_of(conn, user, &detail)?;
     let previous = crate::app::rectifications::previous_items(conn, &detail)?;
+    let previous = crate::app::rectifications::views_of(conn, previous, today)?;
     let done = store::parties_done(conn, std::slice::from_ref(&detail))?
         .remove(&id)
         .unwrap_or_default();
     let mut found = view(detail.clone(), today, summary, &done)?;
-    found.previous_rectifications = previous.into_iter().map(RectificationView::from).collect();
+    found.previous_rectifications = previous;
     Ok((
         detail,
         EvaluationContext {

@@ -210,6 +210,9 @@ pub struct Dashboard {
     pub weak_indicators: Vec<WeakIndicator>,
     /// Stations whose grade fell since their previous evaluation.
     pub falling: Vec<FallLine>,
+    /// The rectification items of the evaluations counted: open, overdue, waiting for the
+    /// agency's verification, verified.
+    pub rectification: crate::domain::rectification::ItemCounts,
 }
 
 fn grade_lines(counts: Vec<programme::GradeCount>) -> Vec<GradeLine> {
@@ -267,7 +270,14 @@ pub async fn dashboard_for(
             .map(|i| (i.code.as_str(), i.name.as_str()))
             .collect();
         let grades = grade_lines(programme::by_grade(&rows));
+        let rectification = db::rectifications::counts_of(conn, &ids, today)?
+            .into_values()
+            .fold(
+                Default::default(),
+                crate::domain::rectification::ItemCounts::plus,
+            );
         Ok(Dashboard {
+            rectification,
             evaluations: rows.len() as i64,
             by_state: programme::by_state(&rows)
                 .into_iter()
@@ -361,8 +371,8 @@ struct ResultRow {
     indicators: Vec<(String, Option<Points>)>,
     staffing: Option<programme::StaffingFigures>,
     satisfaction: Option<Points>,
-    open_items: i64,
-    closed_items: i64,
+    /// Rectification items: open, overdue, waiting for verification, verified.
+    items: crate::domain::rectification::ItemCounts,
 }
 
 /// GET /evaluations.xlsx: the summary workbook of the evaluations `me` may see under the list's
@@ -388,7 +398,7 @@ pub async fn summary_workbook_for(
         let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
         let details = store::details_of(conn, &ids)?;
         let mut figures = store::figures_of(conn, &ids)?;
-        let items = db::rectifications::counts_of(conn, &ids)?;
+        let items = db::rectifications::counts_of(conn, &ids, today)?;
         let schemes = schemes_of(conn, &records)?;
         let mut standing = Vec::with_capacity(records.len());
         let mut results = Vec::with_capacity(records.len());
@@ -416,7 +426,7 @@ pub async fn summary_workbook_for(
                     .find(|(c, _)| c == code)
                     .map_or_else(String::new, |(_, o)| o.name.clone())
             };
-            let (open_items, closed_items) = items.get(&record.id).copied().unwrap_or_default();
+            let item_counts = items.get(&record.id).copied().unwrap_or_default();
             results.push(ResultRow {
                 district: record.district.clone(),
                 street: record.street.clone(),
@@ -462,8 +472,7 @@ pub async fn summary_workbook_for(
                     .collect(),
                 staffing: stored.staffing,
                 satisfaction: stored.satisfaction,
-                open_items,
-                closed_items,
+                items: item_counts,
             });
             standing.push(row);
         }
@@ -522,7 +531,9 @@ fn results_sheet(results: &[ResultRow]) -> Sheet {
             "人均培训(小时/人·月)",
             "服务对象满意度",
             "整改未完成",
-            "整改已完成",
+            "整改逾期",
+            "整改待核验",
+            "整改已核验",
         ]
         .iter()
         .map(|s| (*s).to_owned()),
@@ -556,7 +567,12 @@ fn results_sheet(results: &[ResultRow]) -> Sheet {
             None => cells.extend(std::iter::repeat_n(Cell::Empty, 6)),
         }
         cells.push(Cell::points(r.satisfaction));
-        cells.extend([Cell::Count(r.open_items), Cell::Count(r.closed_items)]);
+        cells.extend([
+            Cell::Count(r.items.open),
+            Cell::Count(r.items.overdue),
+            Cell::Count(r.items.answered),
+            Cell::Count(r.items.verified),
+        ]);
         rows.push(Row::data(cells));
     }
     Sheet {

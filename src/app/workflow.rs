@@ -167,7 +167,7 @@ fn consequences(
         Event::Approve => {
             let issued =
                 crate::app::reports::issue(conn, moved, user, reports::FINAL, (today, now))?;
-            crate::app::rectifications::create_from_concerns(conn, moved, now)?;
+            crate::app::rectifications::create_from_concerns(conn, moved, today, now)?;
             Ok(Some(issued))
         }
         _ => Ok(None),

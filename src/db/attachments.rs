@@ -18,6 +18,8 @@ pub struct AttachmentRow {
     pub storage_key: String,
     pub uploaded_by: i64,
     pub created_at: NaiveDateTime,
+    /// The rectification item it is evidence for; none for the self-assessment's evidence.
+    pub rectification_id: Option<i64>,
 }
 
 pub struct NewAttachment<'a> {
@@ -28,6 +30,7 @@ pub struct NewAttachment<'a> {
     pub sha256: &'a str,
     pub storage_key: &'a str,
     pub uploaded_by: i64,
+    pub rectification_id: Option<i64>,
 }
 
 pub fn insert(
@@ -45,6 +48,7 @@ pub fn insert(
             attachments::storage_key.eq(new.storage_key),
             attachments::uploaded_by.eq(new.uploaded_by),
             attachments::created_at.eq(now),
+            attachments::rectification_id.eq(new.rectification_id),
         ))
         .returning(attachments::id)
         .get_result(conn)?;
@@ -57,6 +61,21 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AttachmentRo
         .select(AttachmentRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The evidence of rectification items `ids`.
+pub fn of_items(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AttachmentRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(super::evaluations::ID_CHUNK) {
+        rows.extend(
+            attachments::table
+                .filter(attachments::rectification_id.eq_any(chunk))
+                .order(attachments::id)
+                .select(AttachmentRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
 }
 
 pub fn list(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<Vec<AttachmentRow>> {

@@ -1,10 +1,12 @@
-//! Rectification items (整改事项): the concerns of a final report, answered by the station.
+//! Rectification items (整改事项): the concerns of a final report, answered by the station and
+//! verified by the agency, with the history of every change.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::rectifications;
+use super::schema::{rectification_events, rectifications};
+use crate::domain::rectification::{ItemCounts, ItemStatus};
 
 pub const OPEN: &str = "open";
 
@@ -23,6 +25,11 @@ pub struct RectificationRow {
     pub updated_by: Option<i64>,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub due_on: NaiveDate,
+    pub due_set_on: NaiveDate,
+    pub verified_by: Option<i64>,
+    pub verified_at: Option<NaiveDateTime>,
+    pub verified_on: Option<NaiveDate>,
 }
 
 pub struct NewItem {
@@ -32,14 +39,15 @@ pub struct NewItem {
     pub text: String,
 }
 
-/// Makes the evaluation's items those of `items`: a reopened evaluation approved again keeps
-/// the items it already had (and the station's answers to them), adds the new concerns, and drops
-/// only untouched items whose concern is gone.
+/// Makes the evaluation's items those of `items`, new ones due on `due_on` (set on `today`): a
+/// reopened evaluation approved again keeps the items it already had (and the station's answers
+/// to them), adds the new concerns, and drops only untouched items whose concern is gone.
 pub fn sync(
     conn: &mut DbConnection,
     station_id: i64,
     evaluation_id: i64,
     items: &[NewItem],
+    (due_on, today): (NaiveDate, NaiveDate),
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let existing: Vec<RectificationRow> = rectifications::table
@@ -52,6 +60,11 @@ pub fn sync(
     for row in &existing {
         let untouched = row.status == OPEN && row.action_taken.is_none();
         if untouched && !items.iter().any(|item| same(row, item)) {
+            diesel::delete(
+                rectification_events::table
+                    .filter(rectification_events::rectification_id.eq(row.id)),
+            )
+            .execute(conn)?;
             diesel::delete(rectifications::table.find(row.id)).execute(conn)?;
         }
     }
@@ -70,6 +83,8 @@ pub fn sync(
                 rectifications::status.eq(OPEN),
                 rectifications::updated_at.eq(now),
                 rectifications::version.eq(1),
+                rectifications::due_on.eq(due_on),
+                rectifications::due_set_on.eq(today),
             ))
             .execute(conn)?;
     }
@@ -93,12 +108,13 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Rectificatio
         .optional()
 }
 
-/// Writes the station's answer over `version`; 0 when another write came first.
-pub fn update(
+/// Writes the station's answer over `version` (status `answered`, or `open` for notes kept
+/// without answering); 0 when another write came first.
+pub fn answer(
     conn: &mut DbConnection,
     id: i64,
     version: i64,
-    status: &str,
+    status: ItemStatus,
     action_taken: Option<&str>,
     user_id: i64,
     now: NaiveDateTime,
@@ -106,7 +122,7 @@ pub fn update(
     diesel::update(rectifications::table.find(id))
         .filter(rectifications::version.eq(version))
         .set((
-            rectifications::status.eq(status),
+            rectifications::status.eq(status.code()),
             rectifications::action_taken.eq(action_taken),
             rectifications::updated_by.eq(user_id),
             rectifications::updated_at.eq(now),
@@ -115,28 +131,145 @@ pub fn update(
         .execute(conn)
 }
 
-/// The status of an item the station has dealt with.
-pub const DONE: &str = "done";
+/// Writes the agency's verification over `version`: verified (by `user_id`, now) or returned.
+pub fn verify(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    status: ItemStatus,
+    user_id: i64,
+    (today, now): (NaiveDate, NaiveDateTime),
+) -> QueryResult<usize> {
+    let verified = status == ItemStatus::Verified;
+    diesel::update(rectifications::table.find(id))
+        .filter(rectifications::version.eq(version))
+        .set((
+            rectifications::status.eq(status.code()),
+            rectifications::verified_by.eq(verified.then_some(user_id)),
+            rectifications::verified_at.eq(verified.then_some(now)),
+            rectifications::verified_on.eq(verified.then_some(today)),
+            rectifications::updated_by.eq(user_id),
+            rectifications::updated_at.eq(now),
+            rectifications::version.eq(version + 1),
+        ))
+        .execute(conn)
+}
 
-/// Per evaluation, how many of its items are still open and how many are done.
+/// Moves the due date over `version` (set on `today`).
+pub fn set_due(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    due_on: NaiveDate,
+    today: NaiveDate,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(rectifications::table.find(id))
+        .filter(rectifications::version.eq(version))
+        .set((
+            rectifications::due_on.eq(due_on),
+            rectifications::due_set_on.eq(today),
+            rectifications::updated_by.eq(user_id),
+            rectifications::updated_at.eq(now),
+            rectifications::version.eq(version + 1),
+        ))
+        .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rectification_events)]
+pub struct EventRow {
+    pub rectification_id: i64,
+    pub action: String,
+    pub status: String,
+    pub note: Option<String>,
+    pub actor_id: Option<i64>,
+    pub at: NaiveDateTime,
+}
+
+pub fn add_event(conn: &mut DbConnection, event: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(rectification_events::table)
+        .values((
+            rectification_events::rectification_id.eq(event.rectification_id),
+            rectification_events::action.eq(&event.action),
+            rectification_events::status.eq(&event.status),
+            rectification_events::note.eq(&event.note),
+            rectification_events::actor_id.eq(event.actor_id),
+            rectification_events::at.eq(event.at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The history of the items `ids`, oldest first.
+pub fn events_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<EventRow>> {
+    let mut events = Vec::new();
+    for chunk in ids.chunks(super::evaluations::ID_CHUNK) {
+        events.extend(
+            rectification_events::table
+                .filter(rectification_events::rectification_id.eq_any(chunk))
+                .order(rectification_events::id)
+                .select(EventRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(events)
+}
+
+/// Items the station still owes (open or returned) in evaluations `ids`' stations, for the
+/// reminder job: every one, with its due date.
+pub fn owed(conn: &mut DbConnection) -> QueryResult<Vec<RectificationRow>> {
+    rectifications::table
+        .filter(
+            rectifications::status.eq_any([ItemStatus::Open.code(), ItemStatus::Returned.code()]),
+        )
+        .order((rectifications::evaluation_id, rectifications::id))
+        .select(RectificationRow::as_select())
+        .load(conn)
+}
+
+/// Per evaluation, its items counted on `today`: open, overdue, answered, verified.
 pub fn counts_of(
     conn: &mut DbConnection,
     evaluation_ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, (i64, i64)>> {
-    let mut counts: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
+    today: NaiveDate,
+) -> QueryResult<std::collections::HashMap<i64, ItemCounts>> {
+    let mut counts: std::collections::HashMap<i64, ItemCounts> = std::collections::HashMap::new();
     for chunk in evaluation_ids.chunks(super::evaluations::ID_CHUNK) {
-        let rows: Vec<(i64, String)> = rectifications::table
+        let rows: Vec<(i64, String, NaiveDate)> = rectifications::table
             .filter(rectifications::evaluation_id.eq_any(chunk))
-            .select((rectifications::evaluation_id, rectifications::status))
+            .select((
+                rectifications::evaluation_id,
+                rectifications::status,
+                rectifications::due_on,
+            ))
             .load(conn)?;
-        for (evaluation, status) in rows {
-            let entry = counts.entry(evaluation).or_default();
-            if status == DONE {
-                entry.1 += 1;
-            } else {
-                entry.0 += 1;
-            }
+        for (evaluation, status, due_on) in rows {
+            counts.entry(evaluation).or_default().add(
+                ItemStatus::from_code(&status),
+                due_on,
+                today,
+            );
         }
     }
     Ok(counts)
+}
+
+/// Items still in play (not verified) of evaluations in which `organization_id` stands for a
+/// party: the candidates for that organization's 我的待办.
+pub fn in_play_for(
+    conn: &mut DbConnection,
+    organization_id: i64,
+) -> QueryResult<Vec<RectificationRow>> {
+    use super::schema::evaluation_parties;
+    let evaluations = evaluation_parties::table
+        .filter(evaluation_parties::org_id.eq(organization_id))
+        .select(evaluation_parties::evaluation_id);
+    rectifications::table
+        .filter(rectifications::evaluation_id.eq_any(evaluations))
+        .filter(rectifications::status.ne(ItemStatus::Verified.code()))
+        .order((rectifications::due_on, rectifications::id))
+        .select(RectificationRow::as_select())
+        .load(conn)
 }

@@ -347,6 +347,7 @@ diesel::table! {
         storage_key -> Text,
         uploaded_by -> BigInt,
         created_at -> Timestamp,
+        rectification_id -> Nullable<BigInt>,
     }
 }
 
@@ -515,6 +516,23 @@ diesel::table! {
         updated_by -> Nullable<BigInt>,
         updated_at -> Timestamp,
         version -> BigInt,
+        due_on -> Date,
+        due_set_on -> Date,
+        verified_by -> Nullable<BigInt>,
+        verified_at -> Nullable<Timestamp>,
+        verified_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    rectification_events (id) {
+        id -> BigInt,
+        rectification_id -> BigInt,
+        action -> Text,
+        status -> Text,
+        note -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
     }
 }
 

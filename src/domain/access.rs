@@ -255,6 +255,17 @@ impl EvaluationAccess {
     pub fn answers_rectifications(&self) -> bool {
         self.is_admin() || (self.stands_for(STATION_PARTY) && self.manager_or_member())
     }
+
+    /// Verifies the station's answers (通过 or 不通过): the agency's manager, or an admin —
+    /// never the station, whatever else its organization is.
+    pub fn verifies_rectifications(&self) -> bool {
+        self.is_admin() || (self.agency_manager() && !self.stands_for(STATION_PARTY))
+    }
+
+    /// Moves an item's due date: the supervising bureau's manager, or an admin.
+    pub fn sets_rectification_due(&self) -> bool {
+        self.is_admin() || (self.is_manager() && self.actor.party == Party::Bureau)
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod panel;
 pub mod password_policy;
 pub mod points;
 pub mod programme;
+pub mod rectification;
 pub mod reminders;
 pub mod scheme;
 pub mod scoring;

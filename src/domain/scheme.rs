@@ -39,6 +39,10 @@ pub struct Scheme {
     /// The client satisfaction survey (满意度调查, DESIGN.md §10); none in schemes without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<SurveyDef>,
+    /// Days the station has to rectify each concern of the final report, from the approval;
+    /// `domain::rectification::DEFAULT_DAYS` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectification_days: Option<i64>,
 }
 
 fn default_min_experts() -> i64 {
@@ -291,6 +295,12 @@ impl Scheme {
         self.check_sizes(&mut out);
         if let Some(survey) = &self.survey {
             self.check_survey(survey, &mut out);
+        }
+        if self
+            .rectification_days
+            .is_some_and(|days| !(1..=730).contains(&days))
+        {
+            out.push(problem("rectification_days", "整改期限须为 1 到 730 天"));
         }
         for (index, line) in self.results.iter().enumerate() {
             if self.results[..index].iter().any(|r| r.party == line.party) {

@@ -38,6 +38,23 @@ pub enum Notice {
         stage: Stage,
         due_on: NaiveDate,
     },
+    /// The station answered a rectification item: the agency verifies it.
+    RectificationAnswered {
+        item: String,
+    },
+    /// The agency verified (or returned) a station's answer.
+    RectificationVerified {
+        item: String,
+        passed: bool,
+        reason: Option<String>,
+        due_on: NaiveDate,
+    },
+    /// Rectification items the station still owes, due in `days_left` days (0: overdue).
+    RectificationDue {
+        items: usize,
+        due_on: NaiveDate,
+        days_left: Option<u32>,
+    },
 }
 
 /// The words of one notice for one recipient organization.
@@ -82,6 +99,14 @@ impl Notice {
             Notice::DeadlineExtended { .. } => "extend_deadline".into(),
             Notice::Reminder { days_left, .. } => format!("reminder-{days_left}"),
             Notice::Overdue { .. } => "overdue".into(),
+            Notice::RectificationAnswered { .. } => "answer_rectification".into(),
+            Notice::RectificationVerified { passed: true, .. } => "verify_rectification".into(),
+            Notice::RectificationVerified { .. } => "return_rectification".into(),
+            Notice::RectificationDue {
+                days_left: Some(days),
+                ..
+            } => format!("rectification-reminder-{days}"),
+            Notice::RectificationDue { .. } => "rectification-overdue".into(),
         }
     }
 
@@ -101,7 +126,11 @@ impl Notice {
             Notice::DeadlineExtended { stage, .. }
             | Notice::Reminder { stage, .. }
             | Notice::Overdue { stage, .. } => Some(*stage),
-            Notice::FeedbackReceived { .. } | Notice::ObjectionAnswered { .. } => None,
+            Notice::FeedbackReceived { .. }
+            | Notice::ObjectionAnswered { .. }
+            | Notice::RectificationAnswered { .. }
+            | Notice::RectificationVerified { .. }
+            | Notice::RectificationDue { .. } => None,
         }
     }
 
@@ -220,6 +249,51 @@ impl Notice {
                 ),
                 None,
             ),
+            Notice::RectificationAnswered { item } => (
+                "社工站已提交整改情况".into(),
+                format!("社工站已提交整改事项“{item}”的整改情况。"),
+                Some("请核验整改情况（通过，或不通过并说明理由）。".into()),
+            ),
+            Notice::RectificationVerified {
+                item, passed: true, ..
+            } => (
+                "整改事项已核验通过".into(),
+                format!("评估机构已核验通过整改事项“{item}”。"),
+                None,
+            ),
+            Notice::RectificationVerified {
+                item,
+                reason,
+                due_on,
+                ..
+            } => (
+                "整改事项核验未通过".into(),
+                format!("评估机构核验整改事项“{item}”未通过。{}", because(reason)),
+                Some(format!(
+                    "请按理由继续整改，并于{}前重新提交整改情况。",
+                    chinese_date(*due_on)
+                )),
+            ),
+            Notice::RectificationDue {
+                items,
+                due_on,
+                days_left: Some(days),
+            } => (
+                format!("整改事项还有 {days} 天到期"),
+                format!(
+                    "贵站有 {items} 项整改事项将于{}到期（还有 {days} 天），尚未提交整改情况。",
+                    chinese_date(*due_on)
+                ),
+                Some("请在评估页面的“整改”中逐项填写整改措施并提交。".into()),
+            ),
+            Notice::RectificationDue { items, due_on, .. } => (
+                "整改事项已逾期".into(),
+                format!(
+                    "贵站有 {items} 项整改事项已于{}到期，尚未提交整改情况。",
+                    chinese_date(*due_on)
+                ),
+                Some("请尽快在评估页面的“整改”中填写整改措施并提交。".into()),
+            ),
         };
         let stage_todo = self
             .stage_owed()
@@ -229,7 +303,9 @@ impl Notice {
         // The evaluation as loaded may predate the extension: the notice knows the new date.
         let due_on = match self {
             Notice::DeadlineExtended { new, .. } => Some(*new),
-            Notice::Reminder { due_on, .. } | Notice::Overdue { due_on, .. } => Some(*due_on),
+            Notice::Reminder { due_on, .. }
+            | Notice::Overdue { due_on, .. }
+            | Notice::RectificationDue { due_on, .. } => Some(*due_on),
             _ => due_on,
         };
         Wording {

@@ -1,9 +1,10 @@
 //! The reminder job: for every evaluation in a stage with a deadline, the parties that still owe
 //! it get a reminder `notify.reminder_days` before their deadline and one overdue notice after it,
-//! each at most once per user and deadline (an extension is a new deadline). `today` is given, so
-//! that tests and `pinggu worker --once --today` can set the clock.
+//! each at most once per user and deadline (an extension is a new deadline); likewise the
+//! station for the rectification items it still owes. `today` is given, so that tests and
+//! `pinggu worker --once --today` can set the clock.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -12,11 +13,11 @@ use super::catalog::Notice;
 use super::{Outgoing, queue};
 use crate::db::evaluations::EvaluationDetail;
 use crate::db::schema::evaluations;
-use crate::db::{self, DbConnection, DbPool, extensions};
+use crate::db::{self, DbConnection, DbPool, extensions, rectifications};
 use crate::domain::deadline::{party_due, still_owing};
 use crate::domain::evaluation::Stage;
 use crate::domain::reminders::{Owed, ReminderKind, due_reminder};
-use crate::domain::scheme::Scheme;
+use crate::domain::scheme::{STATION_PARTY, Scheme};
 use crate::settings::Settings;
 
 const ACTIVE: [&str; 4] = [
@@ -48,6 +49,72 @@ pub fn run(
                 return Ok(0);
             };
             remind(conn, settings, &detail, today, now)
+        })?;
+    }
+    Ok(queued + remind_rectifications(&mut conn, settings, today, now)?)
+}
+
+/// The station's rectification items it still owes (open or returned), by evaluation and due
+/// date: a reminder `reminder_days` before the date and one overdue notice after it, once per
+/// user and date (a moved date is a new date).
+fn remind_rectifications(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<usize> {
+    let mut groups: BTreeMap<(i64, NaiveDate), (usize, NaiveDate)> = BTreeMap::new();
+    for item in rectifications::owed(conn)? {
+        let group = groups
+            .entry((item.evaluation_id, item.due_on))
+            .or_insert((0, item.due_set_on));
+        group.0 += 1;
+        // The latest setting of the date among them decides which reminders still come.
+        group.1 = group.1.max(item.due_set_on);
+    }
+    let mut queued = 0;
+    for ((evaluation_id, due_on), (items, set_on)) in groups {
+        let owed = Owed {
+            party: STATION_PARTY.to_owned(),
+            due_on,
+            set_on,
+        };
+        let Some(kind) = due_reminder(&owed, today, &settings.notify.reminder_days) else {
+            continue;
+        };
+        queued += db::write_transaction(conn, |conn| -> anyhow::Result<usize> {
+            db::evaluations::lock_row(conn, evaluation_id)?;
+            let Some(detail) = db::evaluations::find(conn, evaluation_id)? else {
+                return Ok(0);
+            };
+            let scheme: Scheme = serde_json::from_str(&detail.scheme_document)?;
+            let station: Vec<i64> = detail
+                .parties
+                .iter()
+                .filter(|(code, _)| code == STATION_PARTY)
+                .map(|(_, org)| org.id)
+                .collect();
+            let days_left = match kind {
+                ReminderKind::Before(days) => Some(days),
+                ReminderKind::Overdue => None,
+            };
+            let out = Outgoing {
+                notice: Notice::RectificationDue {
+                    items,
+                    due_on,
+                    days_left,
+                },
+                detail: &detail,
+                scheme: &scheme,
+                audit_id: None,
+                organizations: station,
+                actor: None,
+                once_key: Some(format!(
+                    "rectification-{}:{evaluation_id}:{due_on}",
+                    kind.code()
+                )),
+            };
+            Ok(queue(conn, settings, &out, now)?)
         })?;
     }
     Ok(queued)

@@ -8,6 +8,7 @@ use crate::domain::components::{Concern, Strength};
 use crate::domain::indicators::IndicatorTable;
 use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
+use crate::domain::rectification::ItemStatus;
 use crate::domain::scheme::{IndicatorDef, IndicatorScope, STATION_PARTY, Scheme};
 use crate::domain::staffing::{Metrics, Month, MonthSubtotal, RosterWorker};
 use crate::domain::survey::Outcome;
@@ -107,9 +108,10 @@ pub struct ObjectionFacts {
 
 pub struct RectificationFacts {
     pub text: String,
-    /// open, in_progress, done
-    pub status: String,
+    pub status: ItemStatus,
     pub action_taken: Option<String>,
+    /// The day the agency verified it, once verified.
+    pub verified_on: Option<NaiveDate>,
 }
 
 pub struct Approval {
@@ -853,10 +855,9 @@ fn zones(input: &ReportInput) -> Vec<Block> {
 
 fn rectification(input: &ReportInput) -> Vec<Block> {
     let items = input.rectifications.iter().map(|r| {
-        let status = match r.status.as_str() {
-            "done" => "已完成",
-            "in_progress" => "整改中",
-            _ => "未整改",
+        let status = match r.verified_on {
+            Some(on) => format!("{}（{}）", r.status.chinese_name(), chinese_date(on)),
+            None => r.status.chinese_name().to_owned(),
         };
         match r.action_taken.as_deref().filter(|a| !a.trim().is_empty()) {
             Some(action) => format!("{}（整改情况：{status}。{action}）", r.text),

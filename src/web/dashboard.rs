@@ -213,6 +213,8 @@ struct DashboardPage {
     evaluations: i64,
     charts: Vec<Chart>,
     falls: Vec<Fall>,
+    /// The rectification items of the evaluations counted.
+    items: crate::domain::rectification::ItemCounts,
     /// The address of the summary workbook of the same filters.
     workbook: String,
 }
@@ -318,6 +320,7 @@ pub async fn show(
             notices,
             evaluations: dashboard.evaluations,
             charts: charts(&dashboard),
+            items: dashboard.rectification,
             falls,
             workbook: format!("/evaluations.xlsx?{query}"),
             filters,

@@ -16,11 +16,12 @@ use super::{Chrome, not_found, page};
 use crate::app::AppError;
 use crate::app::evaluations::EvaluationView;
 use crate::app::feedback::FeedbackList;
-use crate::app::rectifications::RectificationView;
+use crate::app::rectifications::{HistoryEntry, RectificationView};
 use crate::app::reports::{Comparison, ReportVersion, compare_for, download_for, revise_for};
 use crate::app::workflow::{TransitionRequest, transition_for};
 use crate::domain::access::EvaluationAccess;
 use crate::domain::points::Points;
+use crate::domain::rectification::ItemStatus;
 use crate::domain::staffing::RosterWorker;
 use crate::domain::workflow::{Event, State};
 use crate::notify::catalog::{chinese_date, stage_name};
@@ -89,8 +90,8 @@ struct EvaluationPage {
     /// The items of this evaluation's final report, and those of the previous one.
     items: Vec<RectificationView>,
     previous: Vec<RectificationView>,
-    /// The station's users answer the items.
-    answers_items: bool,
+    /// Who may do what to this evaluation's items.
+    item_rights: ItemRights,
     self_tab: Option<super::tabs::self_assessment::SelfTab>,
     scoring_tab: Option<super::tabs::scoring::ScoringTab>,
     /// None on other tabs, and for those who take no part in the survey.
@@ -104,6 +105,15 @@ struct EvaluationPage {
     extension: Option<(Choices, Choices)>,
     /// A refused form's values and errors (empty otherwise).
     echo: Echo,
+}
+
+/// The station answers items, the agency's manager verifies them, the bureau's manager moves
+/// their due dates.
+#[derive(Default)]
+struct ItemRights {
+    answers: bool,
+    verifies: bool,
+    sets_due: bool,
 }
 
 /// (value, label) of a select's options.
@@ -125,11 +135,15 @@ impl EvaluationPage {
             .map_or_else(|| code.clone(), |(_, title)| title.clone())
     }
 
-    fn status_name(&self, status: &str) -> &'static str {
-        match status {
-            "done" => "已完成",
-            "in_progress" => "整改中",
-            _ => "未整改",
+    /// One line of a rectification item's history, in words.
+    fn history_line(&self, entry: &HistoryEntry) -> String {
+        let note = entry.note.as_deref().unwrap_or("");
+        match (entry.action.as_str(), entry.status) {
+            ("answer", ItemStatus::Answered) => format!("社工站提交整改情况：{note}"),
+            ("answer", _) => "社工站保存了整改措施（未提交）".to_owned(),
+            ("verify", _) => "评估机构核验通过".to_owned(),
+            ("return", _) => format!("评估机构核验不通过，退回社工站：{note}"),
+            _ => format!("区民政局将整改期限调整为 {note}"),
         }
     }
 
@@ -513,13 +527,17 @@ async fn show(
     };
     let may_revise =
         tab == "reports" && view.state == State::DraftFeedback && access.revises_draft();
-    let (previous, answers_items) = if tab == "rectification" {
+    let (previous, item_rights) = if tab == "rectification" {
         (
             view.previous_rectifications.clone(),
-            access.answers_rectifications(),
+            ItemRights {
+                answers: access.answers_rectifications(),
+                verifies: access.verifies_rectifications(),
+                sets_due: access.sets_rectification_due(),
+            },
         )
     } else {
-        (Vec::new(), false)
+        (Vec::new(), ItemRights::default())
     };
     let answers =
         feedback.is_some() && view.state == State::DraftFeedback && access.answers_objections();
@@ -565,7 +583,7 @@ async fn show(
             sections,
             items,
             previous,
-            answers_items,
+            item_rights,
             self_tab,
             scoring_tab,
             survey_tab,

@@ -50,6 +50,8 @@ struct HomePage {
     many_districts: bool,
     /// Problems with the filters as typed (ignored, and said so).
     notices: Vec<String>,
+    /// Rectification items whose next step is the user's organization's.
+    items: Vec<crate::app::rectifications::WaitingItem>,
     total: i64,
     page: i64,
     pages: i64,
@@ -241,6 +243,10 @@ pub async fn home(
         Ok(found) => found,
         Err(error) => return super::error_page(&me, error),
     };
+    let items = match crate::app::rectifications::waiting_for(&state, &me).await {
+        Ok(items) => items,
+        Err(error) => return super::error_page(&me, error),
+    };
     let grades = match crate::app::schemes::grade_bands_for(&state).await {
         Ok(grades) => grades,
         Err(error) => return super::error_page(&me, error),
@@ -279,6 +285,7 @@ pub async fn home(
             filters,
             many_districts,
             notices,
+            items,
             total,
             page: at_page,
             pages: (total + PER_PAGE - 1) / PER_PAGE,

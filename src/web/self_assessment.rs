@@ -11,7 +11,7 @@ use super::evaluation::render_with;
 use super::evaluation::show_refused;
 use super::forms::{Echo, Posted, csrf_verified, read_small_form, value};
 use super::session::WebUser;
-use crate::app::attachments::upload_for;
+use crate::app::attachments::{Purpose, upload_for};
 use crate::app::error::{AppError, FieldError};
 use crate::app::indicators::{CompletionRow, TargetRow, put_completions_for, put_targets_for};
 use crate::app::input::validate;
@@ -446,14 +446,22 @@ pub async fn upload_evidence(
 ) -> HttpResponse {
     let id = id.into_inner();
     let csrf_refused = std::cell::Cell::new(false);
-    let uploaded = upload_for(&state, &me, id, payload, me.audit_request_id(), |fields| {
-        if csrf_verified(&state, &me, fields) {
-            Ok(())
-        } else {
-            csrf_refused.set(true);
-            Err(AppError::forbidden("表单已过期，请刷新页面后重新上传"))
-        }
-    })
+    let purpose = (id, Purpose::SelfAssessment);
+    let uploaded = upload_for(
+        &state,
+        &me,
+        purpose,
+        payload,
+        me.audit_request_id(),
+        |fields| {
+            if csrf_verified(&state, &me, fields) {
+                Ok(())
+            } else {
+                csrf_refused.set(true);
+                Err(AppError::forbidden("表单已过期，请刷新页面后重新上传"))
+            }
+        },
+    )
     .await;
     match uploaded {
         Ok(_) => back_to(id, "evidence"),

@@ -19,7 +19,7 @@ both_backends!(
 
 const BOUNDARY: &str = "pinggu-test-boundary-7d1f";
 
-fn multipart(filename: &str, content: &[u8]) -> Vec<u8> {
+pub(crate) fn multipart(filename: &str, content: &[u8]) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
          content-type: application/octet-stream\r\n\r\n"
@@ -30,11 +30,11 @@ fn multipart(filename: &str, content: &[u8]) -> Vec<u8> {
     body
 }
 
-fn content_type() -> String {
+pub(crate) fn content_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
-fn pdf(size: usize) -> Vec<u8> {
+pub(crate) fn pdf(size: usize) -> Vec<u8> {
     let mut content = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     content.resize(size, b' ');
     content

@@ -164,7 +164,7 @@ pub(crate) async fn worker_once(
     output
 }
 
-async fn outbox(app: &TestApp, query: &str) -> Vec<Value> {
+pub(crate) async fn outbox(app: &TestApp, query: &str) -> Vec<Value> {
     let admin = app.admin_token().await;
     app.get_json(
         &format!("/api/v1/admin/outbox?limit=1000&{query}"),

@@ -26,6 +26,7 @@ mod organizations;
 mod pages;
 mod passwords;
 mod programme;
+mod rectifications;
 mod reports;
 mod schemes;
 mod scoring;

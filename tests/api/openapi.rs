@@ -111,6 +111,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/objections/{id}/response"),
     ("GET", "/api/v1/stations/{id}/rectifications"),
     ("PUT", "/api/v1/rectifications/{id}"),
+    ("PATCH", "/api/v1/rectifications/{id}"),
+    ("POST", "/api/v1/rectifications/{id}/verification"),
+    ("POST", "/api/v1/rectifications/{id}/evidence"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

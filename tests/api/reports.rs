@@ -435,7 +435,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     );
     let item = &items["items"][0];
     let path = format!("/api/v1/rectifications/{}", id_of(item));
-    let update = json!({"status": "done", "action_taken": "已建立片区统筹例会。", "version": item["version"]});
+    let update = json!({"status": "answered", "action_taken": "已建立片区统筹例会。", "version": item["version"]});
     assert_problem(
         app.request(Method::PUT, &path, Some(&who.agency), Some(&update))
             .await,
@@ -468,7 +468,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
     assert!(
         carried
             .iter()
-            .any(|i| i["status"] == "done" && i["action_taken"] == "已建立片区统筹例会。")
+            .any(|i| i["status"] == "answered" && i["action_taken"] == "已建立片区统筹例会。")
     );
     // Reopen leads to a new final; the old one stays as it was.
     fire_ok(
@@ -514,7 +514,7 @@ async fn the_objection_flow_ends_in_a_frozen_final_report(backend: Backend) {
             .as_array()
             .expect("items")
             .iter()
-            .any(|i| i["status"] == "done")
+            .any(|i| i["status"] == "answered")
     );
 
     let timeline = app

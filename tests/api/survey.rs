@@ -17,6 +17,7 @@ both_backends!(
     the_calls_give_the_rate_over_the_reached_in_the_report_and_the_workbook,
     the_list_comes_from_its_template,
     the_survey_tab_uploads_draws_calls_and_shows_the_rate,
+    two_callers_of_one_client_at_once_leave_one_call,
 );
 
 fn clients() -> Value {
@@ -826,4 +827,53 @@ async fn the_survey_tab_uploads_draws_calls_and_shows_the_rate(backend: Backend)
     shoot(&bureau, "#results", "04-phone-bureau").await;
     bureau.close().await.expect("closed");
     driver.stop().await;
+}
+
+async fn two_callers_of_one_client_at_once_leave_one_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = crate::evaluations::district(&app, &admin, "荔湾", "liwan").await;
+    let who = crate::workflow::actors(&app, &s, "liwan").await;
+    let id = id_of(&crate::workflow::create(&app, &s).await);
+    surveying(&app, &s, &who, id, &many(20)).await;
+    let (_, member) = crate::scoring::user(&app, &s, "liwan-caller", "agency", "member").await;
+    let drawn: Value = sample(&app, &who.agency, id, &json!({"seed": "twice"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let clients = sampled(&drawn);
+    // The manager and a member record the same client at once, and two others each: every
+    // client keeps one call, the last one written.
+    let (very, no, yes) = (answered("very"), answered("no"), answered("yes"));
+    for round in 0..5 {
+        let (a, b, c) = tokio::join!(
+            call(&app, &who.agency, id, &clients[0], &very),
+            call(&app, &member, id, &clients[0], &no),
+            call(&app, &member, id, &clients[round + 1], &yes),
+        );
+        assert_eq!(
+            [a.status(), b.status(), c.status()],
+            [StatusCode::OK; 3],
+            "round {round}"
+        );
+    }
+    let calls = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM survey_calls WHERE evaluation_id = {id}"
+        ))
+        .await;
+    assert_eq!(calls, 6);
+    let figures = survey(&app, &who.agency, id).await;
+    assert_eq!(
+        (figures["called"].clone(), figures["reached"].clone()),
+        (json!(6), json!(6))
+    );
+    let first = figures["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|c| c["client_id"] == clients[0])
+        .count();
+    assert_eq!(first, 1);
 }

@@ -536,7 +536,7 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         ("csrf", csrf.as_str()),
         ("evaluation_id", &id.to_string()),
         ("version", version.as_str()),
-        ("status", "in_progress"),
+        ("status", "answered"),
         ("action_taken", "制定社工成长支持计划。"),
     ];
     let saved = client
@@ -557,10 +557,11 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
     assert_eq!(again.status(), StatusCode::OK);
     let html = again.text().await.expect("html");
     assert!(html.contains("已被他人更新"), "the stale save is refused");
-    assert!(html.contains("整改情况：整改中。制定社工成长支持计划。"));
+    assert!(html.contains("整改情况：已整改，待核验"));
+    assert!(html.contains("整改措施：制定社工成长支持计划。"));
     let answers = [
-        ("done", "已建立意见反馈闭环记录。"),
-        ("in_progress", "正在组织伦理规范复训。"),
+        ("answered", "已建立意见反馈闭环记录。"),
+        ("open", "正在组织伦理规范复训。"),
     ];
     let mut answered = Vec::new();
     for (item, (status, action)) in items
@@ -608,16 +609,16 @@ async fn the_xicun_fixture_reads_like_the_reference_report(backend: Backend) {
         "after the third party's sections: {sections:?}"
     );
     for (text, status, action) in &answered {
-        let status = if *status == "done" {
-            "已完成"
+        let status = if *status == "answered" {
+            "已整改，待核验"
         } else {
-            "整改中"
+            "未整改"
         };
         let line = format!("{text}（整改情况：{status}。{action}）");
         assert!(html.contains(&line), "the next report says {line}");
     }
     assert!(
-        html.contains("（整改情况：整改中。制定社工成长支持计划。）"),
+        html.contains("（整改情况：已整改，待核验。制定社工成长支持计划。）"),
         "the page's answer"
     );
     let open_items = html.matches("（整改情况：未整改）").count();

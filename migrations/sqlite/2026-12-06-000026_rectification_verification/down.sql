@@ -1,0 +1,10 @@
+DELETE FROM attachments WHERE rectification_id IS NOT NULL;
+ALTER TABLE attachments DROP COLUMN rectification_id;
+DROP TABLE rectification_events;
+UPDATE rectifications SET status = 'done' WHERE status IN ('answered', 'verified');
+UPDATE rectifications SET status = 'open' WHERE status = 'returned';
+ALTER TABLE rectifications DROP COLUMN verified_on;
+ALTER TABLE rectifications DROP COLUMN verified_at;
+ALTER TABLE rectifications DROP COLUMN verified_by;
+ALTER TABLE rectifications DROP COLUMN due_set_on;
+ALTER TABLE rectifications DROP COLUMN due_on;
