@@ -141,7 +141,14 @@ pub async fn upload_evidence(
     id: web::Path<i64>,
     payload: actix_multipart::Multipart,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    let saved =
-        upload_evidence_for(&state, &me, *id, payload, request_id(&req), |_| Ok(())).await?;
+    let saved = crate::app::attachments::upload_rectification_evidence_for(
+        &state,
+        &me,
+        *id,
+        payload,
+        request_id(&req),
+        |_| Ok(()),
+    )
+    .await?;
     Ok(actix_web::HttpResponse::Created().json(saved))
 }

@@ -389,6 +389,27 @@ pub async fn upload_for(
     }
 }
 
+/// An evidence file for item `id`'s answer, streamed like the self-assessment's evidence.
+pub async fn upload_rectification_evidence_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    id: i64,
+    payload: actix_multipart::Multipart,
+    request_id: Option<String>,
+    check_fields: impl FnOnce(&[(String, String)]) -> Result<(), AppError>,
+) -> Result<AttachmentView, AppError> {
+    let user = me.clone();
+    let evaluation = db::run(&state.pool, move |conn| {
+        let item =
+            crate::db::rectifications::find(conn, id)?.ok_or(AppError::NotFound("整改事项"))?;
+        crate::app::rectifications::ensure_answerable(conn, &user, item.evaluation_id, id)?;
+        Ok::<_, AppError>(item.evaluation_id)
+    })
+    .await?;
+    let purpose = (evaluation, Purpose::Rectification(id));
+    upload_for(state, me, purpose, payload, request_id, check_fields).await
+}
+
 /// The evidence files for any party of the evaluation.
 pub async fn attachments_for(
     state: &AppState,

@@ -708,26 +708,3 @@ pub fn ensure_answerable(
     }
     Ok(())
 }
-
-/// An evidence file for item `id`'s answer, streamed like the self-assessment's evidence.
-pub async fn upload_evidence_for(
-    state: &AppState,
-    me: &AuthenticatedUser,
-    id: i64,
-    payload: actix_multipart::Multipart,
-    request_id: Option<String>,
-    check_fields: impl FnOnce(&[(String, String)]) -> Result<(), AppError>,
-) -> Result<crate::app::attachments::AttachmentView, AppError> {
-    let user = me.clone();
-    let evaluation = db::run(&state.pool, move |conn| {
-        let item = store::find(conn, id)?.ok_or(AppError::NotFound("整改事项"))?;
-        ensure_answerable(conn, &user, item.evaluation_id, id)?;
-        Ok::<_, AppError>(item.evaluation_id)
-    })
-    .await?;
-    let purpose = (
-        evaluation,
-        crate::app::attachments::Purpose::Rectification(id),
-    );
-    crate::app::attachments::upload_for(state, me, purpose, payload, request_id, check_fields).await
-}

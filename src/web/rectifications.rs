@@ -13,7 +13,7 @@ use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::rectifications::{
     AnswerStatus, ChangeDue, RectificationView, UpdateRectification, Verification, change_due_for,
-    update_for, upload_evidence_for, verify_for,
+    update_for, verify_for,
 };
 use crate::state::AppState;
 
@@ -177,8 +177,13 @@ pub async fn evidence(
 ) -> HttpResponse {
     let csrf_refused = std::cell::Cell::new(false);
     let evaluation = std::cell::Cell::new(None);
-    let uploaded =
-        upload_evidence_for(&state, &me, *id, payload, me.audit_request_id(), |fields| {
+    let uploaded = crate::app::attachments::upload_rectification_evidence_for(
+        &state,
+        &me,
+        *id,
+        payload,
+        me.audit_request_id(),
+        |fields| {
             evaluation.set(
                 super::forms::value(fields, "evaluation_id").and_then(|v| v.parse::<i64>().ok()),
             );
@@ -188,8 +193,9 @@ pub async fn evidence(
                 csrf_refused.set(true);
                 Err(AppError::forbidden("表单已过期，请刷新页面后重新上传"))
             }
-        })
-        .await;
+        },
+    )
+    .await;
     match (uploaded, evaluation.get()) {
         (Ok(file), _) => HttpResponse::SeeOther()
             .insert_header((
