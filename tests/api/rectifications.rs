@@ -24,6 +24,7 @@ both_backends!(
     the_station_is_reminded_before_the_due_date_and_once_overdue,
     a_verification_and_an_answer_at_once_leave_one_of_them,
     the_tab_answers_verifies_and_moves_the_date,
+    the_loop_runs_in_the_browser_at_desk_and_phone_width,
 );
 
 const CONCERNS: [&str; 2] = ["台账记录不完整。", "志愿者培训不足。"];
@@ -637,4 +638,85 @@ async fn the_tab_answers_verifies_and_moves_the_date(backend: Backend) {
     let now = items_of(&app, &s, &who.station).await;
     let now = now.iter().find(|i| i["id"] == item["id"]).expect("item");
     assert_eq!(now["due_on"], later);
+}
+
+async fn the_loop_runs_in_the_browser_at_desk_and_phone_width(backend: Backend) {
+    use crate::journey::{click, type_into, upload_file};
+    use crate::pages::{Driver, log_in, screenshot, scrolls_sideways, text_of, wait_for_path};
+
+    let app = TestApp::spawn(backend).await;
+    let (_s, _who, id, items) = approved(&app).await;
+    let item = items
+        .iter()
+        .find(|i| i["text"] == CONCERNS[0])
+        .cloned()
+        .expect("item");
+    let at = format!("#item-{}", id_of(&item));
+    let driver = Driver::start().await;
+    let name = format!("{backend:?}").to_lowercase();
+    let open_tab = async |width: u32, username: &str| {
+        let browser = driver.browser(width, 900).await;
+        let path = format!("/evaluations/{id}?tab=rectification");
+        browser.goto(&app.url(&path)).await.expect("page");
+        log_in(&browser, username).await;
+        wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+        browser.goto(&app.url(&path)).await.expect("tab");
+        wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+        browser
+    };
+
+    // The station, on a phone: its measures and a scanned ledger, then submitted.
+    let station = open_tab(360, "liwan-station").await;
+    assert!(!scrolls_sideways(&station).await, "the 整改 tab at 360 px");
+    let evidence = upload_file("ledger.pdf", &pdf(3_000));
+    type_into(&station, &format!("#evidence-{}", id_of(&item)), &evidence).await;
+    click(
+        &station,
+        &format!("{at} form[action$='/evidence'] button"),
+        false,
+    )
+    .await;
+    assert!(
+        text_of(&station, &at)
+            .await
+            .contains("整改佐证：ledger.pdf")
+    );
+    type_into(
+        &station,
+        &format!("#action-{}", id_of(&item)),
+        "已建立台账月检制度。",
+    )
+    .await;
+    click(&station, &format!("{at} button[value='answered']"), false).await;
+    assert!(
+        text_of(&station, &at)
+            .await
+            .contains("整改情况：已整改，待核验")
+    );
+    screenshot(&station, &format!("rectification-{name}-station-360")).await;
+    station.close().await.expect("closed");
+
+    // The agency, at a desk: 我的待办 leads to the item, which it verifies.
+    let agency = driver.browser(1280, 900).await;
+    agency.goto(&app.url("/")).await.expect("page");
+    log_in(&agency, "liwan-agency").await;
+    wait_for_path(&agency, "/").await;
+    assert!(
+        text_of(&agency, "#rectification-todo")
+            .await
+            .contains(CONCERNS[0])
+    );
+    click(&agency, "#rectification-todo a", false).await;
+    wait_for_path(&agency, &format!("/evaluations/{id}")).await;
+    click(
+        &agency,
+        &format!("{at} button[name='passed'][value='true']"),
+        false,
+    )
+    .await;
+    let verified = text_of(&agency, &at).await;
+    assert!(verified.contains("整改情况：已核验通过"), "{verified}");
+    screenshot(&agency, &format!("rectification-{name}-agency-1280")).await;
+    agency.close().await.expect("closed");
+    driver.stop().await;
 }
