@@ -645,7 +645,7 @@ pub async fn waiting_for(
         // Each evaluation's access, read once (items come by due date, not by evaluation).
         let mut seen: std::collections::HashMap<i64, Option<(EvaluationAccess, String)>> =
             std::collections::HashMap::new();
-        for item in store::in_play_for(conn, user.organization.id)? {
+        for item in store::waiting_on(conn, user.organization.id)? {
             if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(item.evaluation_id)
             {
                 let found = match db::evaluations::find(conn, item.evaluation_id)? {

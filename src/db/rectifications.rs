@@ -256,19 +256,34 @@ pub fn counts_of(
     Ok(counts)
 }
 
-/// Items still in play (not verified) of evaluations in which `organization_id` stands for a
-/// party: the candidates for that organization's 我的待办.
-pub fn in_play_for(
+/// The items that may wait on `organization_id`: those the station owes (open or returned) of
+/// evaluations where it stands for the station, and the answers waiting for verification of
+/// evaluations where it stands for another party — the candidates for its 我的待办, which the
+/// access rules then narrow.
+pub fn waiting_on(
     conn: &mut DbConnection,
     organization_id: i64,
 ) -> QueryResult<Vec<RectificationRow>> {
     use super::schema::evaluation_parties;
-    let evaluations = evaluation_parties::table
+    use crate::domain::scheme::STATION_PARTY;
+    let as_station = evaluation_parties::table
         .filter(evaluation_parties::org_id.eq(organization_id))
+        .filter(evaluation_parties::party_code.eq(STATION_PARTY))
         .select(evaluation_parties::evaluation_id);
+    let as_other = evaluation_parties::table
+        .filter(evaluation_parties::org_id.eq(organization_id))
+        .filter(evaluation_parties::party_code.ne(STATION_PARTY))
+        .select(evaluation_parties::evaluation_id);
+    let owed = [ItemStatus::Open.code(), ItemStatus::Returned.code()];
     rectifications::table
-        .filter(rectifications::evaluation_id.eq_any(evaluations))
-        .filter(rectifications::status.ne(ItemStatus::Verified.code()))
+        .filter(
+            rectifications::evaluation_id
+                .eq_any(as_station)
+                .and(rectifications::status.eq_any(owed))
+                .or(rectifications::evaluation_id
+                    .eq_any(as_other)
+                    .and(rectifications::status.eq(ItemStatus::Answered.code()))),
+        )
         .order((rectifications::due_on, rectifications::id))
         .select(RectificationRow::as_select())
         .load(conn)

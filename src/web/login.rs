@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::session::{AnyWebUser, LOGIN_CSRF_COOKIE, login_nonce_cookie, removal, session_cookie};
+use super::session::{
+    AnyWebUser, LOGIN_CSRF_COOKIE, login_nonce_cookie, removal, session_cookie, with_next,
+};
 use super::{Chrome, forbidden, page};
 use crate::app::AppError;
 use crate::auth::tokens::random_token;
@@ -137,7 +139,7 @@ pub async fn do_login(
                 return login_page(&state, next, username, Some("登录失败，请重试".into()));
             };
             let target = if signed.user.must_change_password {
-                "/password".to_owned()
+                with_next("/password", &next)
             } else {
                 next
             };
@@ -182,6 +184,8 @@ struct PasswordPage {
     forced: bool,
     min_length: usize,
     errors: Vec<(String, String)>,
+    /// The page to show afterwards (a path of this site).
+    next: String,
 }
 
 impl PasswordPage {
@@ -194,7 +198,11 @@ impl PasswordPage {
 }
 
 #[get("/password")]
-pub async fn show_password(state: web::Data<AppState>, me: AnyWebUser) -> HttpResponse {
+pub async fn show_password(
+    state: web::Data<AppState>,
+    me: AnyWebUser,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
     let me = me.0;
     page(
         Some(&me),
@@ -203,6 +211,7 @@ pub async fn show_password(state: web::Data<AppState>, me: AnyWebUser) -> HttpRe
             forced: me.must_change_password,
             min_length: state.settings.auth.password_min_length,
             errors: Vec::new(),
+            next: safe_next(query.next.as_deref()),
         },
     )
 }
@@ -212,6 +221,7 @@ pub struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
+    next: Option<String>,
 }
 
 #[post("/password")]
@@ -221,6 +231,7 @@ pub async fn change_password(
     posted: PostedAny<PasswordForm>,
 ) -> HttpResponse {
     let PostedAny { me, form } = posted;
+    let next = safe_next(form.next.as_deref());
     let again = |errors: Vec<(String, String)>| {
         page(
             Some(&me),
@@ -229,6 +240,7 @@ pub async fn change_password(
                 forced: me.must_change_password,
                 min_length: state.settings.auth.password_min_length,
                 errors,
+                next: next.clone(),
             },
         )
     };
@@ -251,7 +263,7 @@ pub async fn change_password(
     .await;
     match changed {
         Ok(()) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/"))
+            .insert_header((header::LOCATION, next.clone()))
             .finish(),
         Err(AppError::Validation(errors)) => again(
             errors

@@ -83,13 +83,25 @@ impl std::ops::Deref for WebUser {
 
 /// Not logged in (or the session ended): the login page, coming back here afterwards.
 fn login_location(req: &HttpRequest) -> String {
-    let next = req
-        .uri()
+    let query = serde_urlencoded::to_string([("next", here(req))]).unwrap_or_default();
+    format!("/login?{query}")
+}
+
+/// The page asked for, to come back to after the login or the forced password change.
+fn here(req: &HttpRequest) -> String {
+    req.uri()
         .path_and_query()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
-    let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
-    format!("/login?{query}")
+        .unwrap_or_else(|| "/".into())
+}
+
+/// `page` with `?next=` the page to come back to afterwards (none for the home page).
+pub fn with_next(page: &str, next: &str) -> String {
+    if next == "/" {
+        return page.to_owned();
+    }
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    format!("{page}?{query}")
 }
 
 /// The way out of a page that needs a login: a redirect (303) to this location, never an error page.
@@ -160,10 +172,16 @@ impl FromRequest for WebUser {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let any = AnyWebUser::from_request(req, payload);
+        // A page asked for (not a form posted) is shown after the forced password change.
+        let next = if req.method() == actix_web::http::Method::GET {
+            here(req)
+        } else {
+            "/".to_owned()
+        };
         Box::pin(async move {
             let user = any.await?.0;
             if user.must_change_password {
-                return Err(Redirect::to("/password"));
+                return Err(Redirect::to(&with_next("/password", &next)));
             }
             Ok(user)
         })

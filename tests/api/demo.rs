@@ -577,6 +577,8 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     type_into(&browser, "#new_password", PASSWORD).await;
     type_into(&browser, "#confirm_password", PASSWORD).await;
     click(&browser, "button.primary", false).await;
+    // The e-mail's link survives the login and the forced password change.
+    wait_for_path(&browser, &ruibao).await;
     browser
         .goto(&format!("{base}{ruibao}?tab=reports"))
         .await

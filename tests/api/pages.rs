@@ -562,7 +562,7 @@ async fn forms_need_their_csrf_token_the_cookie_is_guarded_and_others_get_404(ba
 
 async fn a_generated_password_must_be_changed_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (s, _who, _id, _) = opened(&app).await;
+    let (s, _who, id, _) = opened(&app).await;
     let admin = app.admin_token().await;
     let org = s
         .orgs
@@ -588,12 +588,21 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
         home.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
         Some("/password")
     );
-    let form = get_with(&app, &session, "/password")
+    // A page asked for (an e-mail's link) waits behind the change.
+    let asked = format!("/evaluations/{id}?tab=timeline");
+    let detour = get_with(&app, &session, &asked).await;
+    let password_page = format!("/password?next=%2Fevaluations%2F{id}%3Ftab%3Dtimeline");
+    assert_eq!(
+        detour.headers().get(LOCATION).and_then(|l| l.to_str().ok()),
+        Some(password_page.as_str())
+    );
+    let form = get_with(&app, &session, &password_page)
         .await
         .text()
         .await
         .expect("html");
     assert!(form.contains("请先设置自己的新密码"));
+    assert!(form.contains(&format!(r#"name="next" value="{asked}""#)));
     let csrf = csrf_in(&form);
     // A mismatch keeps the user on the form, the error beside its field.
     let mismatch = post_with(
@@ -605,16 +614,16 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
             ("current_password", PASSWORD),
             ("new_password", "Brand-new-pass-1"),
             ("confirm_password", "Brand-new-pass-2"),
+            ("next", "//evil.example/"),
         ],
     )
     .await;
     assert_eq!(mismatch.status(), StatusCode::OK);
+    let again = mismatch.text().await.expect("html");
+    assert!(again.contains("两次输入的新密码不一致"));
     assert!(
-        mismatch
-            .text()
-            .await
-            .expect("html")
-            .contains("两次输入的新密码不一致")
+        again.contains(r#"name="next" value="/""#),
+        "another site is never a page to come back to"
     );
     let changed = post_with(
         &app,
@@ -625,10 +634,19 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
             ("current_password", PASSWORD),
             ("new_password", "Brand-new-pass-1"),
             ("confirm_password", "Brand-new-pass-1"),
+            ("next", asked.as_str()),
         ],
     )
     .await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        changed
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok()),
+        Some(asked.as_str()),
+        "the page asked for, after the change"
+    );
     let home = get_with(&app, &session, "/").await;
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.text().await.expect("html").contains("我的待办"));
