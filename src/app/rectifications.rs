@@ -641,26 +641,20 @@ pub async fn waiting_for(
     let user = me.clone();
     let today = state.settings.today();
     db::run(&state.pool, move |conn| {
+        let items = store::waiting_on(conn, user.organization.id)?;
+        let mut ids: Vec<i64> = items.iter().map(|i| i.evaluation_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        // Each evaluation's access, from one batch of reads (not one per evaluation).
+        let mut seen = std::collections::HashMap::new();
+        for detail in db::evaluations::details_of(conn, &ids)? {
+            let scheme = scheme_of(&detail)?;
+            let access = access_of(&user, &detail, &scheme);
+            seen.insert(detail.row.id, (access, detail.station_name));
+        }
         let mut waiting = Vec::new();
-        // Each evaluation's access, read once (items come by due date, not by evaluation).
-        let mut seen: std::collections::HashMap<i64, Option<(EvaluationAccess, String)>> =
-            std::collections::HashMap::new();
-        for item in store::waiting_on(conn, user.organization.id)? {
-            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(item.evaluation_id)
-            {
-                let found = match db::evaluations::find(conn, item.evaluation_id)? {
-                    Some(detail) => {
-                        let scheme = scheme_of(&detail)?;
-                        Some((
-                            access_of(&user, &detail, &scheme),
-                            detail.station_name.clone(),
-                        ))
-                    }
-                    None => None,
-                };
-                slot.insert(found);
-            }
-            let Some(Some((access, station))) = seen.get(&item.evaluation_id) else {
+        for item in items {
+            let Some((access, station)) = seen.get(&item.evaluation_id) else {
                 continue;
             };
             let status = ItemStatus::from_code(&item.status);
