@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, Service, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::ErrorHandlers;
 use actix_web::{App, HttpMessage, HttpServer, web};
@@ -155,7 +155,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 let request_id = req.extensions().get::<RequestId>().copied();
                 let response = srv.call(req);
                 async move {
-                    let mut response = response.await?;
+                    let mut response = ordinary_redirect(response.await?);
                     if let Some(id) = request_id
                         && let Ok(value) = HeaderValue::from_str(&id.to_string())
                     {
@@ -175,6 +175,18 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// A page's redirect to the login or the password change travels as an extractor's error; it
+/// is the ordinary way there, not a failure: drop the error, so the request log does not report
+/// every visit without a session at ERROR level.
+fn ordinary_redirect<B>(response: ServiceResponse<B>) -> ServiceResponse<B> {
+    if !response.status().is_redirection() || response.response().error().is_none() {
+        return response;
+    }
+    let (request, answer) = response.into_parts();
+    let plain = actix_web::HttpResponse::from(actix_web::dev::Response::from(answer));
+    ServiceResponse::new(request, plain)
 }
 
 /// No route matched: a browser asking for a page gets the pages' own 404, anything else the

@@ -14,6 +14,7 @@ use crate::db::{self, DbConnection, organizations, schemes, stations};
 use crate::domain::access::EvaluationAccess;
 use crate::domain::deadline::NextDeadline;
 use crate::domain::evaluation::{Deadlines, Kind, PartyOrgs, date_problems, resolve_parties};
+use crate::domain::next_step::{Progress, pending};
 use crate::domain::organization::OrgKind;
 use crate::domain::points::Points;
 use crate::domain::scheme::Scheme;
@@ -90,12 +91,27 @@ pub struct EvaluationView {
     pub station_operator: Option<OrganizationRef>,
     pub deadlines: BTreeMap<String, NaiveDate>,
     pub next_deadline: Option<NextDeadline>,
+    /// What each party must do now (`domain::next_step`): the stage's work by its date, and the
+    /// agency's steps that have none.
+    pub next_steps: Vec<NextStep>,
     /// The total and grade, once every component is submitted and visible to the caller.
     pub score: Option<ScoreSummary>,
     /// The rectification items of the station's previous evaluation (整改情况), in the single
     /// view; absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub previous_rectifications: Vec<RectificationView>,
+}
+
+/// One party's pending steps, as 我的待办 and the evaluation page say them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextStep {
+    /// The scheme's party code, or `station`.
+    pub party: String,
+    pub organization: Option<OrganizationRef>,
+    /// In words, e.g. "答复异议 2 条、提交民政局审定".
+    pub what: String,
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
 }
 
 /// The total and grade as `user` may see them, for the view.
@@ -112,7 +128,7 @@ pub fn view(
     detail: EvaluationDetail,
     today: NaiveDate,
     score: Option<ScoreSummary>,
-    done: &[String],
+    acted: &Acted,
 ) -> Result<EvaluationView, AppError> {
     let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
         anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
@@ -124,7 +140,8 @@ pub fn view(
             detail.row.state
         )
     })?;
-    let next_deadline = crate::app::access::next_deadline(&detail, &scheme, state, done, today);
+    let next_deadline =
+        crate::app::access::next_deadline(&detail, &scheme, state, &acted.done, today);
     let row = detail.row;
     let kind = Kind::from_code(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
@@ -145,6 +162,20 @@ pub fn view(
             native_max: p.native_max,
             gate: p.gate,
             organization: org_of(&p.code),
+        })
+        .collect();
+    let progress = Progress {
+        experts_assigned: !detail.panel.is_empty(),
+        unanswered_objections: acted.unanswered_objections,
+    };
+    let next_steps = pending(state, next_deadline.as_ref(), progress, &scheme)
+        .into_iter()
+        .map(|p| NextStep {
+            what: p.words(),
+            organization: org_of(&p.party),
+            party: p.party,
+            due_on: p.due_on,
+            overdue: p.overdue,
         })
         .collect();
     Ok(EvaluationView {
@@ -172,9 +203,44 @@ pub fn view(
         station_operator: org_of(STATION_PARTY),
         deadlines: detail.deadlines.into_iter().collect(),
         next_deadline,
+        next_steps,
         score,
         previous_rectifications: Vec::new(),
     })
+}
+
+/// What the parties have done in an evaluation's current stage, as far as the next steps need.
+#[derive(Debug, Clone, Default)]
+pub struct Acted {
+    /// The parties that acted in the stage (`db::evaluations::parties_done`).
+    pub done: Vec<String>,
+    pub unanswered_objections: usize,
+}
+
+/// `Acted` of each of these evaluations, in two queries whatever their number.
+pub fn acted_in(
+    conn: &mut DbConnection,
+    details: &[EvaluationDetail],
+) -> Result<std::collections::HashMap<i64, Acted>, AppError> {
+    let mut done = store::parties_done(conn, details)?;
+    let ids: Vec<i64> = details.iter().map(|d| d.row.id).collect();
+    let unanswered = crate::db::feedback::unanswered_of(conn, &ids)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let acted = Acted {
+                done: done.remove(&id).unwrap_or_default(),
+                unanswered_objections: unanswered.get(&id).copied().unwrap_or(0),
+            };
+            (id, acted)
+        })
+        .collect())
+}
+
+pub fn acted_in_one(conn: &mut DbConnection, detail: &EvaluationDetail) -> Result<Acted, AppError> {
+    Ok(acted_in(conn, std::slice::from_ref(detail))?
+        .remove(&detail.row.id)
+        .unwrap_or_default())
 }
 
 /// Today where deadlines end (`server.timezone`).
@@ -347,7 +413,7 @@ pub async fn create_for(
     })
     .await?;
     let (created, previous) = created;
-    let mut view = view(created, today, None, &[])?;
+    let mut view = view(created, today, None, &Acted::default())?;
     view.previous_rectifications = previous;
     Ok(view)
 }
@@ -495,6 +561,45 @@ pub async fn list_for(
     stored_page_for(state, me, filter, page).await
 }
 
+/// At most this many evaluations are looked at for what waits on one organization.
+const WAITING_LIMIT: i64 = 500;
+
+/// The active evaluations in which `me`'s organization has a next step (`domain::next_step`):
+/// the head of 我的待办, overdue first, then by date, the steps without a date last. Experts act
+/// on their panels' sheets, not for their organization: none for them.
+pub async fn waiting_on_for(
+    state: &AppState,
+    me: &AuthenticatedUser,
+) -> Result<Vec<EvaluationView>, AppError> {
+    if me.role == crate::domain::user::Role::Expert {
+        return Ok(Vec::new());
+    }
+    let org = me.organization.id;
+    let filter = store::ListFilter {
+        active_only: true,
+        ..store::ListFilter::default()
+    };
+    let page = crate::db::Page {
+        page: 1,
+        per_page: WAITING_LIMIT,
+    };
+    let (views, _) =
+        stored_page_in(state, me, store::Scope::Organization(org), filter, page).await?;
+    let mut waiting: Vec<(EvaluationView, (bool, Option<NaiveDate>))> = views
+        .into_iter()
+        .filter_map(|view| {
+            let own = view
+                .next_steps
+                .iter()
+                .find(|s| s.organization.as_ref().is_some_and(|o| o.id == org))?;
+            let key = (!own.overdue, own.due_on);
+            Some((view, key))
+        })
+        .collect();
+    waiting.sort_by_key(|(view, (in_time, due_on))| (*in_time, due_on.is_none(), *due_on, view.id));
+    Ok(waiting.into_iter().map(|(view, _)| view).collect())
+}
+
 /// A page of the evaluations `me` may see under the stored conditions, and how many there are.
 async fn stored_page_for(
     state: &AppState,
@@ -502,17 +607,28 @@ async fn stored_page_for(
     filter: store::ListFilter,
     page: crate::db::Page,
 ) -> Result<(Vec<EvaluationView>, i64), AppError> {
-    let scope = evaluation_scope(me);
+    stored_page_in(state, me, evaluation_scope(me), filter, page).await
+}
+
+/// A page of the evaluations in `scope` (no wider than what `me` may see) under the stored
+/// conditions, and how many there are.
+async fn stored_page_in(
+    state: &AppState,
+    me: &AuthenticatedUser,
+    scope: store::Scope,
+    filter: store::ListFilter,
+    page: crate::db::Page,
+) -> Result<(Vec<EvaluationView>, i64), AppError> {
     let user = me.clone();
     let (details, total) = db::run(&state.pool, move |conn| {
         let (details, total) = store::list(conn, &scope, &filter, page)?;
         let summaries = crate::app::score::summaries(conn, &user, &details)?;
-        let mut done = store::parties_done(conn, &details)?;
+        let mut acted = acted_in(conn, &details)?;
         let details = details
             .into_iter()
             .zip(summaries)
             .map(|(d, summary)| {
-                let acted = done.remove(&d.row.id).unwrap_or_default();
+                let acted = acted.remove(&d.row.id).unwrap_or_default();
                 (d, summary, acted)
             })
             .collect::<Vec<_>>();
@@ -596,10 +712,8 @@ pub fn context_on(
     let summary = summary_of(conn, user, &detail)?;
     let previous = crate::app::rectifications::previous_items(conn, &detail)?;
     let previous = crate::app::rectifications::views_of(conn, previous, today)?;
-    let done = store::parties_done(conn, std::slice::from_ref(&detail))?
-        .remove(&id)
-        .unwrap_or_default();
-    let mut found = view(detail.clone(), today, summary, &done)?;
+    let acted = acted_in_one(conn, &detail)?;
+    let mut found = view(detail.clone(), today, summary, &acted)?;
     found.previous_rectifications = previous;
     Ok((
         detail,

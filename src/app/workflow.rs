@@ -300,19 +300,17 @@ pub async fn transition_for(
             let moved = detail.advanced(to.code(), now);
             let issued = consequences(conn, body.event, &moved, &user, today, now)?;
             let summary = crate::app::evaluations::summary_of(conn, &user, &moved)?;
-            let done: Vec<String> = store::parties_done(conn, std::slice::from_ref(&moved))?
-                .remove(&id)
-                .unwrap_or_default();
-            Ok((moved, summary, done, issued))
+            let acted = crate::app::evaluations::acted_in_one(conn, &moved)?;
+            Ok((moved, summary, acted, issued))
         })
     })
     .await?;
-    let (moved, summary, done, issued) = moved;
+    let (moved, summary, acted, issued) = moved;
     // Typeset once the transition is committed: no writer waits for it.
     if let Some(issued) = issued {
         crate::app::reports::typeset_after_commit(state, issued).await;
     }
-    view(moved, today, summary, &done)
+    view(moved, today, summary, &acted)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

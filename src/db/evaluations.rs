@@ -164,6 +164,8 @@ pub struct ListFilter {
     pub year: Option<i32>,
     pub kind: Option<String>,
     pub state: Option<String>,
+    /// Only the evaluations in a state where some party still acts (not final, not cancelled).
+    pub active_only: bool,
     /// Evaluations where this organization (an agency) is a party.
     pub agency_org_id: Option<i64>,
     /// Part of the station's name.
@@ -284,6 +286,9 @@ macro_rules! narrowed {
         if let Some(state) = &filter.state {
             query = query.filter(evaluations::state.eq(state.clone()));
         }
+        if filter.active_only {
+            query = query.filter(evaluations::state.eq_any(active_states()));
+        }
         if let Some(agency) = filter.agency_org_id {
             query = query.filter(
                 evaluations::id.eq_any(
@@ -350,6 +355,16 @@ macro_rules! narrowed {
         }
         (!nothing).then_some(query)
     }};
+}
+
+/// The states in which some party still acts.
+pub fn active_states() -> Vec<&'static str> {
+    use crate::domain::workflow::State;
+    State::ALL
+        .into_iter()
+        .filter(|s| !matches!(s, State::Final | State::Cancelled))
+        .map(|s| s.code())
+        .collect()
 }
 
 /// The states in which every party sees the total (from issue_draft on).

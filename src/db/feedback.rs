@@ -158,6 +158,25 @@ pub fn unanswered(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<i6
         .get_result(conn)
 }
 
+/// The unanswered objections of each of these evaluations (absent: none).
+pub fn unanswered_of(
+    conn: &mut DbConnection,
+    evaluation_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, usize>> {
+    let mut counts = std::collections::HashMap::new();
+    for chunk in evaluation_ids.chunks(super::evaluations::ID_CHUNK) {
+        let open: Vec<i64> = objections::table
+            .filter(objections::evaluation_id.eq_any(chunk))
+            .filter(objections::decision.is_null())
+            .select(objections::evaluation_id)
+            .load(conn)?;
+        for id in open {
+            *counts.entry(id).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// The parties that gave feedback on the report.
 pub fn parties_heard(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<String>> {
     feedback::table

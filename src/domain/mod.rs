@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod evaluation;
 pub mod evidence;
 pub mod indicators;
+pub mod next_step;
 pub mod onboarding;
 pub mod organization;
 pub mod panel;

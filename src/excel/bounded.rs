@@ -49,6 +49,22 @@ impl<'a> BoundedWorkbook<'a> {
         self.inner.sheet_names()
     }
 
+    /// A problem for each sheet that is not one of the template's `expected` sheets: what is
+    /// typed there would be ignored, so the upload is refused rather than read in part.
+    pub fn unexpected_sheets(&self, expected: &[&str], template: &str) -> Vec<super::CellProblem> {
+        self.sheet_names()
+            .into_iter()
+            .filter(|name| !expected.contains(&name.as_str()))
+            .map(|name| super::CellProblem {
+                sheet: super::WORKBOOK.to_owned(),
+                cell: String::new(),
+                reason: format!(
+                    "工作表“{name}”不是{template}的工作表，其中的内容不会导入，请删去或改名"
+                ),
+            })
+            .collect()
+    }
+
     /// The non-empty cells of sheet `name`, refused when one lies outside `bounds`.
     pub fn sheet(&mut self, name: &str, bounds: SheetBounds) -> Result<Range<Data>, WorkbookError> {
         if !self.inner.sheet_names().iter().any(|n| n == name) {

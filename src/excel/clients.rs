@@ -55,16 +55,7 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
 /// every cell.
 pub fn read(bytes: &[u8]) -> Result<Vec<(u32, ClientInput)>, Vec<CellProblem>> {
     let mut book = BoundedWorkbook::open(bytes).map_err(|e| vec![e.problem(WORKBOOK)])?;
-    let mut problems: Vec<CellProblem> = book
-        .sheet_names()
-        .into_iter()
-        .filter(|name| name != SHEET)
-        .map(|name| CellProblem {
-            sheet: WORKBOOK.to_owned(),
-            cell: String::new(),
-            reason: format!("工作表“{name}”不是服务对象名单模板的工作表，请删去或改名"),
-        })
-        .collect();
+    let mut problems = book.unexpected_sheets(&[SHEET], "服务对象名单模板");
     let range = book
         .sheet(SHEET, BOUNDS)
         .map_err(|e| vec![e.problem(SHEET)])?;

@@ -146,6 +146,10 @@ pub fn read(
         Figure::Completion => 1,
     };
     let mut workbook = BoundedWorkbook::open(bytes).map_err(|e| vec![e.problem(ZONE_SHEET)])?;
+    let extra = workbook.unexpected_sheets(&[ZONE_SHEET, STATION_SHEET], "服务指标附表");
+    if !extra.is_empty() {
+        return Err(extra);
+    }
     let mut open = |name: &str| {
         workbook
             .sheet(name, BOUNDS)

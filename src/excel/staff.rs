@@ -266,8 +266,13 @@ pub fn read(
     zones: &[Zone],
     period: &[Month],
 ) -> Result<Vec<RosterWorker>, Vec<CellProblem>> {
-    let range = BoundedWorkbook::open(bytes)
-        .and_then(|mut workbook| workbook.sheet(SHEET, BOUNDS))
+    let mut workbook = BoundedWorkbook::open(bytes).map_err(|e| vec![e.problem(SHEET)])?;
+    let extra = workbook.unexpected_sheets(&[SHEET], "社工到岗情况附表");
+    if !extra.is_empty() {
+        return Err(extra);
+    }
+    let range = workbook
+        .sheet(SHEET, BOUNDS)
         .map_err(|e| vec![e.problem(SHEET)])?;
     let mut problems = Vec::new();
     let has_contract_term = text(&range, MONTH_ROW, CONTRACT_TERM_COL) == "合同期限";

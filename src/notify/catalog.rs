@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::evaluation::Stage;
+use crate::domain::next_step::Step;
 use crate::domain::workflow::Event;
 pub use crate::report::build::chinese_date;
 
@@ -72,19 +73,6 @@ pub fn stage_name(stage: Stage) -> &'static str {
         Stage::OnsiteScoring => "现场评估评分",
         Stage::DraftFeedback => "评估报告初稿反馈",
         Stage::BureauReview => "评估报告审定",
-    }
-}
-
-fn stage_todo(stage: Stage) -> &'static str {
-    match stage {
-        Stage::SelfAssessment => {
-            "请填写并提交自评（服务指标完成情况、社工到岗情况、自评报告及佐证材料）。"
-        }
-        Stage::OnsiteScoring => "请录入并提交本方评分。",
-        Stage::DraftFeedback => {
-            "请阅读评估报告初稿并提交反馈意见（无异议、意见，或对具体章节的异议）。"
-        }
-        Stage::BureauReview => "请审定评估报告（审定通过或退回修改）。",
     }
 }
 
@@ -206,8 +194,7 @@ impl Notice {
                     0 => format!("{from}已对评估报告初稿提交反馈。"),
                     n => format!("{from}已对评估报告初稿提交反馈，其中异议 {n} 条。"),
                 },
-                (*objections > 0)
-                    .then(|| "请逐条答复异议（采纳或不采纳，并写明答复）。".to_owned()),
+                (*objections > 0).then(|| Step::AnswerObjections(*objections).request()),
             ),
             Notice::ObjectionAnswered { accepted } => (
                 "评估机构已答复异议".into(),
@@ -298,7 +285,7 @@ impl Notice {
         let stage_todo = self
             .stage_owed()
             .filter(|_| owes)
-            .map(|stage| stage_todo(stage).to_owned());
+            .map(|stage| Step::owed_in(stage).request());
         let todo = own_todo.or(stage_todo);
         // The evaluation as loaded may predate the extension: the notice knows the new date.
         let due_on = match self {

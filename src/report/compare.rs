@@ -14,12 +14,20 @@ pub struct SectionChange {
     pub removed: Vec<String>,
 }
 
-/// A section's sentences, split after 。；！？ and at line ends.
+/// A section's sentences, split after 。；！？ and at line ends; closing brackets and quotes
+/// right after the split stay with their sentence ("…已核验通过。）" is one).
 fn sentences(section: &Section) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut push = |text: &str| {
         let mut current = String::new();
         for c in text.chars() {
+            let closes = matches!(c, '）' | ')' | '”' | '’' | '」' | '』' | '】' | '》');
+            if closes && current.trim().is_empty() {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                    continue;
+                }
+            }
             current.push(c);
             if matches!(c, '。' | '；' | '！' | '？') {
                 out.push(std::mem::take(&mut current).trim().to_owned());
@@ -128,5 +136,23 @@ mod tests {
         assert_eq!(changes[0].removed, ["服务三个片区。"]);
         assert_eq!(changes[1].added, ["总分89.08分。"]);
         assert!(compare(&v2, &v2).is_empty());
+    }
+
+    #[test]
+    fn a_closing_bracket_stays_with_its_sentence() {
+        let v1 = report(vec![("rectification", "甲。")]);
+        let v2 = report(vec![(
+            "rectification",
+            "甲。（整改情况：已核验通过（2026年12月7日）。措施已落实。）“好。”",
+        )]);
+        let changes = compare(&v1, &v2);
+        assert_eq!(
+            changes[0].added,
+            [
+                "（整改情况：已核验通过（2026年12月7日）。",
+                "措施已落实。）",
+                "“好。”"
+            ]
+        );
     }
 }

@@ -4,13 +4,13 @@
 use super::forms::Posted;
 use crate::app::evaluation_page::{EvaluationPage as PageData, Tab, TabData, evaluation_page_for};
 use crate::web::tabs::PageHead;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::forms::Echo;
 use super::home::{Row, row};
+use super::saved::{Saved, back_to};
 use super::session::WebUser;
 use super::{Chrome, not_found, page};
 use crate::app::AppError;
@@ -105,6 +105,8 @@ struct EvaluationPage {
     extension: Option<(Choices, Choices)>,
     /// A refused form's values and errors (empty otherwise).
     echo: Echo,
+    /// What the form just posted did, in one line.
+    confirmation: Option<String>,
 }
 
 /// The station answers items, the agency's manager verifies them, the bureau's manager moves
@@ -237,6 +239,16 @@ pub struct TabQuery {
     /// Two report versions to compare on the 报告 tab.
     from: Option<i64>,
     to: Option<i64>,
+    /// What the form just posted did (`saved::Saved`'s code), said in one line.
+    saved: Option<String>,
+}
+
+/// What the page shows besides the tab: a comparison of two report versions, the confirmation
+/// of a form that went through.
+#[derive(Debug, Default)]
+struct Shown {
+    compare: Option<(i64, i64)>,
+    saved: Option<Saved>,
 }
 
 fn steps(state: State) -> Vec<Step> {
@@ -310,7 +322,13 @@ pub async fn page_of(
     let id = id.into_inner();
     match (query.from, query.to) {
         (Some(from), Some(to)) => render_compared(&state, &me, id, (from, to)).await,
-        _ => render(&state, &me, id, query.tab.as_deref(), None).await,
+        _ => {
+            let shown = Shown {
+                saved: query.saved.as_deref().and_then(Saved::from_code),
+                ..Shown::default()
+            };
+            show(&state, &me, id, query.tab.as_deref(), None, None, shown).await
+        }
     }
 }
 
@@ -355,9 +373,7 @@ pub async fn extend(
         Err(error) => Err(error),
     };
     match extended {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=info")))
-            .finish(),
+        Ok(_) => back_to(id, "info", Some("extension"), Saved::Extension),
         Err(AppError::NotFound(_)) => not_found(),
         Err(error) => {
             let echo = super::forms::explain(&state, &me, id, echo, error, |field| {
@@ -382,9 +398,7 @@ pub async fn revise(
     let me = posted.me;
     let request_id = me.audit_request_id();
     match revise_for(&state, &me, id, request_id).await {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=reports")))
-            .finish(),
+        Ok(_) => back_to(id, "reports", None, Saved::Revision),
         Err(AppError::NotFound(_)) => not_found(),
         Err(error) => {
             let echo =
@@ -413,7 +427,11 @@ pub async fn render_compared(
     id: i64,
     compare: (i64, i64),
 ) -> HttpResponse {
-    show(state, me, id, Some("reports"), None, None, Some(compare)).await
+    let shown = Shown {
+        compare: Some(compare),
+        ..Shown::default()
+    };
+    show(state, me, id, Some("reports"), None, None, shown).await
 }
 
 pub async fn render_with(
@@ -424,7 +442,7 @@ pub async fn render_with(
     refused: Option<Refused>,
     echo: Option<Echo>,
 ) -> HttpResponse {
-    show(state, me, id, tab, refused, echo, None).await
+    show(state, me, id, tab, refused, echo, Shown::default()).await
 }
 
 /// The evaluation page again on `tab`, with the refused form as typed and what stopped it.
@@ -451,7 +469,7 @@ async fn show(
     tab: Option<&str>,
     refused: Option<Refused>,
     echo: Option<Echo>,
-    compare: Option<(i64, i64)>,
+    shown: Shown,
 ) -> HttpResponse {
     let tab = Tab::from_code(tab);
     let loaded = match evaluation_page_for(state, me, id, tab).await {
@@ -517,7 +535,7 @@ async fn show(
                 (stages, parties)
             });
     // Comparing two versions reads the two reports (the tab's list is above).
-    let comparison = match (tab, compare) {
+    let comparison = match (tab, shown.compare) {
         ("reports", Some((from, to))) => match compare_for(state, me, from, to).await {
             Ok(found) => Some(found),
             Err(AppError::NotFound(_) | AppError::Validation(_)) => None,
@@ -592,6 +610,7 @@ async fn show(
             timezone: state.settings.timezone(),
             extension,
             echo: echo.unwrap_or_default(),
+            confirmation: shown.saved.map(Saved::words),
         },
     )
 }
@@ -624,6 +643,8 @@ pub struct ActionForm {
     event: String,
     version: i64,
     reason: Option<String>,
+    /// The tab the button was pressed on: the page comes back there.
+    tab: Option<String>,
 }
 
 /// A button of the page: fires the event as the API would; back to the page, or the page again
@@ -645,13 +666,10 @@ pub async fn act(
         version: Some(form.version),
     };
     let request_id = me.audit_request_id();
+    let tab = Tab::from_code(form.tab.as_deref()).code();
     let refused = match transition_for(&state, &me, id, body, Some(form.version), request_id).await
     {
-        Ok(_) => {
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/evaluations/{id}")))
-                .finish();
-        }
+        Ok(_) => return back_to(id, tab, None, Saved::Moved(event)),
         Err(AppError::NotFound(_)) => return not_found(),
         Err(AppError::Forbidden(reason)) => Refused {
             message: reason,
@@ -691,7 +709,7 @@ pub async fn act(
         &format!("action-{}", event.code()),
         &[("reason".to_owned(), form.reason.clone().unwrap_or_default())],
     );
-    render_with(&state, &me, id, None, Some(refused), Some(typed)).await
+    render_with(&state, &me, id, Some(tab), Some(refused), Some(typed)).await
 }
 
 #[derive(Debug, Deserialize)]

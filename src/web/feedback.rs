@@ -3,12 +3,12 @@
 //! the work; a refusal is shown on the page.
 
 use super::forms::Posted;
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
 use super::evaluation::{Refused, render, render_with};
 use super::forms::Echo;
+use super::saved::{Saved, back_to};
 use crate::app::AppError;
 use crate::app::feedback::{Answer, Decision, GiveFeedback, RaiseObjection, answer_for, give_for};
 use crate::state::AppState;
@@ -47,12 +47,6 @@ fn refusal(error: AppError) -> Refused {
     }
 }
 
-fn back_to(id: i64) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/evaluations/{id}?tab=feedback")))
-        .finish()
-}
-
 #[post("/evaluations/{id}/feedback")]
 pub async fn give(
     state: web::Data<AppState>,
@@ -83,19 +77,12 @@ pub async fn give(
     let text = form.objection.as_deref().map(str::trim).unwrap_or_default();
     let objecting = form.opinion == "objection";
     if objecting && text.is_empty() {
-        let refused = Refused {
-            message: "提交的内容有误：".into(),
-            missing: vec!["请填写异议内容".into()],
-        };
-        return render_with(
-            &state,
-            &me,
-            id,
-            Some("feedback"),
-            Some(refused),
-            Some(typed),
-        )
-        .await;
+        let mut typed = typed;
+        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        typed
+            .errors
+            .insert("objection".into(), "选择了“有异议”，请填写异议内容".into());
+        return render_with(&state, &me, id, Some("feedback"), None, Some(typed)).await;
     }
     let body = GiveFeedback {
         report_id: form.report_id,
@@ -112,7 +99,7 @@ pub async fn give(
     };
     let request_id = me.audit_request_id();
     match give_for(&state, &me, id, body, request_id).await {
-        Ok(_) => back_to(id),
+        Ok(_) => back_to(id, "feedback", Some("feedback-form"), Saved::Feedback),
         Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             let refused = Some(refusal(error));
@@ -124,8 +111,9 @@ pub async fn give(
 #[derive(Debug, Deserialize)]
 pub struct AnswerForm {
     evaluation_id: i64,
-    /// "accepted" or "rejected"
-    decision: String,
+    /// "accepted" or "rejected"; the agency must choose (nothing is preselected).
+    #[serde(default)]
+    decision: Option<String>,
     reply: String,
 }
 
@@ -137,24 +125,32 @@ pub async fn answer(
 ) -> HttpResponse {
     let Posted { me, form } = posted;
     let evaluation = form.evaluation_id;
+    let decision = match form.decision.as_deref() {
+        Some("accepted") => Some(Decision::Accepted),
+        Some("rejected") => Some(Decision::Rejected),
+        _ => None,
+    };
+    let mut missing = Vec::new();
+    if decision.is_none() {
+        missing.push("请选择采纳或不采纳".to_owned());
+    }
     if form.reply.trim().is_empty() {
+        missing.push("请填写答复".to_owned());
+    }
+    let Some(decision) = decision.filter(|_| missing.is_empty()) else {
         let refused = Refused {
             message: "提交的内容有误：".into(),
-            missing: vec!["请填写答复".into()],
+            missing,
         };
         return render(&state, &me, evaluation, Some("feedback"), Some(refused)).await;
-    }
+    };
     let body = Answer {
-        decision: if form.decision == "accepted" {
-            Decision::Accepted
-        } else {
-            Decision::Rejected
-        },
+        decision,
         reply: form.reply.trim().to_owned(),
     };
     let request_id = me.audit_request_id();
     match answer_for(&state, &me, id.into_inner(), body, request_id).await {
-        Ok(_) => back_to(evaluation),
+        Ok(_) => back_to(evaluation, "feedback", None, Saved::Answer),
         Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
             render(

@@ -87,6 +87,39 @@ impl Echo {
     pub fn error(&self, name: impl AsRef<str>) -> Option<&String> {
         self.errors.get(name.as_ref())
     }
+
+    /// The error of input `name` of `form`, when that form was refused.
+    pub fn error_in(&self, form: impl AsRef<str>, name: impl AsRef<str>) -> Option<&String> {
+        (self.form == form.as_ref())
+            .then(|| self.errors.get(name.as_ref()))
+            .flatten()
+    }
+
+    /// The errors of `form` in the order of its inputs (the error summary's list), then those of
+    /// inputs that were not sent.
+    pub fn errors_of(&self, form: impl AsRef<str>) -> Vec<(&str, &str)> {
+        if self.form != form.as_ref() {
+            return Vec::new();
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in &self.pairs {
+            if self.errors.contains_key(name) && !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        let mut rest: Vec<&str> = self
+            .errors
+            .keys()
+            .map(String::as_str)
+            .filter(|n| !names.contains(n))
+            .collect();
+        rest.sort_unstable();
+        names.extend(rest);
+        names
+            .into_iter()
+            .filter_map(|n| self.errors.get(n).map(|m| (n, m.as_str())))
+            .collect()
+    }
 }
 
 /// The form's values as the first value per name.

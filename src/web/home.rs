@@ -15,7 +15,7 @@ use crate::db::evaluations::ListFilter as StoredFilter;
 use crate::domain::evaluation::Kind;
 use crate::domain::organization::OrgKind;
 use crate::domain::workflow::State;
-use crate::notify::catalog::{chinese_date, stage_name};
+use crate::notify::catalog::chinese_date;
 use crate::state::AppState;
 
 /// One line of the list.
@@ -28,12 +28,41 @@ pub struct Row {
     pub year: i32,
     pub state_code: String,
     pub state: &'static str,
-    /// "自评 · 2025年5月6日 · 社工站" while a stage runs.
-    pub waiting: Option<String>,
+    /// What each party must do now (`domain::next_step`), the user's organization's first.
+    pub steps: Vec<StepLine>,
     pub overdue: bool,
-    /// Does the next step wait on the user's own organization?
+    /// Does a next step wait on the user's own organization?
     pub mine: bool,
     pub result: Option<String>,
+}
+
+/// One party's next step in words: who, what, by when.
+pub struct StepLine {
+    /// The organization (or the party's name while none is named; 社工站 for the station).
+    pub who: String,
+    /// "答复异议 2 条、提交民政局审定".
+    pub what: String,
+    /// "2025年5月6日截止"; none for steps without a deadline.
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub mine: bool,
+}
+
+impl StepLine {
+    /// "提交自评 · 2025年5月6日截止".
+    pub fn what_and_when(&self) -> String {
+        match &self.due {
+            Some(due) => format!("{} · {due}", self.what),
+            None => self.what.clone(),
+        }
+    }
+}
+
+impl Row {
+    /// The user's organization's own steps.
+    pub fn own_steps(&self) -> impl Iterator<Item = &StepLine> {
+        self.steps.iter().filter(|s| s.mine)
+    }
 }
 
 #[derive(Template)]
@@ -50,6 +79,8 @@ struct HomePage {
     many_districts: bool,
     /// Problems with the filters as typed (ignored, and said so).
     notices: Vec<String>,
+    /// The evaluations where the user's organization has a next step, the overdue first.
+    waiting: Vec<Row>,
     /// Rectification items whose next step is the user's organization's.
     items: Vec<crate::app::rectifications::WaitingItem>,
     total: i64,
@@ -168,34 +199,30 @@ fn party_name(view: &EvaluationView, code: &str) -> String {
     view.parties
         .iter()
         .find(|p| p.code == code)
-        .map(|p| {
-            p.organization
-                .as_ref()
-                .map_or_else(|| p.name.clone(), |o| o.name.clone())
-        })
+        .map(|p| p.name.clone())
         .unwrap_or_else(|| code.to_owned())
 }
 
 pub fn row(view: &EvaluationView, organization_id: i64) -> Row {
-    let owing_orgs: Vec<i64> = view
-        .next_deadline
-        .as_ref()
-        .map(|next| {
-            next.parties
-                .iter()
-                .filter_map(|p| {
-                    if p.party == crate::domain::evaluation::STATION_PARTY {
-                        view.station_operator.as_ref().map(|o| o.id)
-                    } else {
-                        view.parties
-                            .iter()
-                            .find(|party| party.code == p.party)
-                            .and_then(|party| party.organization.as_ref().map(|o| o.id))
-                    }
-                })
-                .collect()
+    let mut steps: Vec<StepLine> = view
+        .next_steps
+        .iter()
+        .map(|step| StepLine {
+            who: step
+                .organization
+                .as_ref()
+                .filter(|_| step.party != crate::domain::evaluation::STATION_PARTY)
+                .map_or_else(|| party_name(view, &step.party), |o| o.name.clone()),
+            what: step.what.clone(),
+            due: step.due_on.map(|d| format!("{}截止", chinese_date(d))),
+            overdue: step.overdue,
+            mine: step
+                .organization
+                .as_ref()
+                .is_some_and(|o| o.id == organization_id),
         })
-        .unwrap_or_default();
+        .collect();
+    steps.sort_by_key(|s| !s.mine);
     Row {
         id: view.id,
         station_id: view.station.id,
@@ -205,21 +232,9 @@ pub fn row(view: &EvaluationView, organization_id: i64) -> Row {
         year: chrono::Datelike::year(&view.assessment_start),
         state_code: view.state.code().to_owned(),
         state: view.state.chinese_name(),
-        waiting: view.next_deadline.as_ref().map(|next| {
-            let who: Vec<String> = next
-                .parties
-                .iter()
-                .map(|p| party_name(view, &p.party))
-                .collect();
-            format!(
-                "{} · {}截止 · {}",
-                stage_name(next.stage),
-                chinese_date(next.due_on),
-                who.join("、")
-            )
-        }),
-        overdue: view.next_deadline.as_ref().is_some_and(|n| n.overdue),
-        mine: owing_orgs.contains(&organization_id),
+        overdue: steps.iter().any(|s| s.overdue),
+        mine: steps.iter().any(|s| s.mine),
+        steps,
         result: view
             .score
             .as_ref()
@@ -243,6 +258,10 @@ pub async fn home(
         Ok(found) => found,
         Err(error) => return super::error_page(&me, error),
     };
+    let waiting = match crate::app::evaluations::waiting_on_for(&state, &me).await {
+        Ok(views) => views.iter().map(|v| row(v, me.organization.id)).collect(),
+        Err(error) => return super::error_page(&me, error),
+    };
     let items = match crate::app::rectifications::waiting_for(&state, &me).await {
         Ok(items) => items,
         Err(error) => return super::error_page(&me, error),
@@ -251,16 +270,7 @@ pub async fn home(
         Ok(grades) => grades,
         Err(error) => return super::error_page(&me, error),
     };
-    let mut rows: Vec<Row> = views.iter().map(|v| row(v, me.organization.id)).collect();
-    // What waits on the user's organization first, the overdue first among them, then by date.
-    rows.sort_by_key(|r| {
-        (
-            !r.mine,
-            !r.overdue,
-            r.waiting.is_none(),
-            std::cmp::Reverse(r.id),
-        )
-    });
+    let rows: Vec<Row> = views.iter().map(|v| row(v, me.organization.id)).collect();
     let states = State::ALL
         .iter()
         .map(|s| (s.code(), s.chinese_name()))
@@ -285,6 +295,7 @@ pub async fn home(
             filters,
             many_districts,
             notices,
+            waiting,
             items,
             total,
             page: at_page,

@@ -13,6 +13,7 @@ pub mod home;
 pub mod login;
 pub mod password_link;
 pub mod rectifications;
+pub mod saved;
 pub mod scoring;
 pub mod self_assessment;
 pub mod session;

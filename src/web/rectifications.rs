@@ -3,7 +3,6 @@
 //! form shows the tab again with the item as it now is.
 
 use super::forms::Posted;
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -120,15 +119,13 @@ async fn shown(
 ) -> HttpResponse {
     let refused = match written {
         Ok(item) => {
-            return HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!(
-                        "/evaluations/{evaluation}?tab=rectification#item-{}",
-                        item.id
-                    ),
-                ))
-                .finish();
+            let anchor = format!("item-{}", item.id);
+            return super::saved::back_to(
+                evaluation,
+                "rectification",
+                Some(&anchor),
+                super::saved::Saved::Rectification,
+            );
         }
         Err(AppError::NotFound(_)) => return super::not_found(),
         Err(AppError::StaleVersion { .. }) => Refused {
@@ -197,15 +194,12 @@ pub async fn evidence(
     )
     .await;
     match (uploaded, evaluation.get()) {
-        (Ok(file), _) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!(
-                    "/evaluations/{}?tab=rectification#item-{}",
-                    file.evaluation_id, id
-                ),
-            ))
-            .finish(),
+        (Ok(file), _) => super::saved::back_to(
+            file.evaluation_id,
+            "rectification",
+            Some(&format!("item-{id}")),
+            super::saved::Saved::RectificationEvidence,
+        ),
         (Err(_), _) if csrf_refused.get() => super::refused_form(&[]),
         (Err(AppError::NotFound(_)), _) | (Err(_), None) => super::not_found(),
         (Err(error), Some(evaluation)) => shown(&state, &me, evaluation, Err(error)).await,

@@ -3,12 +3,12 @@
 //! conflict declaration, and the panel's progress for the agency: the forms, which go through the
 //! application layer; what the tab shows is read in `web::tabs::scoring`.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 
 use super::evaluation::render_with;
 use super::evaluation::show_refused;
 use super::forms::{Echo, Posted, value};
+use super::saved::Saved;
 use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::components::{PutComponent, put_component_for, submit_component_for};
@@ -20,13 +20,8 @@ use crate::domain::components::{Concern, Strength};
 use crate::domain::points::Points;
 use crate::state::AppState;
 
-fn back_to(id: i64, anchor: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("/evaluations/{id}?tab=scoring#{anchor}"),
-        ))
-        .finish()
+fn back_to(id: i64, anchor: &str, saved: Saved) -> HttpResponse {
+    super::saved::back_to(id, "scoring", Some(anchor), saved)
 }
 
 async fn refused(
@@ -144,7 +139,8 @@ pub async fn save_component(
         return match submit_component_for(&state, &me, id, party, version, submitting, request_id)
             .await
         {
-            Ok(_) => back_to(id, &form_name),
+            Ok(_) if submitting => back_to(id, &form_name, Saved::ComponentSubmitted),
+            Ok(_) => back_to(id, &form_name, Saved::ComponentWithdrawn),
             Err(error) => refused(&state, &me, id, echo, error, |_| None).await,
         };
     }
@@ -205,7 +201,7 @@ pub async fn save_component(
         Err(error) => Err(error),
     };
     match saved {
-        Ok(_) => back_to(id, &form_name),
+        Ok(_) => back_to(id, &form_name, Saved::Component),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 comment_input(field, &strength_lines, &concern_lines)
@@ -266,7 +262,7 @@ pub async fn save_sheet(
         other => other,
     };
     match done {
-        Ok(_) => back_to(id, "sheet"),
+        Ok(_) => back_to(id, "sheet", Saved::Sheet),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 if field == "conflict_of_interest" {
@@ -304,7 +300,7 @@ pub async fn assign_expert(
             .map(str::to_owned),
     };
     match assign_for(&state, &me, id, body, me.audit_request_id()).await {
-        Ok(_) => back_to(id, "panel"),
+        Ok(_) => back_to(id, "panel", Saved::Panel),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| match field {
                 "override_reason" | "user_id" => Some(field.to_owned()),

@@ -3,13 +3,13 @@
 //! the narrative. Every write goes through the API's own functions.
 
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use std::collections::BTreeMap;
 
 use super::evaluation::render_with;
 use super::evaluation::show_refused;
 use super::forms::{Echo, Posted, csrf_verified, read_small_form, value};
+use super::saved::Saved;
 use super::session::WebUser;
 use crate::app::attachments::{Purpose, upload_for};
 use crate::app::error::{AppError, FieldError};
@@ -24,13 +24,8 @@ use crate::domain::points::Points;
 use crate::domain::staffing::{MonthEntry, Qualification, RosterWorker};
 use crate::state::AppState;
 
-fn back_to(id: i64, anchor: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("/evaluations/{id}?tab=self#{anchor}"),
-        ))
-        .finish()
+fn back_to(id: i64, anchor: &str, saved: Saved) -> HttpResponse {
+    super::saved::back_to(id, "self", Some(anchor), saved)
 }
 
 fn version_of(values: &[(String, String)]) -> Option<i64> {
@@ -123,7 +118,7 @@ pub async fn save_zone(
             .map(|_| ())
     };
     match saved {
-        Ok(()) => back_to(id, &form_name),
+        Ok(()) => back_to(id, &form_name, Saved::Figures),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 row_index(field).and_then(|i| inputs.get(i).cloned())
@@ -155,7 +150,7 @@ pub async fn save_narrative(
         Err(error) => Err(error),
     };
     match written {
-        Ok(_) => back_to(id, "narrative"),
+        Ok(_) => back_to(id, "narrative", Saved::Narrative),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 (field == "narrative").then(|| "narrative".to_owned())
@@ -191,7 +186,7 @@ pub async fn save_roster(
         Err(error) => Err(error),
     };
     match written {
-        Ok(_) => back_to(id, "roster"),
+        Ok(_) => back_to(id, "roster", Saved::Roster),
         Err(error) => {
             refused(&state, &me, id, echo, error, |field| {
                 roster_input(field, &lines)
@@ -343,7 +338,7 @@ pub(crate) async fn import_workbook(
     me: &WebUser,
     id: i64,
     payload: Multipart,
-    (tab, form_name): (&str, &str),
+    (tab, form_name, saved): (&str, &str, Saved),
     write: impl AsyncFnOnce(Vec<u8>, Option<String>) -> Result<(), AppError>,
 ) -> HttpResponse {
     let form = match read_small_form(payload, crate::app::input::WORKBOOK_LIMIT_BYTES).await {
@@ -362,12 +357,7 @@ pub(crate) async fn import_workbook(
         return render_with(state, me, id, Some(tab), None, Some(echo)).await;
     };
     match write(bytes, me.audit_request_id()).await {
-        Ok(()) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/evaluations/{id}?tab={tab}#{form_name}"),
-            ))
-            .finish(),
+        Ok(()) => super::saved::back_to(id, tab, Some(form_name), saved),
         Err(error) => match cell_problems(error) {
             Ok(problems) => {
                 echo.headline = format!(
@@ -395,7 +385,15 @@ pub async fn upload_indicators(
             .await
             .map(|_| ())
     };
-    import_workbook(&state, &me, id, payload, ("self", "indicators-xlsx"), write).await
+    import_workbook(
+        &state,
+        &me,
+        id,
+        payload,
+        ("self", "indicators-xlsx", Saved::Workbook),
+        write,
+    )
+    .await
 }
 
 #[post("/evaluations/{id}/self-assessment/staff.xlsx")]
@@ -411,7 +409,15 @@ pub async fn upload_staff(
             .await
             .map(|_| ())
     };
-    import_workbook(&state, &me, id, payload, ("self", "staff-xlsx"), write).await
+    import_workbook(
+        &state,
+        &me,
+        id,
+        payload,
+        ("self", "staff-xlsx", Saved::Workbook),
+        write,
+    )
+    .await
 }
 
 #[get("/evaluations/{id}/self-assessment/indicators.xlsx")]
@@ -464,7 +470,7 @@ pub async fn upload_evidence(
     )
     .await;
     match uploaded {
-        Ok(_) => back_to(id, "evidence"),
+        Ok(_) => back_to(id, "evidence", Saved::Evidence),
         Err(_) if csrf_refused.get() => super::refused_form(&[]),
         Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {

@@ -5,24 +5,19 @@
 use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::evaluation::show_refused;
 use super::forms::{Echo, Posted, value};
+use super::saved::Saved;
 use super::session::WebUser;
 use crate::app::clients::{DrawSample, clients_template_for, draw_sample_for, import_clients_for};
 use crate::app::input::validate;
 use crate::app::survey::{PutCall, put_call_for};
 use crate::state::AppState;
 
-fn back_to(id: i64, anchor: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("/evaluations/{id}?tab=survey#{anchor}"),
-        ))
-        .finish()
+fn back_to(id: i64, anchor: &str, saved: Saved) -> HttpResponse {
+    super::saved::back_to(id, "survey", Some(anchor), saved)
 }
 
 #[get("/evaluations/{id}/survey/clients.xlsx")]
@@ -49,8 +44,15 @@ pub async fn upload_clients(
             .await
             .map(|_| ())
     };
-    super::self_assessment::import_workbook(&state, &me, id, payload, ("survey", "clients"), write)
-        .await
+    super::self_assessment::import_workbook(
+        &state,
+        &me,
+        id,
+        payload,
+        ("survey", "clients", Saved::Clients),
+        write,
+    )
+    .await
 }
 
 /// The agency's manager draws the clients to call.
@@ -86,7 +88,7 @@ pub async fn draw(state: web::Data<AppState>, id: web::Path<i64>, posted: Posted
         Err(error) => Err(error),
     };
     match drawn {
-        Ok(_) => back_to(id, "sample"),
+        Ok(_) => back_to(id, "sample", Saved::Sample),
         Err(error) => {
             show_refused(&state, &me, id, "survey", echo, error, |f| {
                 Some(f.to_owned())
@@ -132,7 +134,7 @@ pub async fn record_call(
         Err(error) => Err(error),
     };
     match recorded {
-        Ok(_) => back_to(id, &form_name),
+        Ok(_) => back_to(id, &form_name, Saved::Call),
         Err(error) => {
             // `unreached_reason` and `answers` are the outcome's radios; `answers.x` question x's.
             let input = |field: &str| {

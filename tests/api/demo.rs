@@ -535,8 +535,17 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
         .and_then(|l| serde_json::from_str::<Value>(l).ok())
         .and_then(|e| e["port"].as_u64())
         .expect("port");
-    // Keep reading the log so that the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = logs.next_line().await {} });
+    // Keep reading the log so that the server never blocks on a full pipe; keep its errors.
+    let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let logged = errors.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = logs.next_line().await {
+            let event = serde_json::from_str::<Value>(&line).unwrap_or_default();
+            if event["level"] == "ERROR" {
+                logged.lock().expect("log").push(line);
+            }
+        }
+    });
     let base = format!("http://127.0.0.1:{port}");
     let users = users_in(&printed);
     assert_eq!(users.len(), 24, "{printed}");
@@ -557,28 +566,28 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     let token = token_after_change(&client, &base, &user("liwan-bureau")).await;
     final_report_says(&client, &base, &token, &evaluation_path(&printed, "西村街")).await;
 
-    // The street office of 瑞宝街, in the browser: log in, set its own password, read the
-    // draft, give feedback.
+    // The street office of 瑞宝街, in the browser: from the e-mail's link through the login and
+    // its own password to the evaluation; 我的待办 says what it owes; then it reads the draft and
+    // gives feedback.
     let street = user("ruibao-street");
     let ruibao = evaluation_path(&printed, "瑞宝街");
     let driver = Driver::start().await;
     let browser = driver.browser(1280, 900).await;
     let shot = |n: &str| format!("demo-{backend:?}-{n}").to_lowercase();
-    browser
-        .goto(&format!("{base}{ruibao}"))
-        .await
-        .expect("page");
-    wait_for_path(&browser, "/login").await;
-    type_into(&browser, "#username", &street.username).await;
-    type_into(&browser, "#password", &street.password).await;
-    click(&browser, "button.primary", false).await;
-    wait_for_path(&browser, "/password").await;
-    type_into(&browser, "#current_password", &street.password).await;
-    type_into(&browser, "#new_password", PASSWORD).await;
-    type_into(&browser, "#confirm_password", PASSWORD).await;
-    click(&browser, "button.primary", false).await;
-    // The e-mail's link survives the login and the forced password change.
-    wait_for_path(&browser, &ruibao).await;
+    arrive_by_link(&browser, &base, &ruibao, &street).await;
+    screenshot(&browser, &shot("00-arrived")).await;
+    let steps = text_of(&browser, "#next-steps").await;
+    assert!(
+        steps.contains("瑞宝街道办事处：反馈初稿意见 · ") && steps.contains("（待本单位办理）"),
+        "{steps}"
+    );
+    let own = my_steps(&browser, &base).await;
+    assert_eq!(own.0, "待本单位办理（1）");
+    assert!(
+        own.1.contains("瑞宝街社工服务站") && own.1.contains("反馈初稿意见 · "),
+        "{own:?}"
+    );
+    screenshot(&browser, &shot("00-my-steps")).await;
     browser
         .goto(&format!("{base}{ruibao}?tab=reports"))
         .await
@@ -595,6 +604,48 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
         .await
         .expect("feedback tab");
     wait_for_path(&browser, &ruibao).await;
+    // An objection without its text: the form says so at its top (focused, a link to the
+    // field) and beside the field, on the same tab.
+    browser
+        .find(Locator::Css("input[name='opinion'][value='objection']"))
+        .await
+        .expect("the objection choice")
+        .click()
+        .await
+        .expect("chosen");
+    click(&browser, "#feedback-form button", false).await;
+    assert_eq!(
+        text_of(&browser, ".error-summary a[href='#objection']").await,
+        "选择了“有异议”，请填写异议内容"
+    );
+    assert!(
+        text_of(&browser, "#objection-error")
+            .await
+            .contains("请填写异议内容")
+    );
+    let focused = browser
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .expect("focus");
+    assert_eq!(focused, "error error-summary", "the summary has the focus");
+    assert!(
+        text_of(&browser, "nav.tabs a[aria-current='page']").await == "反馈",
+        "still on the tab"
+    );
+    let address = browser.current_url().await.expect("url");
+    assert_eq!(
+        (address.path(), address.query()),
+        (ruibao.as_str(), Some("tab=feedback")),
+        "the page's own address, not the form's"
+    );
+    screenshot(&browser, &shot("01-feedback-refused")).await;
+    browser
+        .find(Locator::Css("input[name='opinion'][value='none']"))
+        .await
+        .expect("the no-objection choice")
+        .click()
+        .await
+        .expect("chosen");
     type_into(&browser, "#remarks", "街道对评估报告初稿无异议。").await;
     click(&browser, "#feedback-form button", false).await;
     if let Ok(error) = browser.find(Locator::Css("div.error")).await {
@@ -603,11 +654,56 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
             error.text().await.unwrap_or_default()
         );
     }
+    assert_eq!(
+        text_of(&browser, "#confirmation").await,
+        "反馈已提交，评估机构将收到通知。"
+    );
     let said = text_of(&browser, ".feedback").await;
     assert!(said.contains("瑞宝街道办事处"), "{said}");
     assert!(said.contains("街道对评估报告初稿无异议。"), "{said}");
     screenshot(&browser, &shot("02-feedback")).await;
+    let own = my_steps(&browser, &base).await;
+    assert_eq!(
+        own.0, "待本单位办理（0）",
+        "fed back: nothing waits on the street office"
+    );
     browser.close().await.expect("closed");
+
+    // The agency, on a phone, from the same link: the last feedback is in, so 我的待办 says that
+    // it must hand the report to the bureau — no deadline, and nothing for anyone else.
+    let phone = driver.browser(360, 740).await;
+    arrive_by_link(&phone, &base, &ruibao, &user("npo")).await;
+    let steps = text_of(&phone, "#next-steps").await;
+    assert!(
+        steps.contains("广州市社会组织联合会：提交民政局审定（待本单位办理）"),
+        "{steps}"
+    );
+    screenshot(&phone, &shot("03-agency-evaluation-360")).await;
+    let own = my_steps(&phone, &base).await;
+    assert_eq!(own.0, "待本单位办理（1）");
+    assert!(
+        own.1.contains("瑞宝街社工服务站") && own.1.contains("提交民政局审定"),
+        "{own:?}"
+    );
+    screenshot(&phone, &shot("03-agency-my-steps-360")).await;
+    phone.close().await.expect("closed");
+
+    // The district bureau and the station: nothing waits on them now, and the page says who acts.
+    for (name, width) in [("haizhu-bureau", 1280), ("ruibao-station", 360)] {
+        let browser = driver.browser(width, 900).await;
+        arrive_by_link(&browser, &base, &ruibao, &user(name)).await;
+        let steps = text_of(&browser, "#next-steps").await;
+        assert!(
+            steps.contains("广州市社会组织联合会：提交民政局审定")
+                && !steps.contains("待本单位办理"),
+            "{name}: {steps}"
+        );
+        screenshot(&browser, &shot(&format!("04-{name}-{width}"))).await;
+        let own = my_steps(&browser, &base).await;
+        assert_eq!(own.0, "待本单位办理（0）", "{name}");
+        screenshot(&browser, &shot(&format!("04-{name}-my-steps-{width}"))).await;
+        browser.close().await.expect("closed");
+    }
     driver.stop().await;
 
     // Every party has answered: the stage now waits on the agency, and no party owes it.
@@ -636,6 +732,12 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(received, 1, "the agency's e-mail under {}", mail.display());
+    // Four users were sent to the login from a link, and nothing failed.
+    let errors = errors.lock().expect("log").clone();
+    assert!(
+        errors.is_empty(),
+        "no ERROR in the server's log: {errors:#?}"
+    );
     serve.kill().await.expect("stopped");
 
     // The same command again: the demo is there, nothing changes, and it serves.
@@ -647,6 +749,32 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     assert!(printed.contains("未做任何更改"), "{printed}");
     assert!(printed.contains(&ruibao), "{printed}");
     again.kill().await.expect("stopped");
+}
+
+/// A demo user opens an e-mail's link: the login with the printed password, the forced change to
+/// one of their own, and the page linked.
+async fn arrive_by_link(browser: &fantoccini::Client, base: &str, path: &str, who: &DemoUser) {
+    browser.goto(&format!("{base}{path}")).await.expect("page");
+    wait_for_path(browser, "/login").await;
+    type_into(browser, "#username", &who.username).await;
+    type_into(browser, "#password", &who.password).await;
+    click(browser, "button.primary", false).await;
+    wait_for_path(browser, "/password").await;
+    type_into(browser, "#current_password", &who.password).await;
+    type_into(browser, "#new_password", PASSWORD).await;
+    type_into(browser, "#confirm_password", PASSWORD).await;
+    click(browser, "button.primary", false).await;
+    wait_for_path(browser, path).await;
+}
+
+/// 我的待办's head: its title, and the text of the evaluations waiting on the organization.
+async fn my_steps(browser: &fantoccini::Client, base: &str) -> (String, String) {
+    browser.goto(&format!("{base}/")).await.expect("home");
+    wait_for_path(browser, "/").await;
+    (
+        text_of(browser, "#my-steps h2").await,
+        text_of(browser, "#my-steps").await,
+    )
 }
 
 /// The README's command in the test's directory, logging JSON: on SQLite exactly as a newcomer

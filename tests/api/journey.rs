@@ -93,11 +93,34 @@ async fn press(browser: &Client, event: &str, reason: Option<&str>) {
         "{event} went through: {}",
         browser.source().await.unwrap_or_default()
     );
+    // The page says in one line what was done.
+    let said = text_of(browser, "#confirmation").await;
+    assert!(
+        said.starts_with('已') && said.ends_with('。'),
+        "{event}: {said}"
+    );
 }
 
-/// The agency's manager answers the (first) objection on the 反馈 tab; answers the tab's text.
-async fn answer_objection(agency: &Client, app: &TestApp, id: i64, reply: &str) -> String {
+/// The agency's manager answers the (first) objection on the 反馈 tab, choosing 采纳 or 不采纳
+/// (nothing is chosen for it); answers the tab's text.
+async fn answer_objection(
+    agency: &Client,
+    app: &TestApp,
+    id: i64,
+    accepted: bool,
+    reply: &str,
+) -> String {
     tab(agency, app, id, "feedback").await;
+    let decision = if accepted { "accepted" } else { "rejected" };
+    agency
+        .find(Locator::Css(&format!(
+            ".answer-form input[value='{decision}']"
+        )))
+        .await
+        .expect("the choice")
+        .click()
+        .await
+        .expect("chosen");
     type_into(agency, "textarea[id^='reply-']", reply).await;
     click(agency, ".answer-form button", false).await;
     no_error(agency, "the answer").await;
@@ -507,7 +530,14 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     }
 
     // 8. The agency answers and submits for review.
-    let answers = answer_objection(&agency, &app, id, "经现场核实，各社工点服务未形成统筹。").await;
+    let answers = answer_objection(
+        &agency,
+        &app,
+        id,
+        false,
+        "经现场核实，各社工点服务未形成统筹。",
+    )
+    .await;
     assert!(answers.contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。"));
     screenshot(&agency, &shot("12-answered")).await;
     press(&agency, "submit_for_review", None).await;
@@ -591,7 +621,7 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         .expect("the final report");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(bureau.source().await.expect("html").contains("89.08"));
-    screenshot(&bureau, &shot("16-final-report")).await;
+    crate::pages::screenshot_sandboxed(&bureau, &shot("16-final-report")).await;
 
     for browser in [agency, station, bureau, street, center] {
         browser.close().await.expect("closed");
@@ -783,8 +813,8 @@ async fn a_guangzhou_2019_evaluation_offers_each_party_what_the_api_allows(backe
     }
 
     // The agency answers the objection and submits for the bureau's review.
-    let answers = answer_objection(&agency, &app, id, "经核实，记录齐全，予以采纳。").await;
-    assert!(answers.contains("经核实，记录齐全，予以采纳。"));
+    let answers = answer_objection(&agency, &app, id, true, "经核实，记录齐全，予以采纳。").await;
+    assert!(answers.contains("评估机构采纳：经核实，记录齐全，予以采纳。"));
     screenshot(&agency, &shot("02-answered")).await;
     press(&agency, "submit_for_review", None).await;
     assert_eq!(current_step(&agency).await, "民政局审定阶段");

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accessibility;
 mod admin_pages;
 mod attachments;
 mod auth;

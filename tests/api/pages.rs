@@ -83,9 +83,29 @@ fn screenshots() -> PathBuf {
     dir
 }
 
+/// Checks the page with axe-core (no serious or critical violation), then keeps its screenshot
+/// as target/screenshots/{name}.png: every page a browser test looks at is checked.
 pub(crate) async fn screenshot(browser: &Client, name: &str) {
+    crate::accessibility::assert_accessible(browser, name).await;
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot saved");
+}
+
+/// As `screenshot`, for a document served sandboxed (a report's HTML view: no script runs
+/// there, axe-core's included): its markup is checked again in a blank page of the browser.
+pub(crate) async fn screenshot_sandboxed(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot saved");
+    let markup = browser.source().await.expect("the document");
+    browser.goto("about:blank").await.expect("a blank page");
+    browser
+        .execute(
+            "document.open(); document.write(arguments[0]); document.close(); return true;",
+            vec![serde_json::Value::String(markup)],
+        )
+        .await
+        .expect("the document written");
+    crate::accessibility::assert_accessible(browser, name).await;
 }
 
 pub(crate) async fn text_of(browser: &Client, css: &str) -> String {
@@ -222,10 +242,9 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
     );
     let deadline = text_of(&browser, ".deadline").await;
     assert!(
-        deadline.contains("自评 · 2025年5月6日截止 · 社工站"),
+        deadline.contains("已逾期 · 社工站：提交自评 · 2025年5月6日截止（待本单位办理）"),
         "{deadline}"
     );
-    assert!(deadline.contains("已逾期"), "{deadline}");
     screenshot(&browser, &format!("{name}-02-evaluation")).await;
     browser
         .find(Locator::LinkText("时间线"))
@@ -312,9 +331,11 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
 
     // 我的待办: the evaluation, waiting on the station, overdue in red.
     browser.goto(&app.url("/")).await.expect("home");
+    assert_eq!(text_of(&browser, "#my-steps h2").await, "待本单位办理（0）");
     let item = text_of(&browser, ".item.overdue").await;
     assert!(item.contains("荔湾社工服务站 中期评估"), "{item}");
-    assert!(item.contains("现场评估评分"), "{item}");
+    assert!(item.contains("已逾期 · "), "{item}");
+    assert!(item.contains("提交本方评分 · "), "{item}");
     screenshot(&browser, &format!("{name}-05-home")).await;
     browser.close().await.expect("closed");
 
@@ -697,7 +718,15 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     let empty = post_fields(&app, &station, &feedback, &objecting(" ")).await;
     assert_eq!(empty.status(), StatusCode::OK);
     let html = empty.text().await.expect("html");
-    assert!(html.contains("请填写异议内容"));
+    // The error beside its field, and in the form's summary as a link to it.
+    assert!(
+        html.contains(
+            r#"<p class="field-error" id="objection-error">选择了“有异议”，请填写异议内容</p>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains(r#"aria-invalid="true" aria-describedby="objection-error""#));
+    assert!(html.contains(r##"<li><a href="#objection">选择了“有异议”，请填写异议内容</a></li>"##));
     assert!(
         html.contains(r#"<option value="zones" selected>"#),
         "the section chosen is kept"
@@ -714,6 +743,23 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     )
     .await;
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
+    // Post/redirect/get: back on the tab, which says in one line what was done.
+    let back = given
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(back.starts_with(&format!("{tab}&saved=feedback")), "{back}");
+    let confirmed = page_html(&app, &station, &back).await;
+    assert!(
+        confirmed
+            .contains(r#"role="status" id="confirmation">反馈已提交，评估机构将收到通知。</p>"#),
+        "{confirmed}"
+    );
+    // Only the product's own confirmations are ever shown.
+    let typed = page_html(&app, &station, &format!("{tab}&saved=%3Cb%3E")).await;
+    assert!(!typed.contains(r#"id="confirmation""#));
     let html = page_html(&app, &station, &tab).await;
     assert!(
         html.contains("对“各社工点服务开展情况”的异议：片区一的服务并不零散，请核实。"),
@@ -732,15 +778,72 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
         .unwrap_or_default()
         .to_owned();
     assert!(!objection.is_empty(), "the answer form");
+    // 提交民政局审定 pressed on this tab while the objection waits: refused, on the same tab.
+    let version = html
+        .split(r#"name="version" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let press = [
+        ("csrf", csrf_in(&html)),
+        ("event", "submit_for_review".to_owned()),
+        ("version", version),
+        ("tab", "feedback".to_owned()),
+    ];
+    let refused = post_fields(
+        &app,
+        &agency,
+        &format!("/evaluations/{id}/transitions"),
+        &press,
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    let refused = refused.text().await.expect("html");
+    assert!(refused.contains("条异议尚未答复"), "{refused}");
+    assert!(
+        refused.contains(r#"<a href="?tab=feedback" aria-current="page">反馈</a>"#),
+        "still on the 反馈 tab"
+    );
+    assert!(refused.contains(&format!(r#"data-address="/evaluations/{id}?tab=feedback""#)));
+    // Nothing is chosen for the agency: an answer without a choice is refused, not rejected.
+    assert!(html.contains(r#"name="decision" value="rejected" required>"#));
+    assert!(!html.contains(r#"name="decision" value="rejected" checked"#));
+    let path = format!("/objections/{objection}/answer");
+    let unchosen = [
+        ("csrf", csrf_in(&html)),
+        ("evaluation_id", id.to_string()),
+        ("reply", "经现场核实，各社工点服务未形成统筹。".to_owned()),
+    ];
+    let refused = post_fields(&app, &agency, &path, &unchosen).await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("请选择采纳或不采纳")
+    );
     let answer = [
         ("csrf", csrf_in(&html)),
         ("evaluation_id", id.to_string()),
         ("decision", "rejected".to_owned()),
         ("reply", "经现场核实，各社工点服务未形成统筹。".to_owned()),
     ];
-    let path = format!("/objections/{objection}/answer");
     let answered = post_fields(&app, &agency, &path, &answer).await;
     assert_eq!(answered.status(), StatusCode::SEE_OTHER);
+    let back = answered
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        page_html(&app, &agency, &back)
+            .await
+            .contains("答复已提交，提出异议的一方将收到通知。"),
+        "{back}"
+    );
     let html = page_html(&app, &station, &tab).await;
     assert!(html.contains("评估机构不采纳：经现场核实，各社工点服务未形成统筹。"));
     // The API sees the same record.

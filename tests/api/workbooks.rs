@@ -383,6 +383,33 @@ async fn a_workbook_with_problems_is_refused_cell_by_cell_and_changes_nothing(ba
             .is_some_and(|m| m.contains("2025年3月"))
     );
 
+    // A sheet the annex does not have: what is typed there would be lost, so it is refused.
+    let mut extra = Workbook::new();
+    sheet(&mut extra, "社工到岗情况")
+        .write(0, 0, "序号")
+        .expect("cell");
+    sheet(&mut extra, "补充说明")
+        .write(0, 0, "三月份有两名社工请产假")
+        .expect("cell");
+    let problem = assert_problem(
+        app.upload(
+            &format!("{base}/staff.xlsx"),
+            &who.station,
+            XLSX,
+            extra.save_to_buffer().expect("workbook"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["workbook"]);
+    let said = problem["errors"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        said.contains("工作表“补充说明”不是社工到岗情况附表的工作表"),
+        "{said}"
+    );
+
     let table = app
         .get_json(&format!("{base}/indicators"), Some(&who.station))
         .await;

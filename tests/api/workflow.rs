@@ -104,6 +104,23 @@ pub async fn fire_ok(
     body
 }
 
+/// An evaluation view's next steps as (party, what, due date or "", overdue).
+fn next_steps(view: &Value) -> Vec<(&str, &str, &str, bool)> {
+    view["next_steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("next_steps in {view}"))
+        .iter()
+        .map(|s| {
+            (
+                s["party"].as_str().unwrap_or("?"),
+                s["what"].as_str().unwrap_or("?"),
+                s["due_on"].as_str().unwrap_or(""),
+                s["overdue"] == true,
+            )
+        })
+        .collect()
+}
+
 async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
@@ -138,6 +155,14 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
     assert_eq!(opened["next_deadline"]["due_on"], "2025-05-06");
     assert_eq!(opened["next_deadline"]["overdue"], true);
     assert_eq!(opened["next_deadline"]["party"], "station");
+    // The next steps: the station's self-assessment by its date, the agency's panel, undated.
+    assert_eq!(
+        next_steps(&opened),
+        [
+            ("station", "提交自评", "2025-05-06", true),
+            ("third_party", "指派专家", "", false)
+        ]
+    );
     // Targets are set in setup only.
     assert_problem(
         set_targets(&app, &s, &who.agency, id).await,
@@ -189,6 +214,14 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
     )
     .await;
     crate::scoring::score_all(&app, &s, &who, id, "liwan").await;
+    // Every score is in: only the agency can move, with no deadline.
+    let scored = app
+        .get_json(&format!("/api/v1/evaluations/{id}"), Some(&who.station))
+        .await;
+    assert_eq!(
+        next_steps(&scored),
+        [("third_party", "出具评估报告初稿", "", false)]
+    );
     let drafted = fire_ok(&app, &who.agency, id, "issue_draft", None, "draft_feedback").await;
     assert_eq!(drafted["next_deadline"]["party"], "station");
     // The station is given more time for its feedback: the next deadline is now the bureau's.
@@ -226,6 +259,14 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
             {"party": "purchaser", "due_on": "2025-05-27", "overdue": true}
         ])
     );
+    assert_eq!(
+        next_steps(&feedback),
+        [
+            ("station", "反馈初稿意见", "2099-06-30", false),
+            ("supervisor", "反馈初稿意见", "2025-05-27", true),
+            ("purchaser", "反馈初稿意见", "2025-05-27", true)
+        ]
+    );
     // The station's deadline is ahead: the draft waits for its feedback; the other two are past
     // theirs and count as no objection.
     assert_problem(
@@ -249,7 +290,18 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
         )
         .await;
     assert_eq!(given.status(), StatusCode::CREATED);
-    fire_ok(
+    let heard = app
+        .get_json(&format!("/api/v1/evaluations/{id}"), Some(&who.agency))
+        .await;
+    assert_eq!(
+        next_steps(&heard),
+        [
+            ("supervisor", "反馈初稿意见", "2025-05-27", true),
+            ("purchaser", "反馈初稿意见", "2025-05-27", true),
+            ("third_party", "提交民政局审定", "", false)
+        ]
+    );
+    let in_review = fire_ok(
         &app,
         &who.agency,
         id,
@@ -258,6 +310,10 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
         "bureau_review",
     )
     .await;
+    assert_eq!(
+        next_steps(&in_review),
+        [("supervisor", "审定评估报告", "2025-06-10", true)]
+    );
     let heard = app
         .get_json(
             &format!("/api/v1/evaluations/{id}/feedback"),
@@ -298,6 +354,7 @@ async fn an_evaluation_walks_from_setup_to_final_and_back(backend: Backend) {
     .await;
     let done = fire_ok(&app, &s.bureau, id, "approve", None, "final").await;
     assert_eq!(done["next_deadline"], Value::Null);
+    assert_eq!(done["next_steps"], json!([]));
     assert_problem(
         fire(&app, &s.bureau, id, "reopen", Some("更正")).await,
         StatusCode::FORBIDDEN,

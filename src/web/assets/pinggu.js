@@ -74,6 +74,40 @@ document.addEventListener("DOMContentLoaded", function () {
   }
 });
 
+// A page shown in answer to a form (a refusal, as typed) sits on the form's POST address: put
+// the page's own address in the bar, so that reloading or sharing it shows the page, not a resend.
+document.addEventListener("DOMContentLoaded", function () {
+  var own = document.querySelector("[data-address]");
+  var address = own && own.dataset.address;
+  if (address && address.charAt(0) === "/" && address.charAt(1) !== "/" &&
+      window.location.pathname !== address.split("?")[0]) {
+    window.history.replaceState(null, "", address);
+  }
+});
+
+// The error summary's links take the keyboard to the field, not only the view.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+  var field = link && document.getElementById(link.getAttribute("href").slice(1));
+  if (field) {
+    event.preventDefault();
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  }
+});
+
+// A form that went through: its one-line confirmation moves beside the form the address points
+// at (#form-id), where the user is looking; without the script it stays at the top of the page.
+document.addEventListener("DOMContentLoaded", function () {
+  var said = document.getElementById("confirmation");
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (!said) { return; }
+  if (target && target !== said) {
+    target.insertBefore(said, target.firstChild);
+  }
+  said.scrollIntoView({ block: "center" });
+});
+
 // A form, or one of its buttons, that asks first: its question is data (data-confirm), never
 // spliced into script, so a name typed by a user cannot become code.
 document.addEventListener("submit", function (event) {
