@@ -22,6 +22,23 @@ pub struct ChangePasswordRequest {
     pub version: Option<i64>,
 }
 
+/// What is wrong with a new password, found before the current one is checked (the page adds
+/// its confirmation's mismatch and shows them all at once).
+pub fn new_password_problems(
+    state: &AppState,
+    current_password: &str,
+    new_password: &str,
+) -> Vec<crate::app::error::FieldError> {
+    use crate::app::error::FieldError;
+    match password_policy::check(new_password, state.settings.auth.password_min_length) {
+        Err(message) => vec![FieldError::new("new_password", message)],
+        Ok(()) if new_password == current_password => {
+            vec![FieldError::new("new_password", "新密码不能与当前密码相同")]
+        }
+        Ok(()) => Vec::new(),
+    }
+}
+
 /// Changes the caller's own password after checking the current one (a throttled, recorded
 /// password guess); ends the user's other sessions. For the API and the pages.
 pub async fn change_own_password(
@@ -33,10 +50,9 @@ pub async fn change_own_password(
     new_password: String,
     expected: Option<i64>,
 ) -> Result<(), AppError> {
-    password_policy::check(&new_password, state.settings.auth.password_min_length)
-        .map_err(|message| AppError::field("new_password", message))?;
-    if new_password == current_password {
-        return Err(AppError::field("new_password", "新密码不能与当前密码相同"));
+    let problems = new_password_problems(state, &current_password, &new_password);
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
     }
     // The current password is a password guess like a login's: throttled and recorded.
     let claimed = attempts::claim(state, me.username.clone(), ip).await?;

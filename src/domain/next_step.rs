@@ -321,7 +321,11 @@ mod tests {
             .expect("a bureau")
             .code
             .clone();
-        let deadline = stage_owed_by(Stage::BureauReview, &[bureau.clone()], "2025-05-01");
+        let deadline = stage_owed_by(
+            Stage::BureauReview,
+            std::slice::from_ref(&bureau),
+            "2025-05-01",
+        );
         let steps = pending(
             State::BureauReview,
             Some(&deadline),

@@ -22,11 +22,12 @@ fn sentences(section: &Section) -> Vec<String> {
         let mut current = String::new();
         for c in text.chars() {
             let closes = matches!(c, '）' | ')' | '”' | '’' | '」' | '』' | '】' | '》');
-            if closes && current.trim().is_empty() {
-                if let Some(last) = out.last_mut() {
-                    last.push(c);
-                    continue;
-                }
+            if closes
+                && current.trim().is_empty()
+                && let Some(last) = out.last_mut()
+            {
+                last.push(c);
+                continue;
             }
             current.push(c);
             if matches!(c, '。' | '；' | '！' | '？') {

@@ -244,11 +244,17 @@ pub async fn change_password(
             },
         )
     };
+    // Every problem the form can show without the current password's check, at once.
+    let mut problems: Vec<(String, String)> =
+        crate::app::me::new_password_problems(&state, &form.current_password, &form.new_password)
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
     if form.new_password != form.confirm_password {
-        return again(vec![(
-            "confirm_password".into(),
-            "两次输入的新密码不一致".into(),
-        )]);
+        problems.push(("confirm_password".into(), "两次输入的新密码不一致".into()));
+    }
+    if !problems.is_empty() {
+        return again(problems);
     }
     let request_id = me.request_id.clone();
     let changed = crate::app::me::change_own_password(

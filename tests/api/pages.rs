@@ -189,6 +189,31 @@ pub(crate) async fn wait_for_next_page(browser: &Client) {
     panic!("the browser stayed on the same page");
 }
 
+/// The roster table scrolled to its far right: how far its first worker's name cell stands from
+/// the table's visible left edge, and how wide the 备注 cell is (px).
+pub(crate) async fn roster_layout(browser: &Client) -> (i64, i64) {
+    let measured = browser
+        .execute(
+            "const box = document.querySelector('#roster-form .scroll');
+             const name = box && box.querySelector('tbody td.sticky-name');
+             const note = box && box.querySelector('tbody td.note');
+             if (!name || !note) { return null; }
+             box.scrollLeft = box.scrollWidth;
+             const left = name.getBoundingClientRect().left - box.getBoundingClientRect().left;
+             return [Math.round(left), Math.round(note.getBoundingClientRect().width)];",
+            vec![],
+        )
+        .await
+        .expect("measured");
+    let pair = measured
+        .as_array()
+        .expect("a roster with a worker's row on the page");
+    (
+        pair[0].as_i64().unwrap_or(i64::MAX),
+        pair[1].as_i64().unwrap_or(0),
+    )
+}
+
 /// Whether the page scrolls sideways at the window's width.
 pub(crate) async fn scrolls_sideways(browser: &Client) -> bool {
     let widths = browser
@@ -337,6 +362,16 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
     assert!(item.contains("已逾期 · "), "{item}");
     assert!(item.contains("提交本方评分 · "), "{item}");
     screenshot(&browser, &format!("{name}-05-home")).await;
+    // The roster at a desk's width: as wide as its content, names in view, 备注 with room.
+    browser
+        .goto(&app.url(&format!("/evaluations/{id}?tab=self")))
+        .await
+        .expect("self tab");
+    wait_for_path(&browser, &format!("/evaluations/{id}")).await;
+    let (name_left, note_width) = roster_layout(&browser).await;
+    assert!(name_left < 60, "the name stays in view: {name_left} px");
+    assert!(note_width >= 150, "备注 is not squeezed: {note_width} px");
+    screenshot(&browser, &format!("{name}-05-roster-1280")).await;
     browser.close().await.expect("closed");
 
     // On a phone: no sideways scrolling on the home page or the evaluation page.
@@ -360,6 +395,11 @@ async fn a_user_follows_a_link_logs_in_and_lands_on_the_evaluation(backend: Back
             .expect("tab");
         wait_for_path(&phone, &format!("/evaluations/{id}")).await;
         assert!(!scrolls_sideways(&phone).await, "the {tab} tab at 360 px");
+        if tab == "self" {
+            let (name_left, note_width) = roster_layout(&phone).await;
+            assert!(name_left < 60, "the name stays in view: {name_left} px");
+            assert!(note_width >= 150, "备注 is not squeezed: {note_width} px");
+        }
         screenshot(&phone, &format!("{name}-06-phone-{tab}")).await;
     }
     phone.goto(&app.url("/")).await.expect("home");
@@ -642,6 +682,35 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
     assert_eq!(mismatch.status(), StatusCode::OK);
     let again = mismatch.text().await.expect("html");
     assert!(again.contains("两次输入的新密码不一致"));
+    // Two problems at once: both beside their fields, both in the summary.
+    let both = post_with(
+        &app,
+        &session,
+        "/password",
+        &[
+            ("csrf", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", "short1"),
+            ("confirm_password", "short2"),
+        ],
+    )
+    .await;
+    let both = both.text().await.expect("html");
+    for (field, said) in [
+        ("new_password", "密码至少需要"),
+        ("confirm_password", "两次输入的新密码不一致"),
+    ] {
+        assert!(
+            both.contains(&format!(
+                r#"<p class="field-error" id="{field}-error">{said}"#
+            )),
+            "{field}: {both}"
+        );
+        assert!(
+            both.contains(&format!(r##"<li><a href="#{field}">{said}"##)),
+            "{field} in the summary: {both}"
+        );
+    }
     assert!(
         again.contains(r#"name="next" value="/""#),
         "another site is never a page to come back to"
@@ -674,6 +743,16 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
 }
 
 /// GETs a page with the session cookie; answers its HTML.
+/// A redirect's Location ("" without one).
+fn location_of(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub(crate) async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
     let response = get_with(app, session, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -744,12 +823,7 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     .await;
     assert_eq!(given.status(), StatusCode::SEE_OTHER);
     // Post/redirect/get: back on the tab, which says in one line what was done.
-    let back = given
-        .headers()
-        .get(LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let back = location_of(&given);
     assert!(back.starts_with(&format!("{tab}&saved=feedback")), "{back}");
     let confirmed = page_html(&app, &station, &back).await;
     assert!(
@@ -832,12 +906,7 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     ];
     let answered = post_fields(&app, &agency, &path, &answer).await;
     assert_eq!(answered.status(), StatusCode::SEE_OTHER);
-    let back = answered
-        .headers()
-        .get(LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let back = location_of(&answered);
     assert!(
         page_html(&app, &agency, &back)
             .await
