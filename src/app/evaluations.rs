@@ -142,6 +142,7 @@ pub fn view(
     })?;
     let next_deadline =
         crate::app::access::next_deadline(&detail, &scheme, state, &acted.done, today);
+    let progress = acted.progress(&detail);
     let row = detail.row;
     let kind = Kind::from_code(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
@@ -164,10 +165,6 @@ pub fn view(
             organization: org_of(&p.code),
         })
         .collect();
-    let progress = Progress {
-        experts_assigned: !detail.panel.is_empty(),
-        unanswered_objections: acted.unanswered_objections,
-    };
     let next_steps = pending(state, next_deadline.as_ref(), progress, &scheme)
         .into_iter()
         .map(|p| NextStep {
@@ -209,12 +206,41 @@ pub fn view(
     })
 }
 
+/// Every party's next steps in the evaluation as stored now (`domain::next_step`): what a notice
+/// written in the same transaction says is next.
+pub fn pending_in(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    today: NaiveDate,
+) -> Result<Vec<crate::domain::next_step::Pending>, AppError> {
+    let state = crate::app::access::state_of(detail)?;
+    let acted = acted_in_one(conn, detail)?;
+    let deadline = crate::app::access::next_deadline(detail, scheme, state, &acted.done, today);
+    Ok(pending(
+        state,
+        deadline.as_ref(),
+        acted.progress(detail),
+        scheme,
+    ))
+}
+
 /// What the parties have done in an evaluation's current stage, as far as the next steps need.
 #[derive(Debug, Clone, Default)]
 pub struct Acted {
     /// The parties that acted in the stage (`db::evaluations::parties_done`).
     pub done: Vec<String>,
     pub unanswered_objections: usize,
+}
+
+impl Acted {
+    /// What the next-step rule needs to know of the evaluation besides its deadline.
+    pub fn progress(&self, detail: &EvaluationDetail) -> Progress {
+        Progress {
+            experts_assigned: !detail.panel.is_empty(),
+            unanswered_objections: self.unanswered_objections,
+        }
+    }
 }
 
 /// `Acted` of each of these evaluations, in two queries whatever their number.

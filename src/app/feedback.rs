@@ -169,6 +169,7 @@ pub async fn give_for(
 ) -> Result<FeedbackList, AppError> {
     let user = me.clone();
     let settings = state.settings.clone();
+    let today = crate::app::evaluations::today(state);
     db::run(&state.pool, move |conn| {
         crate::app::standing::evaluation_write(conn, id, |conn| {
             let now = db::now();
@@ -269,9 +270,17 @@ pub async fn give_for(
                 .and_then(|t| detail.parties.iter().find(|(code, _)| *code == t.code))
                 .map(|(_, org)| vec![org.id])
                 .unwrap_or_default();
+            // What now waits on the agency, by the rule of 我的待办 and the evaluation page.
+            let pending = crate::app::evaluations::pending_in(conn, &detail, &scheme, today)?;
+            let then = scheme
+                .third_party()
+                .and_then(|agency| pending.into_iter().find(|p| p.party == agency.code))
+                .map(|p| p.steps)
+                .unwrap_or_default();
             let notice = Notice::FeedbackReceived {
                 from: user.organization.name.clone(),
                 objections: raised.len(),
+                then,
             };
             notify(
                 conn, &settings, &user, &detail, &scheme, notice, audit_id, agency, now,

@@ -115,7 +115,12 @@ pub fn pending(
         .find(|p| p.party == party)
     {
         Some(found) => {
-            found.steps.push(step);
+            // The panel comes before the scores it gives.
+            if step == Step::AssignExperts {
+                found.steps.insert(0, step);
+            } else {
+                found.steps.push(step);
+            }
             if let Some((due_on, overdue)) = due
                 && found.due_on.is_none_or(|d| due_on < d)
             {
@@ -309,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             summary(&steps),
-            [(agency(), "提交本方评分、指派专家".into())]
+            [(agency(), "指派专家、提交本方评分".into())]
         );
         assert_eq!(steps[0].due_on, Some(date("2025-05-06")));
     }

@@ -21,6 +21,8 @@ pub enum Notice {
     FeedbackReceived {
         from: String,
         objections: usize,
+        /// The agency's next steps after it (`domain::next_step`), as 我的待办 shows them.
+        then: Vec<Step>,
     },
     ObjectionAnswered {
         accepted: bool,
@@ -188,13 +190,17 @@ impl Notice {
                 format!("评估机构已发出评估报告修订稿（第 {version} 稿）。"),
                 None,
             ),
-            Notice::FeedbackReceived { from, objections } => (
+            Notice::FeedbackReceived {
+                from,
+                objections,
+                then,
+            } => (
                 format!("{from}已提交反馈"),
                 match objections {
                     0 => format!("{from}已对评估报告初稿提交反馈。"),
                     n => format!("{from}已对评估报告初稿提交反馈，其中异议 {n} 条。"),
                 },
-                (*objections > 0).then(|| Step::AnswerObjections(*objections).request()),
+                (!then.is_empty()).then(|| then.iter().map(|s| s.request()).collect()),
             ),
             Notice::ObjectionAnswered { accepted } => (
                 "评估机构已答复异议".into(),

@@ -88,6 +88,11 @@ impl Echo {
         self.errors.get(name.as_ref())
     }
 
+    /// Whether these are the values of `form`.
+    pub fn is_form(&self, form: impl AsRef<str>) -> bool {
+        self.form == form.as_ref()
+    }
+
     /// The error of input `name` of `form`, when that form was refused.
     pub fn error_in(&self, form: impl AsRef<str>, name: impl AsRef<str>) -> Option<&String> {
         (self.form == form.as_ref())

@@ -496,26 +496,30 @@ async fn read_until<R: tokio::io::AsyncRead + Unpin>(
 }
 
 /// The e-mail files written so far whose recipient and subject match.
-fn mail_to(dir: &Path, to: &str, subject: &str) -> usize {
+/// The plain texts of the e-mails under `dir` to `to` whose subject holds `subject`.
+fn mails_to(dir: &Path, to: &str, subject: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
+        return Vec::new();
     };
     entries
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
         .filter_map(|e| std::fs::read(e.path()).ok())
-        .filter(|bytes| {
-            let Some(message) = mail_parser::MessageParser::default().parse(bytes) else {
-                return false;
-            };
+        .filter_map(|bytes| {
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
             let addressed = message
                 .to()
                 .and_then(|a| a.first())
                 .and_then(|a| a.address())
                 == Some(to);
-            addressed && message.subject().is_some_and(|s| s.contains(subject))
+            (addressed && message.subject().is_some_and(|s| s.contains(subject))).then(|| {
+                message
+                    .body_text(0)
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default()
+            })
         })
-        .count()
+        .collect()
 }
 
 async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend: Backend) {
@@ -639,15 +643,21 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
         "the page's own address, not the form's"
     );
     screenshot(&browser, &shot("01-feedback-refused")).await;
-    browser
-        .find(Locator::Css("input[name='opinion'][value='none']"))
-        .await
-        .expect("the no-objection choice")
-        .click()
-        .await
-        .expect("chosen");
-    type_into(&browser, "#remarks", "街道对评估报告初稿无异议。").await;
-    click(&browser, "#feedback-form button", false).await;
+    // The rest by keyboard alone, from the focused summary: Tab to the choice (the one chosen),
+    // the arrow to 无异议, Tab to the remarks, type, Tab to the button, Enter.
+    tab_until(&browser, "input[name='opinion']:checked").await;
+    press_keys(&browser, ARROW_UP).await;
+    assert_eq!(
+        focused_value(&browser).await,
+        "none",
+        "the arrow chose 无异议"
+    );
+    tab_until(&browser, "#remarks").await;
+    press_keys(&browser, "街道对评估报告初稿无异议。").await;
+    tab_until(&browser, "#feedback-form button[type='submit']").await;
+    crate::pages::mark_page(&browser).await;
+    press_keys(&browser, ENTER).await;
+    crate::pages::wait_for_next_page(&browser).await;
     if let Ok(error) = browser.find(Locator::Css("div.error")).await {
         panic!(
             "feedback refused: {}",
@@ -688,8 +698,13 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     screenshot(&phone, &shot("03-agency-my-steps-360")).await;
     phone.close().await.expect("closed");
 
-    // The district bureau and the station: nothing waits on them now, and the page says who acts.
-    for (name, width) in [("haizhu-bureau", 1280), ("ruibao-station", 360)] {
+    // The district bureau, the station and the supervision center: nothing waits on them now,
+    // and the page says who acts.
+    for (name, width) in [
+        ("haizhu-bureau", 1280),
+        ("ruibao-station", 360),
+        ("center", 1280),
+    ] {
         let browser = driver.browser(width, 900).await;
         arrive_by_link(&browser, &base, &ruibao, &user(name)).await;
         let steps = text_of(&browser, "#next-steps").await;
@@ -723,16 +738,27 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     // The agency's manager receives the notice as a file from the server's own worker.
     let mail = db.dir.path().join("data/mail");
     let to = "npo@demo.pinggu.example";
-    let mut received = 0;
+    let mut received = Vec::new();
     for _ in 0..300 {
-        received = mail_to(&mail, to, "瑞宝街道办事处已提交反馈");
-        if received > 0 {
+        received = mails_to(&mail, to, "瑞宝街道办事处已提交反馈");
+        if !received.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(received, 1, "the agency's e-mail under {}", mail.display());
-    // Four users were sent to the login from a link, and nothing failed.
+    assert_eq!(
+        received.len(),
+        1,
+        "the agency's e-mail under {}",
+        mail.display()
+    );
+    // It asks for what 我的待办 shows the agency: the report to the bureau.
+    assert!(
+        received[0].contains("请将评估报告提交民政局审定。"),
+        "{}",
+        received[0]
+    );
+    // Five users were sent to the login from a link, and nothing failed.
     let errors = errors.lock().expect("log").clone();
     assert!(
         errors.is_empty(),
@@ -749,6 +775,50 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     assert!(printed.contains("未做任何更改"), "{printed}");
     assert!(printed.contains(&ruibao), "{printed}");
     again.kill().await.expect("stopped");
+}
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ARROW_UP: &str = "\u{E013}";
+
+/// Types into whatever has the focus, as a keyboard does.
+async fn press_keys(browser: &fantoccini::Client, keys: &str) {
+    browser
+        .active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(keys)
+        .await
+        .expect("keys");
+}
+
+async fn focused_value(browser: &fantoccini::Client) -> String {
+    browser
+        .execute("return document.activeElement.value || '';", vec![])
+        .await
+        .expect("focus")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Presses Tab until the element matching `css` has the focus (at most 20 times): the form can
+/// be walked by keyboard in its order.
+async fn tab_until(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..20 {
+        let there = browser
+            .execute(
+                "return document.activeElement !== null && document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
+            .await
+            .expect("focus");
+        if there == true {
+            return;
+        }
+        press_keys(browser, TAB).await;
+    }
+    panic!("Tab never reached {css}");
 }
 
 /// A demo user opens an e-mail's link: the login with the printed password, the forced change to

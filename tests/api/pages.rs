@@ -805,7 +805,7 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
         "{html}"
     );
     assert!(html.contains(r#"aria-invalid="true" aria-describedby="objection-error""#));
-    assert!(html.contains(r##"<li><a href="#objection">选择了“有异议”，请填写异议内容</a></li>"##));
+    assert!(html.contains(r##"<li><a href="#objection" data-field="objection">选择了“有异议”，请填写异议内容</a></li>"##));
     assert!(
         html.contains(r#"<option value="zones" selected>"#),
         "the section chosen is kept"

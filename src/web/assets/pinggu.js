@@ -87,8 +87,12 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // The error summary's links take the keyboard to the field, not only the view.
 document.addEventListener("click", function (event) {
-  var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
-  var field = link && document.getElementById(link.getAttribute("href").slice(1));
+  var link = event.target.closest && event.target.closest(".error-summary a[data-field]");
+  if (!link) { return; }
+  var scope = link.closest("form") || link.closest("section") || document;
+  var name = link.dataset.field;
+  var field = document.getElementById(name) ||
+    scope.querySelector("[name='" + (window.CSS ? CSS.escape(name) : name) + "']");
   if (field) {
     event.preventDefault();
     field.scrollIntoView({ block: "center" });
