@@ -1,7 +1,7 @@
 //! The programme level at national scale (DESIGN.md §8): `pinggu generate` fills a fresh
 //! database, then sequential requests measure the filtered list (page 1 and page 500), a
 //! district's and a city-sized summary workbook, the city's and a district's dashboard, and a
-//! bureau's 我的待办 — on PostgreSQL at two sizes and on SQLite, side by side in one run.
+//! bureau's and an agency's 我的待办 — on PostgreSQL at two sizes and on SQLite, side by side in one run.
 //!
 //! Goals on this 2-core machine (release): list and dashboard p95 under 50 ms at 40,000
 //! stations and within 2× of their p95 at 400; a city-sized workbook (about 3,000 evaluations)
@@ -101,6 +101,15 @@ async fn measure(server: &Server, requests: usize) -> Vec<(&'static str, Figures
         Case {
             name: "我的待办 page (district bureau)",
             user: "bureau1",
+            path: "/".into(),
+            page: true,
+            heavy: false,
+        },
+        Case {
+            // The agency of 960 stations: every active evaluation of the last year is weighed
+            // for its next steps (at most 500).
+            name: "我的待办 page (agency, 80 districts)",
+            user: "agency1",
             path: "/".into(),
             page: true,
             heavy: false,

@@ -130,19 +130,9 @@ pub fn view(
     score: Option<ScoreSummary>,
     acted: &Acted,
 ) -> Result<EvaluationView, AppError> {
-    let scheme: Scheme = serde_json::from_str(&detail.scheme_document).map_err(|e| {
-        anyhow::anyhow!("scheme of evaluation {} does not parse: {e}", detail.row.id)
-    })?;
-    let state = State::from_code(&detail.row.state).ok_or_else(|| {
-        anyhow::anyhow!(
-            "evaluation {} has state {}",
-            detail.row.id,
-            detail.row.state
-        )
-    })?;
-    let next_deadline =
-        crate::app::access::next_deadline(&detail, &scheme, state, &acted.done, today);
-    let progress = acted.progress(&detail);
+    let scheme = crate::app::access::scheme_of(&detail)?;
+    let state = crate::app::access::state_of(&detail)?;
+    let (next_deadline, pending) = acted.next(&detail, &scheme, state, today);
     let row = detail.row;
     let kind = Kind::from_code(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
@@ -165,7 +155,7 @@ pub fn view(
             organization: org_of(&p.code),
         })
         .collect();
-    let next_steps = pending(state, next_deadline.as_ref(), progress, &scheme)
+    let next_steps = pending
         .into_iter()
         .map(|p| NextStep {
             what: p.words(),
@@ -215,14 +205,8 @@ pub fn pending_in(
     today: NaiveDate,
 ) -> Result<Vec<crate::domain::next_step::Pending>, AppError> {
     let state = crate::app::access::state_of(detail)?;
-    let acted = acted_in_one(conn, detail)?;
-    let deadline = crate::app::access::next_deadline(detail, scheme, state, &acted.done, today);
-    Ok(pending(
-        state,
-        deadline.as_ref(),
-        acted.progress(detail),
-        scheme,
-    ))
+    let (_, pending) = acted_in_one(conn, detail)?.next(detail, scheme, state, today);
+    Ok(pending)
 }
 
 /// What the parties have done in an evaluation's current stage, as far as the next steps need.
@@ -234,12 +218,22 @@ pub struct Acted {
 }
 
 impl Acted {
-    /// What the next-step rule needs to know of the evaluation besides its deadline.
-    pub fn progress(&self, detail: &EvaluationDetail) -> Progress {
-        Progress {
+    /// The evaluation's next deadline and every party's next steps (`domain::next_step`), after
+    /// what the parties have done.
+    pub fn next(
+        &self,
+        detail: &EvaluationDetail,
+        scheme: &Scheme,
+        state: State,
+        today: NaiveDate,
+    ) -> (Option<NextDeadline>, Vec<crate::domain::next_step::Pending>) {
+        let deadline = crate::app::access::next_deadline(detail, scheme, state, &self.done, today);
+        let progress = Progress {
             experts_assigned: !detail.panel.is_empty(),
             unanswered_objections: self.unanswered_objections,
-        }
+        };
+        let steps = pending(state, deadline.as_ref(), progress, scheme);
+        (deadline, steps)
     }
 }
 

@@ -116,9 +116,11 @@ fn facts(
             ..Facts::default()
         },
         Event::SubmitForReview => {
-            let unanswered = feedback_store::unanswered(conn, detail.row.id)?;
+            let unanswered = feedback_store::unanswered_of(conn, &[detail.row.id])?;
             Facts {
-                unanswered_objections: Some(usize::try_from(unanswered).unwrap_or(usize::MAX)),
+                unanswered_objections: Some(
+                    unanswered.get(&detail.row.id).copied().unwrap_or_default(),
+                ),
                 feedback_pending: Some(
                     crate::app::feedback::silent_parties(conn, detail)?
                         .into_iter()

@@ -150,14 +150,6 @@ pub fn answer(
         .execute(conn)
 }
 
-pub fn unanswered(conn: &mut DbConnection, evaluation_id: i64) -> QueryResult<i64> {
-    objections::table
-        .filter(objections::evaluation_id.eq(evaluation_id))
-        .filter(objections::decision.is_null())
-        .count()
-        .get_result(conn)
-}
-
 /// The unanswered objections of each of these evaluations (absent: none).
 pub fn unanswered_of(
     conn: &mut DbConnection,

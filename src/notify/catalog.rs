@@ -225,7 +225,7 @@ impl Notice {
                 due_on,
                 days_left,
             } => (
-                format!("{}还有 {days_left} 天截止", stage_name(*stage)),
+                format!("{}还有 {days_left} 天截止", Step::owed_in(*stage).words()),
                 format!(
                     "{}将于{}截止（还有 {days_left} 天），贵方尚未完成。",
                     stage_name(*stage),
@@ -234,7 +234,7 @@ impl Notice {
                 None,
             ),
             Notice::Overdue { stage, due_on } => (
-                format!("{}已逾期", stage_name(*stage)),
+                format!("{}已逾期", Step::owed_in(*stage).words()),
                 format!(
                     "{}的截止日期{}已过，贵方尚未完成。逾期仍可办理，系统将标记为逾期。",
                     stage_name(*stage),
@@ -361,7 +361,15 @@ mod tests {
         };
         assert_eq!(reminder.code(), "reminder-3");
         let words = reminder.wording(true, true, Some(date("2025-05-06")));
-        assert_eq!(words.title, "自评还有 3 天截止");
+        assert_eq!(words.title, "提交自评还有 3 天截止");
+        let overdue = Notice::Overdue {
+            stage: Stage::DraftFeedback,
+            due_on: date("2025-05-06"),
+        };
+        assert_eq!(
+            overdue.wording(true, true, None).title,
+            "反馈初稿意见已逾期"
+        );
         assert!(words.happened.contains("2025年5月6日"));
         let approved = Notice::Transition {
             event: Event::Approve,

@@ -55,12 +55,6 @@ pub struct Action {
     pub needs_reason: bool,
 }
 
-/// Why the last action did not go through, shown above the buttons.
-pub struct Refused {
-    pub message: String,
-    pub missing: Vec<String>,
-}
-
 #[derive(Template)]
 #[template(path = "evaluation.html")]
 struct EvaluationPage {
@@ -79,7 +73,6 @@ struct EvaluationPage {
     reminders: Vec<super::timeline::Mail>,
     reports: Vec<ReportVersion>,
     actions: Vec<Action>,
-    refused: Option<Refused>,
     feedback: Option<FeedbackList>,
     /// The latest draft the user's party may still answer, with the outline to object to.
     feedback_form: Option<FeedbackFormView>,
@@ -105,6 +98,9 @@ struct EvaluationPage {
     extension: Option<(Choices, Choices)>,
     /// A refused form's values and errors (empty otherwise).
     echo: Echo,
+    /// The refused form is not on the page (an action's button, or a form gone since, like the
+    /// feedback another user of the party gave meanwhile): its summary goes above the tabs.
+    echo_above: bool,
     /// What the form just posted did, in one line.
     confirmation: Option<String>,
 }
@@ -327,7 +323,7 @@ pub async fn page_of(
                 saved: query.saved.as_deref().and_then(Saved::from_code),
                 ..Shown::default()
             };
-            show(&state, &me, id, query.tab.as_deref(), None, None, shown).await
+            show(&state, &me, id, query.tab.as_deref(), None, shown).await
         }
     }
 }
@@ -356,7 +352,7 @@ pub async fn extend(
             echo.errors
                 .insert("new_deadline".into(), "请填写新的截止日期".into());
         }
-        return render_with(&state, &me, id, Some("info"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("info"), Some(echo)).await;
     };
     let body = crate::app::workflow::CreateExtension {
         stage,
@@ -382,7 +378,7 @@ pub async fn extend(
             })
             .await
             .unwrap_or_default();
-            render_with(&state, &me, id, Some("info"), None, Some(echo)).await
+            render_with(&state, &me, id, Some("info"), Some(echo)).await
         }
     }
 }
@@ -405,19 +401,13 @@ pub async fn revise(
                 super::forms::explain(&state, &me, id, Echo::new("revise", &[]), error, |_| None)
                     .await
                     .unwrap_or_default();
-            render_with(&state, &me, id, Some("reports"), None, Some(echo)).await
+            render_with(&state, &me, id, Some("reports"), Some(echo)).await
         }
     }
 }
 
-pub async fn render(
-    state: &AppState,
-    me: &WebUser,
-    id: i64,
-    tab: Option<&str>,
-    refused: Option<Refused>,
-) -> HttpResponse {
-    render_with(state, me, id, tab, refused, None).await
+pub async fn render(state: &AppState, me: &WebUser, id: i64, tab: Option<&str>) -> HttpResponse {
+    render_with(state, me, id, tab, None).await
 }
 
 /// The page with a comparison of two report versions on the 报告 tab.
@@ -431,7 +421,7 @@ pub async fn render_compared(
         compare: Some(compare),
         ..Shown::default()
     };
-    show(state, me, id, Some("reports"), None, None, shown).await
+    show(state, me, id, Some("reports"), None, shown).await
 }
 
 pub async fn render_with(
@@ -439,10 +429,9 @@ pub async fn render_with(
     me: &WebUser,
     id: i64,
     tab: Option<&str>,
-    refused: Option<Refused>,
     echo: Option<Echo>,
 ) -> HttpResponse {
-    show(state, me, id, tab, refused, echo, Shown::default()).await
+    show(state, me, id, tab, echo, Shown::default()).await
 }
 
 /// The evaluation page again on `tab`, with the refused form as typed and what stopped it.
@@ -456,18 +445,17 @@ pub async fn show_refused(
     field_to_input: impl Fn(&str) -> Option<String>,
 ) -> HttpResponse {
     match super::forms::explain(state, me, id, echo, error, field_to_input).await {
-        Ok(echo) => render_with(state, me, id, Some(tab), None, Some(echo)).await,
+        Ok(echo) => render_with(state, me, id, Some(tab), Some(echo)).await,
         Err(error) => super::error_page(me, error),
     }
 }
 
-/// The page on a tab, with a refusal above the buttons or a refused form as typed.
+/// The page on a tab, with a refused form as typed and what stopped it.
 async fn show(
     state: &AppState,
     me: &WebUser,
     id: i64,
     tab: Option<&str>,
-    refused: Option<Refused>,
     echo: Option<Echo>,
     shown: Shown,
 ) -> HttpResponse {
@@ -576,6 +564,15 @@ async fn show(
             })
         })
         .collect();
+    let echo = echo.unwrap_or_default();
+    let echo_above = !echo.headline.is_empty()
+        && !form_is_shown(
+            &echo.form,
+            feedback_form.is_some(),
+            answers.then_some(&feedback).and_then(Option::as_ref),
+            &items,
+            &item_rights,
+        );
     page(
         Some(me),
         &EvaluationPage {
@@ -594,7 +591,6 @@ async fn show(
             reminders,
             reports,
             actions,
-            refused,
             feedback,
             feedback_form,
             answers,
@@ -609,10 +605,52 @@ async fn show(
             comparison,
             timezone: state.settings.timezone(),
             extension,
-            echo: echo.unwrap_or_default(),
+            echo,
+            echo_above,
             confirmation: shown.saved.map(Saved::words),
         },
     )
+}
+
+/// Whether the page shows the form `key` of the 反馈 and 整改 tabs (which come and go with what
+/// others do); the transition buttons' refusals are said above the buttons, and the other tabs'
+/// forms stay while their tab is shown.
+fn form_is_shown(
+    key: &str,
+    feedback_form: bool,
+    answerable: Option<&FeedbackList>,
+    items: &[RectificationView],
+    rights: &ItemRights,
+) -> bool {
+    if key == "feedback" {
+        return feedback_form;
+    }
+    if key.starts_with("action-") {
+        return false;
+    }
+    if let Some(objection) = key.strip_prefix("answer-") {
+        return answerable.is_some_and(|list| {
+            list.items
+                .iter()
+                .flat_map(|f| &f.objections)
+                .any(|o| o.decision.is_none() && o.id.to_string() == objection)
+        });
+    }
+    if let Some(rest) = key.strip_prefix("item-") {
+        let Some((id, form)) = rest.split_once('-') else {
+            return false;
+        };
+        return items.iter().any(|item| {
+            item.id.to_string() == id
+                && match form {
+                    "answer" | "evidence" => rights.answers && item.status.answerable(),
+                    "verification" => rights.verifies && item.status.verifiable(),
+                    "due" => rights.sets_due && item.status.answerable(),
+                    _ => false,
+                }
+        });
+    }
+    true
 }
 
 /// The party's own feedback form on the latest draft while it has not answered it (the
@@ -667,17 +705,18 @@ pub async fn act(
     };
     let request_id = me.audit_request_id();
     let tab = Tab::from_code(form.tab.as_deref()).code();
-    let refused = match transition_for(&state, &me, id, body, Some(form.version), request_id).await
-    {
+    // The reason typed stays in its field; what stopped the action is said above the buttons.
+    let mut typed = Echo::new(
+        &format!("action-{}", event.code()),
+        &[("reason".to_owned(), form.reason.clone().unwrap_or_default())],
+    );
+    match transition_for(&state, &me, id, body, Some(form.version), request_id).await {
         Ok(_) => return back_to(id, tab, None, Saved::Moved(event)),
         Err(AppError::NotFound(_)) => return not_found(),
-        Err(AppError::Forbidden(reason)) => Refused {
-            message: reason,
-            missing: Vec::new(),
-        },
+        Err(AppError::Forbidden(reason)) => typed.headline = reason,
         // The detail repeats the list: a headline is enough above it.
-        Err(AppError::TransitionRefused { detail, missing }) => Refused {
-            message: if missing.is_empty() {
+        Err(AppError::TransitionRefused { detail, missing }) => {
+            typed.headline = if missing.is_empty() {
                 detail
             } else {
                 format!(
@@ -685,31 +724,24 @@ pub async fn act(
                     event.chinese_name(),
                     missing.len()
                 )
-            },
-            missing,
-        },
-        Err(AppError::StaleVersion { .. }) => Refused {
-            message: "评估已被他人更新，页面已刷新为最新内容，请确认后再操作。".into(),
-            missing: Vec::new(),
-        },
-        Err(AppError::Validation(errors)) => Refused {
-            message: format!("{}：请填写原因", event.chinese_name()),
-            missing: errors.into_iter().map(|e| e.message).collect(),
-        },
-        Err(error) => {
-            tracing::error!(%error, "action on the evaluation page");
-            Refused {
-                message: "操作失败，请稍后再试".into(),
-                missing: Vec::new(),
+            };
+            typed.general = missing;
+        }
+        Err(AppError::StaleVersion { .. }) => {
+            typed.headline = "评估已被他人更新，页面已刷新为最新内容，请确认后再操作。".into();
+        }
+        Err(AppError::Validation(errors)) => {
+            typed.headline = format!("还不能{}：", event.chinese_name());
+            for error in errors {
+                typed.errors.entry("reason".into()).or_insert(error.message);
             }
         }
-    };
-    // The reason typed stays in its field.
-    let typed = Echo::new(
-        &format!("action-{}", event.code()),
-        &[("reason".to_owned(), form.reason.clone().unwrap_or_default())],
-    );
-    render_with(&state, &me, id, Some(tab), Some(refused), Some(typed)).await
+        Err(error) => {
+            tracing::error!(%error, "action on the evaluation page");
+            typed.headline = "操作失败，请稍后再试".into();
+        }
+    }
+    render_with(&state, &me, id, Some(tab), Some(typed)).await
 }
 
 #[derive(Debug, Deserialize)]

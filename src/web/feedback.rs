@@ -6,7 +6,7 @@ use super::forms::Posted;
 use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 
-use super::evaluation::{Refused, render, render_with};
+use super::evaluation::{render_with, show_refused};
 use super::forms::Echo;
 use super::saved::{Saved, back_to};
 use crate::app::AppError;
@@ -23,28 +23,16 @@ pub struct FeedbackForm {
     objection: Option<String>,
 }
 
-fn refusal(error: AppError) -> Refused {
-    match error {
-        AppError::Validation(errors) | AppError::Conflict(errors) => Refused {
-            message: "提交的内容有误：".into(),
-            missing: errors.into_iter().map(|e| e.message).collect(),
-        },
-        AppError::Forbidden(reason) => Refused {
-            message: reason,
-            missing: Vec::new(),
-        },
-        AppError::TransitionRefused { detail, missing } => Refused {
-            message: detail,
-            missing,
-        },
-        other => {
-            tracing::error!(error = %other, "feedback page");
-            Refused {
-                message: "提交失败，请稍后再试".into(),
-                missing: Vec::new(),
-            }
-        }
-    }
+/// The input of an API field of the feedback (`objections[0].text` → `objection`).
+fn feedback_input(field: &str) -> Option<String> {
+    let input = match field {
+        "remarks" => "remarks",
+        "no_objection" | "report_id" => "opinion",
+        f if f.starts_with("objections") && f.ends_with(".section") => "section",
+        f if f.starts_with("objections") => "objection",
+        _ => return None,
+    };
+    Some(input.to_owned())
 }
 
 #[post("/evaluations/{id}/feedback")]
@@ -82,7 +70,7 @@ pub async fn give(
         typed
             .errors
             .insert("objection".into(), "选择了“有异议”，请填写异议内容".into());
-        return render_with(&state, &me, id, Some("feedback"), None, Some(typed)).await;
+        return render_with(&state, &me, id, Some("feedback"), Some(typed)).await;
     }
     let body = GiveFeedback {
         report_id: form.report_id,
@@ -101,10 +89,7 @@ pub async fn give(
     match give_for(&state, &me, id, body, request_id).await {
         Ok(_) => back_to(id, "feedback", Some("feedback-form"), Saved::Feedback),
         Err(AppError::NotFound(_)) => super::not_found(),
-        Err(error) => {
-            let refused = Some(refusal(error));
-            render_with(&state, &me, id, Some("feedback"), refused, Some(typed)).await
-        }
+        Err(error) => show_refused(&state, &me, id, "feedback", typed, error, feedback_input).await,
     }
 }
 
@@ -130,37 +115,41 @@ pub async fn answer(
         Some("rejected") => Some(Decision::Rejected),
         _ => None,
     };
-    let mut missing = Vec::new();
+    let objection = id.into_inner();
+    let mut typed = Echo::new(
+        &format!("answer-{objection}"),
+        &[
+            (
+                "decision".to_owned(),
+                form.decision.clone().unwrap_or_default(),
+            ),
+            ("reply".to_owned(), form.reply.clone()),
+        ],
+    );
     if decision.is_none() {
-        missing.push("请选择采纳或不采纳".to_owned());
+        typed
+            .errors
+            .insert("decision".into(), "请选择采纳或不采纳".into());
     }
     if form.reply.trim().is_empty() {
-        missing.push("请填写答复".to_owned());
+        typed.errors.insert("reply".into(), "请填写答复".into());
     }
-    let Some(decision) = decision.filter(|_| missing.is_empty()) else {
-        let refused = Refused {
-            message: "提交的内容有误：".into(),
-            missing,
-        };
-        return render(&state, &me, evaluation, Some("feedback"), Some(refused)).await;
+    let Some(decision) = decision.filter(|_| typed.errors.is_empty()) else {
+        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        return render_with(&state, &me, evaluation, Some("feedback"), Some(typed)).await;
     };
     let body = Answer {
         decision,
         reply: form.reply.trim().to_owned(),
     };
     let request_id = me.audit_request_id();
-    match answer_for(&state, &me, id.into_inner(), body, request_id).await {
+    match answer_for(&state, &me, objection, body, request_id).await {
         Ok(_) => back_to(evaluation, "feedback", None, Saved::Answer),
         Err(AppError::NotFound(_)) => super::not_found(),
         Err(error) => {
-            render(
-                &state,
-                &me,
-                evaluation,
-                Some("feedback"),
-                Some(refusal(error)),
-            )
-            .await
+            let input =
+                |field: &str| matches!(field, "decision" | "reply").then(|| field.to_owned());
+            show_refused(&state, &me, evaluation, "feedback", typed, error, input).await
         }
     }
 }

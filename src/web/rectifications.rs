@@ -1,13 +1,15 @@
 //! The 整改 tab's forms, through the API's own writes: the station answers an item, the agency's
 //! manager verifies or returns it, the bureau's manager moves its due date. A refused or stale
-//! form shows the tab again with the item as it now is.
+//! form shows the tab again with the item as it now is and the form as typed (`item-{id}-answer`,
+//! `-verification`, `-due`, `-evidence`), its errors beside the fields.
 
 use super::forms::Posted;
 use actix_web::{HttpResponse, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::evaluation::{Refused, render};
+use super::evaluation::render_with;
+use super::forms::Echo;
 use super::session::WebUser;
 use crate::app::AppError;
 use crate::app::rectifications::{
@@ -48,6 +50,13 @@ pub async fn answer(
     posted: Posted<AnswerForm>,
 ) -> HttpResponse {
     let Posted { me, form } = posted;
+    let typed = Echo::new(
+        &format!("item-{id}-answer"),
+        &[(
+            "action_taken".to_owned(),
+            form.action_taken.clone().unwrap_or_default(),
+        )],
+    );
     let status = if form.status == "answered" {
         AnswerStatus::Answered
     } else {
@@ -60,7 +69,7 @@ pub async fn answer(
     };
     let request_id = me.audit_request_id();
     let written = update_for(&state, &me, *id, body, Some(form.version), request_id).await;
-    shown(&state, &me, form.evaluation_id, written).await
+    shown(&state, &me, form.evaluation_id, typed, written).await
 }
 
 #[post("/rectifications/{id}/verification")]
@@ -70,6 +79,10 @@ pub async fn verification(
     posted: Posted<VerificationForm>,
 ) -> HttpResponse {
     let Posted { me, form } = posted;
+    let typed = Echo::new(
+        &format!("item-{id}-verification"),
+        &[("reason".to_owned(), form.reason.clone().unwrap_or_default())],
+    );
     let body = Verification {
         passed: form.passed == "true",
         reason: form.reason,
@@ -77,7 +90,7 @@ pub async fn verification(
     };
     let request_id = me.audit_request_id();
     let written = verify_for(&state, &me, *id, body, Some(form.version), request_id).await;
-    shown(&state, &me, form.evaluation_id, written).await
+    shown(&state, &me, form.evaluation_id, typed, written).await
 }
 
 #[post("/rectifications/{id}/due")]
@@ -87,19 +100,17 @@ pub async fn due(
     posted: Posted<DueForm>,
 ) -> HttpResponse {
     let Posted { me, form } = posted;
+    let mut typed = Echo::new(
+        &format!("item-{id}-due"),
+        &[("due_on".to_owned(), form.due_on.clone())],
+    );
     let Ok(due_on) = form.due_on.trim().parse::<NaiveDate>() else {
-        let refused = Refused {
-            message: "请填写有效的整改期限日期".into(),
-            missing: Vec::new(),
-        };
-        return render(
-            &state,
-            &me,
-            form.evaluation_id,
-            Some("rectification"),
-            Some(refused),
-        )
-        .await;
+        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        typed
+            .errors
+            .insert("due_on".into(), "请填写有效的整改期限日期".into());
+        let tab = Some("rectification");
+        return render_with(&state, &me, form.evaluation_id, tab, Some(typed)).await;
     };
     let body = ChangeDue {
         due_on,
@@ -107,17 +118,19 @@ pub async fn due(
     };
     let request_id = me.audit_request_id();
     let written = change_due_for(&state, &me, *id, body, Some(form.version), request_id).await;
-    shown(&state, &me, form.evaluation_id, written).await
+    shown(&state, &me, form.evaluation_id, typed, written).await
 }
 
-/// Back to the item after a write; the tab with the reason after a refusal.
+/// Back to the item after a write; the tab with the form as typed and the reason after a
+/// refusal.
 async fn shown(
     state: &AppState,
     me: &WebUser,
     evaluation: i64,
+    mut typed: Echo,
     written: Result<RectificationView, AppError>,
 ) -> HttpResponse {
-    let refused = match written {
+    let error = match written {
         Ok(item) => {
             let anchor = format!("item-{}", item.id);
             return super::saved::back_to(
@@ -128,39 +141,23 @@ async fn shown(
             );
         }
         Err(AppError::NotFound(_)) => return super::not_found(),
-        Err(AppError::StaleVersion { .. }) => Refused {
-            message: "该整改事项已被他人更新，下面是最新内容，请确认后再提交。".into(),
-            missing: Vec::new(),
-        },
-        Err(AppError::Forbidden(reason)) => Refused {
-            message: reason,
-            missing: Vec::new(),
-        },
-        Err(AppError::TransitionRefused { detail, .. }) => Refused {
-            message: detail,
-            missing: Vec::new(),
-        },
-        Err(AppError::PayloadTooLarge) => Refused {
-            message: "文件太大，请压缩后再上传".into(),
-            missing: Vec::new(),
-        },
-        Err(AppError::Validation(errors)) => Refused {
-            message: errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；"),
-            missing: Vec::new(),
-        },
-        Err(error) => {
-            tracing::error!(%error, "rectification page");
-            Refused {
-                message: "保存失败，请稍后再试".into(),
-                missing: Vec::new(),
-            }
+        Err(AppError::StaleVersion { .. }) => {
+            typed.headline =
+                "该整改事项已被他人更新，下面是最新内容；您填写的内容仍在表单中，请确认后再提交。"
+                    .into();
+            return render_with(state, me, evaluation, Some("rectification"), Some(typed)).await;
         }
+        Err(AppError::PayloadTooLarge) => {
+            typed.headline = "文件太大，请压缩后再上传".into();
+            return render_with(state, me, evaluation, Some("rectification"), Some(typed)).await;
+        }
+        Err(error) => error,
     };
-    render(state, me, evaluation, Some("rectification"), Some(refused)).await
+    let input = |field: &str| {
+        matches!(field, "action_taken" | "reason" | "due_on" | "file").then(|| field.to_owned())
+    };
+    super::evaluation::show_refused(state, me, evaluation, "rectification", typed, error, input)
+        .await
 }
 
 /// An evidence file for the station's answer, streamed by the API's upload once the CSRF token
@@ -202,6 +199,9 @@ pub async fn evidence(
         ),
         (Err(_), _) if csrf_refused.get() => super::refused_form(&[]),
         (Err(AppError::NotFound(_)), _) | (Err(_), None) => super::not_found(),
-        (Err(error), Some(evaluation)) => shown(&state, &me, evaluation, Err(error)).await,
+        (Err(error), Some(evaluation)) => {
+            let typed = Echo::new(&format!("item-{id}-evidence"), &[]);
+            shown(&state, &me, evaluation, typed, Err(error)).await
+        }
     }
 }

@@ -32,52 +32,67 @@ pub enum Saved {
     RectificationEvidence,
 }
 
-const PLAIN: [Saved; 19] = [
-    Saved::Feedback,
-    Saved::Answer,
-    Saved::Extension,
-    Saved::Revision,
-    Saved::Figures,
-    Saved::Narrative,
-    Saved::Roster,
-    Saved::Evidence,
-    Saved::Workbook,
-    Saved::Component,
-    Saved::ComponentSubmitted,
-    Saved::ComponentWithdrawn,
-    Saved::Sheet,
-    Saved::Panel,
-    Saved::Sample,
-    Saved::Call,
-    Saved::Clients,
-    Saved::Rectification,
-    Saved::RectificationEvidence,
+/// Every form's code and confirmation but the workflow's moves, which take theirs from the event:
+/// one row per variant, so that a code always reads back to the words it was written for.
+const PLAIN: [(Saved, &str, &str); 19] = [
+    (
+        Saved::Feedback,
+        "feedback",
+        "反馈已提交，评估机构将收到通知。",
+    ),
+    (
+        Saved::Answer,
+        "answer",
+        "答复已提交，提出异议的一方将收到通知。",
+    ),
+    (
+        Saved::Extension,
+        "extension",
+        "截止日期已延期，各方将收到通知。",
+    ),
+    (Saved::Revision, "revision", "修订稿已发出。"),
+    (Saved::Figures, "figures", "指标数据已保存。"),
+    (Saved::Narrative, "narrative", "自评报告已保存。"),
+    (Saved::Roster, "roster", "社工到岗情况已保存。"),
+    (Saved::Evidence, "evidence", "佐证材料已上传。"),
+    (Saved::Workbook, "workbook", "Excel 表格已导入。"),
+    (Saved::Component, "component", "评分已保存（尚未提交）。"),
+    (
+        Saved::ComponentSubmitted,
+        "component-submitted",
+        "评分已提交。",
+    ),
+    (
+        Saved::ComponentWithdrawn,
+        "component-withdrawn",
+        "评分已撤回，可修改后重新提交。",
+    ),
+    (Saved::Sheet, "sheet", "评分表已保存。"),
+    (Saved::Panel, "panel", "专家名单已更新。"),
+    (Saved::Sample, "sample", "已抽取回访对象。"),
+    (Saved::Call, "call", "回访记录已保存。"),
+    (Saved::Clients, "clients", "服务对象名单已导入。"),
+    (Saved::Rectification, "rectification", "整改事项已保存。"),
+    (
+        Saved::RectificationEvidence,
+        "rectification-evidence",
+        "整改佐证材料已上传。",
+    ),
 ];
 
 impl Saved {
     fn code(self) -> String {
         match self {
             Saved::Moved(event) => format!("event-{}", event.code()),
-            Saved::Feedback => "feedback".into(),
-            Saved::Answer => "answer".into(),
-            Saved::Extension => "extension".into(),
-            Saved::Revision => "revision".into(),
-            Saved::Figures => "figures".into(),
-            Saved::Narrative => "narrative".into(),
-            Saved::Roster => "roster".into(),
-            Saved::Evidence => "evidence".into(),
-            Saved::Workbook => "workbook".into(),
-            Saved::Component => "component".into(),
-            Saved::ComponentSubmitted => "component-submitted".into(),
-            Saved::ComponentWithdrawn => "component-withdrawn".into(),
-            Saved::Sheet => "sheet".into(),
-            Saved::Panel => "panel".into(),
-            Saved::Sample => "sample".into(),
-            Saved::Call => "call".into(),
-            Saved::Clients => "clients".into(),
-            Saved::Rectification => "rectification".into(),
-            Saved::RectificationEvidence => "rectification-evidence".into(),
+            plain => Self::row(plain)
+                .map(|(_, code, _)| code)
+                .unwrap_or_default()
+                .into(),
         }
+    }
+
+    fn row(self) -> Option<(Saved, &'static str, &'static str)> {
+        PLAIN.into_iter().find(|(saved, _, _)| *saved == self)
     }
 
     pub fn from_code(code: &str) -> Option<Saved> {
@@ -87,32 +102,20 @@ impl Saved {
                 .find(|e| e.code() == event)
                 .map(Saved::Moved);
         }
-        PLAIN.into_iter().find(|s| s.code() == code)
+        PLAIN
+            .into_iter()
+            .find(|(_, plain, _)| *plain == code)
+            .map(|(saved, _, _)| saved)
     }
 
     /// The confirmation, one line.
     pub fn words(self) -> String {
         match self {
             Saved::Moved(event) => format!("已{}。", event.chinese_name()),
-            Saved::Feedback => "反馈已提交，评估机构将收到通知。".into(),
-            Saved::Answer => "答复已提交，提出异议的一方将收到通知。".into(),
-            Saved::Extension => "截止日期已延期，各方将收到通知。".into(),
-            Saved::Revision => "修订稿已发出。".into(),
-            Saved::Figures => "指标数据已保存。".into(),
-            Saved::Narrative => "自评报告已保存。".into(),
-            Saved::Roster => "社工到岗情况已保存。".into(),
-            Saved::Evidence => "佐证材料已上传。".into(),
-            Saved::Workbook => "Excel 表格已导入。".into(),
-            Saved::Component => "评分已保存（尚未提交）。".into(),
-            Saved::ComponentSubmitted => "评分已提交。".into(),
-            Saved::ComponentWithdrawn => "评分已撤回，可修改后重新提交。".into(),
-            Saved::Sheet => "评分表已保存。".into(),
-            Saved::Panel => "专家名单已更新。".into(),
-            Saved::Sample => "已抽取回访对象。".into(),
-            Saved::Call => "回访记录已保存。".into(),
-            Saved::Clients => "服务对象名单已导入。".into(),
-            Saved::Rectification => "整改事项已保存。".into(),
-            Saved::RectificationEvidence => "整改佐证材料已上传。".into(),
+            plain => Self::row(plain)
+                .map(|(_, _, words)| words)
+                .unwrap_or_default()
+                .into(),
         }
     }
 }
@@ -134,8 +137,10 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_and_nothing_else_does() {
-        for saved in PLAIN.into_iter().chain(Event::ALL.map(Saved::Moved)) {
+        let plain = PLAIN.map(|(saved, _, _)| saved);
+        for saved in plain.into_iter().chain(Event::ALL.map(Saved::Moved)) {
             assert_eq!(Saved::from_code(&saved.code()), Some(saved));
+            assert!(!saved.words().is_empty(), "{saved:?} has no words");
         }
         assert_eq!(Saved::from_code("<script>"), None);
         assert_eq!(Saved::from_code("event-nothing"), None);

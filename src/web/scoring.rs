@@ -149,7 +149,7 @@ pub async fn save_component(
     let concerns_typed = comments(&values, 'c');
     if !echo.errors.is_empty() {
         echo.headline = "有内容需要修改，请看标出的地方：".into();
-        return render_with(&state, &me, id, Some("scoring"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("scoring"), Some(echo)).await;
     }
     let text = |name: &str| {
         value(&values, name)
@@ -237,7 +237,7 @@ pub async fn save_sheet(
     }
     if !echo.errors.is_empty() {
         echo.headline = "有内容需要修改，请看标出的地方：".into();
-        return render_with(&state, &me, id, Some("scoring"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("scoring"), Some(echo)).await;
     }
     let conflict_of_interest = match value(&values, "conflict") {
         Some("yes") => Some(true),
@@ -290,7 +290,7 @@ pub async fn assign_expert(
     let Some(user_id) = value(&values, "user_id").and_then(|v| v.parse().ok()) else {
         let mut echo = echo;
         echo.headline = "请选择评估专家".into();
-        return render_with(&state, &me, id, Some("scoring"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("scoring"), Some(echo)).await;
     };
     let body = AssignExpert {
         user_id,

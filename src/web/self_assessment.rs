@@ -96,7 +96,7 @@ pub async fn save_zone(
     }
     if !echo.errors.is_empty() {
         echo.headline = "有内容需要修改，请看标出的地方：".into();
-        return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("self"), Some(echo)).await;
     }
     let request_id = me.audit_request_id();
     let version = version_of(&values);
@@ -174,7 +174,7 @@ pub async fn save_roster(
     let (workers, lines) = roster_from(&values, &mut echo);
     if !echo.errors.is_empty() {
         echo.headline = "有内容需要修改，请看标出的地方：".into();
-        return render_with(&state, &me, id, Some("self"), None, Some(echo)).await;
+        return render_with(&state, &me, id, Some("self"), Some(echo)).await;
     }
     let checked = validate(&PutStaff {
         workers: workers.clone(),
@@ -354,7 +354,7 @@ pub(crate) async fn import_workbook(
     let mut echo = Echo::new(form_name, &form.fields);
     let Some(bytes) = form.file else {
         echo.headline = "请选择要上传的 Excel 文件".into();
-        return render_with(state, me, id, Some(tab), None, Some(echo)).await;
+        return render_with(state, me, id, Some(tab), Some(echo)).await;
     };
     match write(bytes, me.audit_request_id()).await {
         Ok(()) => super::saved::back_to(id, tab, Some(form_name), saved),
@@ -365,7 +365,7 @@ pub(crate) async fn import_workbook(
                     problems.len()
                 );
                 echo.general = problems;
-                render_with(state, me, id, Some(tab), None, Some(echo)).await
+                render_with(state, me, id, Some(tab), Some(echo)).await
             }
             Err(error) => show_refused(state, me, id, tab, echo, error, |_| None).await,
         },

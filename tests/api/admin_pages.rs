@@ -48,9 +48,10 @@ fn error_after(html: &str, name: &str) -> String {
     let rest = &html[at..];
     let field_end = rest.find("</div>").unwrap_or(rest.len());
     rest[..field_end]
-        .split(r#"<p class="field-error">"#)
+        .split(r#"<p class="field-error""#)
         .nth(1)
-        .and_then(|rest| rest.split("</p>").next())
+        .and_then(|rest| rest.split_once('>'))
+        .and_then(|(_, rest)| rest.split("</p>").next())
         .unwrap_or_default()
         .to_owned()
 }
@@ -76,6 +77,10 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
     assert_eq!(refused.status(), StatusCode::OK);
     let html = refused.text().await.expect("html");
     assert!(error_after(&html, "name").contains("机构名称"), "{html}");
+    // The form's summary links to the field by its id; the field points at its error.
+    assert!(html.contains(r##"<a href="#new-organization-name" data-field="name">"##));
+    assert!(html.contains(r#"id="new-organization-name" name="name""#));
+    assert!(html.contains(r#"aria-describedby="new-organization-name-error""#));
     assert!(
         html.contains(r#"value="番禺区""#),
         "the typed district is kept"

@@ -16,8 +16,11 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::*;
-use crate::journey::{click, type_into};
-use crate::pages::{Driver, screenshot, text_of, wait_for_path};
+use crate::journey::click;
+use crate::pages::{
+    ARROW_UP, Driver, ENTER, focused_value, press_keys, screenshot, tab_until, text_of,
+    wait_for_path,
+};
 
 both_backends!(
     demo_loads_both_reference_evaluations_once,
@@ -777,63 +780,26 @@ async fn a_newcomer_serves_the_demo_and_the_street_office_gives_feedback(backend
     again.kill().await.expect("stopped");
 }
 
-const TAB: &str = "\u{E004}";
-const ENTER: &str = "\u{E007}";
-const ARROW_UP: &str = "\u{E013}";
-
-/// Types into whatever has the focus, as a keyboard does.
-async fn press_keys(browser: &fantoccini::Client, keys: &str) {
-    browser
-        .active_element()
-        .await
-        .expect("a focused element")
-        .send_keys(keys)
-        .await
-        .expect("keys");
-}
-
-async fn focused_value(browser: &fantoccini::Client) -> String {
-    browser
-        .execute("return document.activeElement.value || '';", vec![])
-        .await
-        .expect("focus")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Presses Tab until the element matching `css` has the focus (at most 20 times): the form can
-/// be walked by keyboard in its order.
-async fn tab_until(browser: &fantoccini::Client, css: &str) {
-    for _ in 0..20 {
-        let there = browser
-            .execute(
-                "return document.activeElement !== null && document.activeElement.matches(arguments[0]);",
-                vec![css.into()],
-            )
-            .await
-            .expect("focus");
-        if there == true {
-            return;
-        }
-        press_keys(browser, TAB).await;
-    }
-    panic!("Tab never reached {css}");
-}
-
 /// A demo user opens an e-mail's link: the login with the printed password, the forced change to
-/// one of their own, and the page linked.
+/// one of their own, and the page linked — by keyboard alone (Tab, typing, Enter).
 async fn arrive_by_link(browser: &fantoccini::Client, base: &str, path: &str, who: &DemoUser) {
     browser.goto(&format!("{base}{path}")).await.expect("page");
     wait_for_path(browser, "/login").await;
-    type_into(browser, "#username", &who.username).await;
-    type_into(browser, "#password", &who.password).await;
-    click(browser, "button.primary", false).await;
+    for (field, text) in [("#username", &who.username), ("#password", &who.password)] {
+        tab_until(browser, field).await;
+        press_keys(browser, text).await;
+    }
+    press_keys(browser, ENTER).await;
     wait_for_path(browser, "/password").await;
-    type_into(browser, "#current_password", &who.password).await;
-    type_into(browser, "#new_password", PASSWORD).await;
-    type_into(browser, "#confirm_password", PASSWORD).await;
-    click(browser, "button.primary", false).await;
+    for (field, text) in [
+        ("#current_password", who.password.as_str()),
+        ("#new_password", PASSWORD),
+        ("#confirm_password", PASSWORD),
+    ] {
+        tab_until(browser, field).await;
+        press_keys(browser, text).await;
+    }
+    press_keys(browser, ENTER).await;
     wait_for_path(browser, path).await;
 }
 

@@ -16,7 +16,8 @@ use serde_json::Value;
 
 use crate::helpers::*;
 use crate::pages::{
-    Driver, log_in, mark_page, plain_client, screenshot, text_of, wait_for_next_page, wait_for_path,
+    Driver, END, ENTER, SPACE, log_in, mark_page, plain_client, press_keys, screenshot, tab_until,
+    text_of, wait_for_next_page, wait_for_path,
 };
 use crate::scoring::user;
 use crate::self_assessment::XICUN;
@@ -85,7 +86,7 @@ pub(crate) async fn click(browser: &Client, css: &str, confirm: bool) {
 /// Fires a workflow button (typing the reason where it asks for one).
 async fn press(browser: &Client, event: &str, reason: Option<&str>) {
     if let Some(reason) = reason {
-        type_into(browser, &format!("#reason-{event}"), reason).await;
+        type_into(browser, &format!("#action-{event}-reason"), reason).await;
     }
     click(browser, &format!("button[data-event='{event}']"), true).await;
     assert!(
@@ -121,7 +122,7 @@ async fn answer_objection(
         .click()
         .await
         .expect("chosen");
-    type_into(agency, "textarea[id^='reply-']", reply).await;
+    type_into(agency, "textarea[name='reply']", reply).await;
     click(agency, ".answer-form button", false).await;
     no_error(agency, "the answer").await;
     text_of(agency, ".feedback").await
@@ -276,17 +277,41 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         )
         .await;
     assert_eq!(before["workers"].as_array().map(Vec::len), Some(24));
-    click(&station, "#roster-form button.save", false).await;
+    // By keyboard alone: from the table's scroll region, Tab through the first row's fields to
+    // its 备注, type at its end, Enter saves the whole form.
+    station
+        .execute(
+            "document.querySelector('#roster-form .scroll').focus(); return true;",
+            vec![],
+        )
+        .await
+        .expect("focused");
+    tab_until(&station, "input[name='w0.note']").await;
+    press_keys(&station, END).await;
+    press_keys(&station, "（键盘录入）").await;
+    mark_page(&station).await;
+    press_keys(&station, ENTER).await;
+    wait_for_next_page(&station).await;
     no_error(&station, "the roster editor").await;
+    assert_eq!(
+        text_of(&station, "#confirmation").await,
+        "社工到岗情况已保存。"
+    );
     let after = app
         .get_json(
             &format!("/api/v1/evaluations/{id}/staff"),
             Some(&who.station),
         )
         .await;
+    let mut expected = before["workers"].clone();
+    let first = &mut expected[0]["note"];
+    *first = Value::from(format!(
+        "{}（键盘录入）",
+        first.as_str().unwrap_or_default()
+    ));
     assert_eq!(
-        before["workers"], after["workers"],
-        "the editor keeps every cell"
+        expected, after["workers"],
+        "the editor keeps every cell, and the note typed"
     );
     assert_eq!(before["metrics"], after["metrics"]);
     // Evidence and the narrative.
@@ -367,16 +392,35 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
     screenshot(&agency, &shot("06-panel")).await;
 
     // 4. Each expert declares and scores, with a running total; their sheets mean 46.98.
+    // The third expert uses the keyboard alone: Tab to the declaration, Space chooses it, Tab
+    // from score to score typing, Tab to 提交评分表, Enter, and Enter again to confirm.
     for (n, total) in ["46.98", "46.98", "46.99"].iter().enumerate() {
+        let by_keyboard = n == 2;
         let expert = session(&driver, &app, &format!("liwan-expert-{}", n + 1), id).await;
         tab(&expert, &app, id, "scoring").await;
-        expert
-            .find(Locator::Css("input[name='conflict'][value='no']"))
-            .await
-            .expect("declaration")
-            .click()
-            .await
-            .expect("declared");
+        if by_keyboard {
+            tab_until(&expert, "input[name='conflict'][value='no']").await;
+            press_keys(&expert, SPACE).await;
+            assert!(
+                expert
+                    .execute(
+                        "return document.querySelector(\"input[name='conflict'][value='no']\").checked;",
+                        vec![]
+                    )
+                    .await
+                    .expect("checked")
+                    == true,
+                "Space declared"
+            );
+        } else {
+            expert
+                .find(Locator::Css("input[name='conflict'][value='no']"))
+                .await
+                .expect("declaration")
+                .click()
+                .await
+                .expect("declared");
+        }
         let items = expert
             .execute(
                 "return Array.from(document.querySelectorAll('input.item-score'))\
@@ -392,12 +436,14 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
                 as i64;
             let score = left.min(max);
             left -= score;
-            type_into(
-                &expert,
-                &input,
-                &format!("{}.{:02}", score / 100, score % 100),
-            )
-            .await;
+            let typed = format!("{}.{:02}", score / 100, score % 100);
+            if by_keyboard {
+                // Tab selects the field's text: typing replaces it.
+                tab_until(&expert, &input).await;
+                press_keys(&expert, &typed).await;
+            } else {
+                type_into(&expert, &input, &typed).await;
+            }
         }
         assert_eq!(left, 0);
         assert_eq!(
@@ -408,7 +454,15 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         if n == 0 {
             screenshot(&expert, &shot("07-expert-sheet")).await;
         }
-        click(&expert, "button[data-command='submit-sheet']", true).await;
+        if by_keyboard {
+            tab_until(&expert, "button[data-command='submit-sheet']").await;
+            mark_page(&expert).await;
+            press_keys(&expert, ENTER).await;
+            expert.accept_alert().await.expect("confirmed");
+            wait_for_next_page(&expert).await;
+        } else {
+            click(&expert, "button[data-command='submit-sheet']", true).await;
+        }
         no_error(&expert, "the expert's sheet").await;
         assert!(text_of(&expert, "#sheet h2").await.contains("已提交"));
         expert.close().await.expect("closed");

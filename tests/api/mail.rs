@@ -656,7 +656,7 @@ async fn reminders_come_once_per_user_and_deadline_and_follow_extensions(backend
     let mail = sink.received();
     let reminder = mail
         .iter()
-        .find(|m| m.subject.ends_with("自评还有 3 天截止"))
+        .find(|m| m.subject.ends_with("提交自评还有 3 天截止"))
         .expect("the reminder arrived");
     assert!(reminder.text.contains("2099年5月6日"), "{}", reminder.text);
     assert!(reminder.text.contains("请填写并提交自评"));

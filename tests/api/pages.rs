@@ -163,6 +163,54 @@ pub(crate) async fn wait_for_path(browser: &Client, path: &str) -> String {
     panic!("still on {current}, waiting for {path}");
 }
 
+// --- The keyboard, as a user without a mouse drives the pages (WebDriver key codes).
+
+pub(crate) const TAB: &str = "\u{E004}";
+pub(crate) const ENTER: &str = "\u{E007}";
+pub(crate) const ARROW_UP: &str = "\u{E013}";
+pub(crate) const END: &str = "\u{E010}";
+pub(crate) const SPACE: &str = " ";
+
+/// Types into whatever has the focus, as a keyboard does.
+pub(crate) async fn press_keys(browser: &fantoccini::Client, keys: &str) {
+    browser
+        .active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(keys)
+        .await
+        .expect("keys");
+}
+
+pub(crate) async fn focused_value(browser: &fantoccini::Client) -> String {
+    browser
+        .execute("return document.activeElement.value || '';", vec![])
+        .await
+        .expect("focus")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Presses Tab until the element matching `css` has the focus (at most 200 times: a roster's
+/// row has dozens of fields): the form can be walked by keyboard in its order.
+pub(crate) async fn tab_until(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..200 {
+        let there = browser
+            .execute(
+                "return document.activeElement !== null && document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
+            .await
+            .expect("focus");
+        if there == true {
+            return;
+        }
+        press_keys(browser, TAB).await;
+    }
+    panic!("Tab never reached {css}");
+}
+
 /// Marks the current document so that `wait_for_next_page` can tell when the browser has
 /// replaced it; waiting for an element alone may find it on the page that is going away.
 pub(crate) async fn mark_page(browser: &Client) {
@@ -876,6 +924,10 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     let refused = refused.text().await.expect("html");
     assert!(refused.contains("条异议尚未答复"), "{refused}");
     assert!(
+        refused.contains(r#"<div class="error error-summary" role="alert" tabindex="-1">"#),
+        "the refusal is a summary the script focuses"
+    );
+    assert!(
         refused.contains(r#"<a href="?tab=feedback" aria-current="page">反馈</a>"#),
         "still on the 反馈 tab"
     );
@@ -891,12 +943,20 @@ async fn feedback_and_answers_go_through_the_feedback_tab(backend: Backend) {
     ];
     let refused = post_fields(&app, &agency, &path, &unchosen).await;
     assert_eq!(refused.status(), StatusCode::OK);
+    let refused = refused.text().await.expect("html");
+    let form = format!("answer-{objection}");
     assert!(
-        refused
-            .text()
-            .await
-            .expect("html")
-            .contains("请选择采纳或不采纳")
+        refused.contains(&format!(
+            r#"<p class="field-error" id="{form}-decision-error">请选择采纳或不采纳</p>"#
+        )),
+        "the error beside the choice"
+    );
+    assert!(refused.contains(&format!(
+        r##"<a href="#{form}-decision" data-field="decision">请选择采纳或不采纳</a>"##
+    )));
+    assert!(
+        refused.contains("经现场核实，各社工点服务未形成统筹。</textarea>"),
+        "the reply typed is kept"
     );
     let answer = [
         ("csrf", csrf_in(&html)),

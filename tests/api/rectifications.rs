@@ -569,12 +569,29 @@ async fn the_tab_answers_verifies_and_moves_the_date(backend: Backend) {
     )
     .await;
     assert_eq!(refused.status(), StatusCode::OK);
+    // The error beside the field and in the form's summary, linking to the field's id.
+    let form = format!("item-{}-answer", id_of(&item));
+    let refused = refused.text().await.expect("html");
     assert!(
-        refused
-            .text()
-            .await
-            .expect("html")
-            .contains("请填写整改措施")
+        refused.contains(&format!(
+            r#"<p class="field-error" id="{form}-action_taken-error">请填写整改措施</p>"#
+        )),
+        "the error beside the measures"
+    );
+    assert!(refused.contains(&format!(
+        r##"<a href="#{form}-action_taken" data-field="action_taken">请填写整改措施</a>"##
+    )));
+    assert!(refused.contains(&format!(r#"id="{form}-action_taken" name="action_taken""#)));
+    // Someone changed the item meanwhile: the measures typed are still in the form.
+    let mut stale = answering(&item["version"], "台账已补齐，待上传。");
+    stale[2].1 = (item["version"].as_i64().unwrap_or(0) - 1).to_string();
+    let stale = post_fields(&app, &station, &answer_path, &stale).await;
+    assert_eq!(stale.status(), StatusCode::OK);
+    let stale = stale.text().await.expect("html");
+    assert!(stale.contains("该整改事项已被他人更新"), "{stale}");
+    assert!(
+        stale.contains("台账已补齐，待上传。</textarea>"),
+        "what was typed"
     );
     let saved = post_fields(
         &app,
@@ -594,19 +611,25 @@ async fn the_tab_answers_verifies_and_moves_the_date(backend: Backend) {
     let html = page_html(&app, &agency, &tab).await;
     let verify_path = format!("/rectifications/{}/verification", id_of(&item));
     let version = |n: i64| (item["version"].as_i64().unwrap_or(0) + n).to_string();
-    let returned = post_fields(
-        &app,
-        &agency,
-        &verify_path,
-        &[
+    let returning = |reason: &str| {
+        vec![
             ("csrf", csrf_in(&html)),
             ("evaluation_id", id.to_string()),
             ("version", version(1)),
             ("passed", "false".to_owned()),
-            ("reason", "请附月检记录。".to_owned()),
-        ],
-    )
-    .await;
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let without_reason = post_fields(&app, &agency, &verify_path, &returning("")).await;
+    assert_eq!(without_reason.status(), StatusCode::OK);
+    assert!(
+        without_reason.text().await.expect("html").contains(&format!(
+            r#"<p class="field-error" id="item-{}-verification-reason-error">核验不通过须说明理由</p>"#,
+            id_of(&item)
+        )),
+        "the reason's error beside it"
+    );
+    let returned = post_fields(&app, &agency, &verify_path, &returning("请附月检记录。")).await;
     assert_eq!(returned.status(), StatusCode::SEE_OTHER);
     let html = page_html(&app, &station, &tab).await;
     assert!(html.contains("核验未通过，待重新整改"));
@@ -626,12 +649,15 @@ async fn the_tab_answers_verifies_and_moves_the_date(backend: Backend) {
     };
     let bad = post_fields(&app, &bureau, &due_path, &moving("明天".to_owned())).await;
     assert_eq!(bad.status(), StatusCode::OK);
+    let bad = bad.text().await.expect("html");
+    let form = format!("item-{}-due", id_of(&item));
     assert!(
-        bad.text()
-            .await
-            .expect("html")
-            .contains("请填写有效的整改期限日期")
+        bad.contains(&format!(
+            r#"<p class="field-error" id="{form}-due_on-error">请填写有效的整改期限日期</p>"#
+        )),
+        "the date's error beside it"
     );
+    assert!(bad.contains(r#"value="明天""#), "what was typed");
     let later = (today() + Duration::days(10)).to_string();
     let moved = post_fields(&app, &bureau, &due_path, &moving(later.clone())).await;
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
@@ -642,7 +668,10 @@ async fn the_tab_answers_verifies_and_moves_the_date(backend: Backend) {
 
 async fn the_loop_runs_in_the_browser_at_desk_and_phone_width(backend: Backend) {
     use crate::journey::{click, type_into, upload_file};
-    use crate::pages::{Driver, log_in, screenshot, scrolls_sideways, text_of, wait_for_path};
+    use crate::pages::{
+        Driver, ENTER, log_in, mark_page, press_keys, screenshot, scrolls_sideways, tab_until,
+        text_of, wait_for_next_page, wait_for_path,
+    };
 
     let app = TestApp::spawn(backend).await;
     let (_s, _who, id, items) = approved(&app).await;
@@ -669,7 +698,12 @@ async fn the_loop_runs_in_the_browser_at_desk_and_phone_width(backend: Backend) 
     let station = open_tab(360, "liwan-station").await;
     assert!(!scrolls_sideways(&station).await, "the 整改 tab at 360 px");
     let evidence = upload_file("ledger.pdf", &pdf(3_000));
-    type_into(&station, &format!("#evidence-{}", id_of(&item)), &evidence).await;
+    type_into(
+        &station,
+        &format!("#item-{}-evidence-file", id_of(&item)),
+        &evidence,
+    )
+    .await;
     click(
         &station,
         &format!("{at} form[action$='/evidence'] button"),
@@ -681,13 +715,41 @@ async fn the_loop_runs_in_the_browser_at_desk_and_phone_width(backend: Backend) 
             .await
             .contains("整改佐证：ledger.pdf")
     );
-    type_into(
-        &station,
-        &format!("#action-{}", id_of(&item)),
-        "已建立台账月检制度。",
-    )
-    .await;
-    click(&station, &format!("{at} button[value='answered']"), false).await;
+    // By keyboard alone. 提交整改情况 with no measures first: refused, the error beside the
+    // field and in the form's summary, which has the focus; on the item's tab and address.
+    let field = format!("#item-{}-answer-action_taken", id_of(&item));
+    tab_until(&station, &format!("{at} button[value='answered']")).await;
+    mark_page(&station).await;
+    press_keys(&station, ENTER).await;
+    wait_for_next_page(&station).await;
+    assert_eq!(
+        text_of(&station, &format!("{at} .error-summary a[href='{field}']")).await,
+        "请填写整改措施"
+    );
+    assert_eq!(
+        text_of(&station, &format!("{field}-error")).await,
+        "请填写整改措施"
+    );
+    let focused = station
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .expect("focus");
+    assert_eq!(focused, "error error-summary", "the summary has the focus");
+    let address = station.current_url().await.expect("url");
+    assert_eq!(
+        address.query(),
+        Some("tab=rectification"),
+        "the tab's address"
+    );
+    screenshot(&station, &format!("rectification-{name}-refused-360")).await;
+    // From the summary: Tab to the field, type, Tab to 提交整改情况, Enter.
+    tab_until(&station, &field).await;
+    press_keys(&station, "已建立台账月检制度。").await;
+    tab_until(&station, &format!("{at} button[value='answered']")).await;
+    mark_page(&station).await;
+    press_keys(&station, ENTER).await;
+    wait_for_next_page(&station).await;
+    assert_eq!(text_of(&station, "#confirmation").await, "整改事项已保存。");
     assert!(
         text_of(&station, &at)
             .await

@@ -66,7 +66,7 @@
 
 // A refused form: bring its message into view and to the screen reader.
 document.addEventListener("DOMContentLoaded", function () {
-  var refused = document.querySelector("form [role='alert'], section [role='alert']");
+  var refused = document.querySelector(".error-summary, form [role='alert'], section [role='alert']");
   if (refused) {
     refused.setAttribute("tabindex", "-1");
     refused.scrollIntoView({ block: "center" });
