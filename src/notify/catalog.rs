@@ -41,6 +41,12 @@ pub enum Notice {
         stage: Stage,
         due_on: NaiveDate,
     },
+    /// The feedback deadline passed with parties silent (deemed to have no objection): the
+    /// agency may go on, with `then` (its next steps, as 我的待办 shows them).
+    FeedbackClosed {
+        silent: Vec<String>,
+        then: Vec<Step>,
+    },
     /// The station answered a rectification item: the agency verifies it.
     RectificationAnswered {
         item: String,
@@ -89,6 +95,7 @@ impl Notice {
             Notice::DeadlineExtended { .. } => "extend_deadline".into(),
             Notice::Reminder { days_left, .. } => format!("reminder-{days_left}"),
             Notice::Overdue { .. } => "overdue".into(),
+            Notice::FeedbackClosed { .. } => "feedback_closed".into(),
             Notice::RectificationAnswered { .. } => "answer_rectification".into(),
             Notice::RectificationVerified { passed: true, .. } => "verify_rectification".into(),
             Notice::RectificationVerified { .. } => "return_rectification".into(),
@@ -117,6 +124,7 @@ impl Notice {
             | Notice::Reminder { stage, .. }
             | Notice::Overdue { stage, .. } => Some(*stage),
             Notice::FeedbackReceived { .. }
+            | Notice::FeedbackClosed { .. }
             | Notice::ObjectionAnswered { .. }
             | Notice::RectificationAnswered { .. }
             | Notice::RectificationVerified { .. }
@@ -241,6 +249,14 @@ impl Notice {
                     chinese_date(*due_on)
                 ),
                 None,
+            ),
+            Notice::FeedbackClosed { silent, then } => (
+                "初稿反馈期限已过".into(),
+                format!(
+                    "{}在反馈期限内未提交意见，视为对评估报告初稿无异议。",
+                    silent.join("、")
+                ),
+                (!then.is_empty()).then(|| then.iter().map(|s| s.request()).collect()),
             ),
             Notice::RectificationAnswered { item } => (
                 "社工站已提交整改情况".into(),

@@ -1,7 +1,8 @@
 //! The reminder job: for every evaluation in a stage with a deadline, the parties that still owe
 //! it get a reminder `notify.reminder_days` before their deadline and one overdue notice after it,
 //! each at most once per user and deadline (an extension is a new deadline); likewise the
-//! station for the rectification items it still owes. `today` is given, so that tests and
+//! station for the rectification items it still owes. When the draft's feedback deadline has
+//! passed with parties silent, the agency is told it may go on. `today` is given, so that tests and
 //! `pinggu worker --once --today` can set the clock.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +17,7 @@ use crate::db::schema::evaluations;
 use crate::db::{self, DbConnection, DbPool, extensions, rectifications};
 use crate::domain::deadline::{party_due, still_owing};
 use crate::domain::evaluation::Stage;
+use crate::domain::next_step::Step;
 use crate::domain::reminders::{Owed, ReminderKind, due_reminder};
 use crate::domain::scheme::{STATION_PARTY, Scheme};
 use crate::settings::Settings;
@@ -151,6 +153,7 @@ fn remind(
         }
     }
     let mut queued = 0;
+    let mut silent: Vec<(String, NaiveDate)> = Vec::new();
     let done = db::evaluations::parties_done(conn, std::slice::from_ref(detail))?
         .remove(&detail.row.id)
         .unwrap_or_default();
@@ -167,6 +170,7 @@ fn remind(
             Some(date) if date >= stage_due => party_set.get(&party).copied().unwrap_or(stage_set),
             _ => stage_set,
         };
+        silent.push((party.clone(), due_on));
         let owed = Owed {
             party: party.clone(),
             due_on,
@@ -207,5 +211,67 @@ fn remind(
         };
         queued += queue(conn, settings, &out, now)?;
     }
+    if stage == Stage::DraftFeedback {
+        queued += feedback_closed(conn, settings, detail, &scheme, &silent, today, now)?;
+    }
     Ok(queued)
+}
+
+/// Every party still silent on the draft is past its feedback deadline (deemed to have no
+/// objection), and the agency may hand the report to the bureau: the agency is told so once per
+/// deadline, with its next steps as 我的待办 shows them. Feedback given by the last party says
+/// the same in its own notice, so this comes only when someone stayed silent.
+fn feedback_closed(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    silent: &[(String, NaiveDate)],
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<usize> {
+    let Some(last_due) = silent.iter().map(|(_, due_on)| *due_on).max() else {
+        return Ok(0);
+    };
+    let Some(agency) = scheme.third_party().map(|p| p.code.as_str()) else {
+        return Ok(0);
+    };
+    let organization_of = |party: &str| {
+        detail
+            .parties
+            .iter()
+            .find(|(code, _)| code == party)
+            .map(|(_, org)| org)
+    };
+    let Some(agency_org) = organization_of(agency) else {
+        return Ok(0);
+    };
+    if last_due >= today {
+        return Ok(0);
+    }
+    let then = crate::app::evaluations::pending_in(conn, detail, scheme, today)?
+        .into_iter()
+        .find(|p| p.party == agency)
+        .map(|p| p.steps)
+        .unwrap_or_default();
+    if !then.contains(&Step::SubmitForReview) {
+        return Ok(0);
+    }
+    let names = silent
+        .iter()
+        .map(|(party, _)| organization_of(party).map_or_else(|| party.clone(), |o| o.name.clone()))
+        .collect();
+    let out = Outgoing {
+        notice: Notice::FeedbackClosed {
+            silent: names,
+            then,
+        },
+        detail,
+        scheme,
+        audit_id: None,
+        organizations: vec![agency_org.id],
+        actor: None,
+        once_key: Some(format!("feedback-closed:{}:{last_due}", detail.row.id)),
+    };
+    Ok(queue(conn, settings, &out, now)?)
 }

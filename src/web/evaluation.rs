@@ -213,6 +213,15 @@ impl EvaluationPage {
             .unwrap_or_default()
     }
 
+    /// Whether two figures are the same number ("1" and "1.00": a refused form sends back the
+    /// option's value, the stored figure has two decimals).
+    fn same_figure(&self, a: impl AsRef<str>, b: &str) -> bool {
+        match (a.as_ref().parse::<Points>(), b.parse::<Points>()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a.as_ref() == b,
+        }
+    }
+
     fn month_flag(&self, worker: &RosterWorker, month: &str, flag: &str) -> bool {
         worker.months.get(month).is_some_and(|e| match flag {
             "insurance" => e.insurance,

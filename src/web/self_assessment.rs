@@ -208,6 +208,8 @@ fn roster_input(field: &str, lines: &[usize]) -> Option<String> {
             let (month, field) = month.split_once('.').unwrap_or((month, "on_post"));
             format!("w{line}.m{month}.{field}")
         }
+        // The zone's select sends the zone's id under `zone`.
+        None if path == "zone_id" => format!("w{line}.zone"),
         None => format!("w{line}.{path}"),
     })
 }
@@ -496,4 +498,28 @@ pub async fn evidence_file(
     crate::app::attachments::download_for(&state, &me, id.into_inner())
         .await
         .map_or_else(|error| super::error_page(&me, error), crate::http::download)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roster_input;
+
+    #[test]
+    fn an_api_field_of_the_roster_names_the_input_of_its_line() {
+        let lines = [0, 3];
+        assert_eq!(
+            roster_input("workers[1].name", &lines).as_deref(),
+            Some("w3.name")
+        );
+        assert_eq!(
+            roster_input("workers[1].zone_id", &lines).as_deref(),
+            Some("w3.zone")
+        );
+        assert_eq!(
+            roster_input("workers[0].months.2025-01.on_post", &lines).as_deref(),
+            Some("w0.m2025-01.on_post")
+        );
+        assert_eq!(roster_input("workers[2].name", &lines), None);
+        assert_eq!(roster_input("required_staff", &lines), None);
+    }
 }

@@ -313,6 +313,54 @@ async fn the_xicun_evaluation_runs_start_to_end_in_the_pages(backend: Backend) {
         expected, after["workers"],
         "the editor keeps every cell, and the note typed"
     );
+    // A worker without a name is refused: the error beside the field, and the summary's link
+    // names the field's id (it works without the script).
+    let first_name = station
+        .execute("return document.getElementById('w0.name').value;", vec![])
+        .await
+        .expect("name");
+    let first_name = first_name.as_str().expect("a name").to_owned();
+    station
+        .find(Locator::Css("[id='w0.name']"))
+        .await
+        .expect("the name")
+        .clear()
+        .await
+        .expect("cleared");
+    click(&station, "#roster-form button.save", false).await;
+    let linked = station
+        .execute(
+            "const a = document.querySelector('#roster-form .error-summary a');
+             if (!a) { return null; }
+             const field = document.getElementById(a.getAttribute('href').slice(1));
+             return field ? [a.textContent, field.name, field.value] : ['no field', a.href];",
+            vec![],
+        )
+        .await
+        .expect("the summary");
+    assert_eq!(
+        linked,
+        serde_json::json!(["请填写姓名（最多 50 字）", "w0.name", ""])
+    );
+    assert!(
+        text_of(&station, "#roster-form td.sticky-name .field-error")
+            .await
+            .contains("请填写姓名")
+    );
+    screenshot(&station, &shot("04-roster-refused")).await;
+    type_into(&station, "[id='w0.name']", &first_name).await;
+    click(&station, "#roster-form button.save", false).await;
+    no_error(&station, "the roster again").await;
+    let again = app
+        .get_json(
+            &format!("/api/v1/evaluations/{id}/staff"),
+            Some(&who.station),
+        )
+        .await;
+    assert_eq!(
+        after["workers"], again["workers"],
+        "the refused roster came back as typed, every month kept"
+    );
     assert_eq!(before["metrics"], after["metrics"]);
     // Evidence and the narrative.
     type_into(

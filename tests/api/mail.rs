@@ -1,7 +1,8 @@
 //! E-mail through a real SMTP server process (aiosmtpd, tests/support/smtp_sink.py): a workflow
 //! walk mails exactly the expected addresses; messages wait for a stopped server and arrive once
 //! it is back; three worker processes deliver a thousand messages exactly once; reminders come
-//! once per user and deadline and follow extensions; in-app notifications.
+//! once per user and deadline and follow extensions; the agency is told when the draft's
+//! feedback deadline passes in silence; in-app notifications.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ both_backends!(
     messages_wait_for_a_stopped_server_and_arrive_once_it_is_back,
     three_workers_deliver_a_thousand_messages_exactly_once,
     reminders_come_once_per_user_and_deadline_and_follow_extensions,
+    the_agency_is_told_once_when_the_feedback_deadline_passes_in_silence,
     the_server_runs_its_own_worker_and_writes_mail_files_by_default,
 );
 
@@ -609,6 +611,18 @@ async fn three_workers_deliver_a_thousand_messages_exactly_once(backend: Backend
     let _ = sink.stop().await;
 }
 
+/// An evaluation whose deadlines are far ahead of the day it is set up (and of today).
+async fn created_with_2099_deadlines(app: &TestApp, s: &Setup) -> i64 {
+    let mut body = evaluation_body(s);
+    body["deadlines"] = json!({"self_assessment": "2099-05-06", "onsite_scoring": "2099-05-13",
+                               "draft_feedback": "2099-05-27", "bureau_review": "2099-06-10"});
+    let created = app
+        .post("/api/v1/evaluations", Some(&s.bureau), &body)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    id_of(&created.json::<Value>().await.expect("json"))
+}
+
 async fn reminders_come_once_per_user_and_deadline_and_follow_extensions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
@@ -616,14 +630,7 @@ async fn reminders_come_once_per_user_and_deadline_and_follow_extensions(backend
     let who = actors(&app, &s, "liwan").await;
     user(&app, &s, "station-two", "operator", "member").await;
     // Deadlines ahead of the day the evaluation is set up (far ahead of today).
-    let mut body = evaluation_body(&s);
-    body["deadlines"] = json!({"self_assessment": "2099-05-06", "onsite_scoring": "2099-05-13",
-                               "draft_feedback": "2099-05-27", "bureau_review": "2099-06-10"});
-    let created = app
-        .post("/api/v1/evaluations", Some(&s.bureau), &body)
-        .await;
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let id = id_of(&created.json::<Value>().await.expect("json"));
+    let id = created_with_2099_deadlines(&app, &s).await;
     open(&app, &s, &who, id).await;
     let station: BTreeSet<String> = addresses(&app, &s).await["operator"].clone();
     assert_eq!(station.len(), 2);
@@ -707,6 +714,72 @@ async fn reminders_come_once_per_user_and_deadline_and_follow_extensions(backend
             .await
             .iter()
             .all(|r| r["status"] == "sent")
+    );
+    let _ = sink.stop().await;
+}
+
+async fn the_agency_is_told_once_when_the_feedback_deadline_passes_in_silence(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let s = district(&app, &admin, "荔湾", "liwan").await;
+    let who = actors(&app, &s, "liwan").await;
+    let id = created_with_2099_deadlines(&app, &s).await;
+    open(&app, &s, &who, id).await;
+    crate::rectifications::to_draft(&app, &s, &who, id, "silence").await;
+    // The station answers; the bureau, the street office and the center stay silent.
+    let drafts = crate::reports::versions(&app, &who.station, id).await;
+    let given = app
+        .post(
+            &format!("/api/v1/evaluations/{id}/feedback"),
+            Some(&who.station),
+            &json!({"report_id": drafts[0]["id"], "no_objection": true}),
+        )
+        .await;
+    assert_eq!(given.status(), StatusCode::CREATED);
+    let dir = tempfile::tempdir().expect("sink dir");
+    let sink = SmtpSink::start(dir.path(), 0).await;
+    let closed = || async {
+        outbox(&app, &format!("evaluation_id={id}&event=feedback_closed"))
+            .await
+            .iter()
+            .filter_map(|r| r["to"].as_str().map(str::to_owned))
+            .collect::<BTreeSet<_>>()
+    };
+    // On the deadline the feedback may still come: nothing yet.
+    worker_once(&app, sink.port, &[("--today", "2099-05-27")]).await;
+    assert!(closed().await.is_empty(), "not before the deadline");
+    // The day after: the agency, and only the agency, is told, once however often the job runs.
+    worker_once(&app, sink.port, &[("--today", "2099-05-28")]).await;
+    worker_once(&app, sink.port, &[("--today", "2099-05-29")]).await;
+    let agency = addresses(&app, &s).await["agency"].clone();
+    assert!(!agency.is_empty());
+    assert_eq!(closed().await, agency);
+    assert_eq!(
+        outbox(&app, &format!("evaluation_id={id}&event=feedback_closed"))
+            .await
+            .len(),
+        agency.len(),
+        "once per user and deadline"
+    );
+    let mail = sink.received();
+    let told = mail
+        .iter()
+        .find(|m| m.subject.ends_with("初稿反馈期限已过"))
+        .expect("the agency's e-mail");
+    assert!(
+        told.text.contains("视为对评估报告初稿无异议"),
+        "{}",
+        told.text
+    );
+    assert!(
+        told.text.contains("请将评估报告提交民政局审定。"),
+        "{}",
+        told.text
+    );
+    assert!(
+        !told.text.contains("社工站在反馈期限内"),
+        "the station answered: {}",
+        told.text
     );
     let _ = sink.stop().await;
 }

@@ -37,7 +37,13 @@ fn today() -> NaiveDate {
 }
 
 /// Self-assessment, scoring (the third party naming `CONCERNS`) and the draft of evaluation `id`.
-async fn to_draft(app: &TestApp, s: &crate::evaluations::Setup, who: &Actors, id: i64, key: &str) {
+pub(crate) async fn to_draft(
+    app: &TestApp,
+    s: &crate::evaluations::Setup,
+    who: &Actors,
+    id: i64,
+    key: &str,
+) {
     let zones: Vec<i64> = crate::self_assessment::zones(app, s).await;
     fill(app, &who.station, id, &zones).await;
     fire_ok(
