@@ -85,6 +85,33 @@ pub fn scheme_of(detail: &EvaluationDetail) -> Result<Scheme, AppError> {
         .map_err(|e| AppError::from(anyhow::anyhow!("pinned scheme does not parse: {e}")))
 }
 
+/// The pinned schemes of a list of evaluations, each parsed once: a list of hundreds shares a
+/// few schemes, and parsing each row's document again would dominate the list's time.
+#[derive(Debug, Default)]
+pub struct Schemes(std::collections::HashMap<(String, i64), Scheme>);
+
+impl Schemes {
+    pub fn of_all(details: &[EvaluationDetail]) -> Result<Schemes, AppError> {
+        let mut parsed = std::collections::HashMap::new();
+        for detail in details {
+            let key = (detail.row.scheme_code.clone(), detail.row.scheme_version);
+            if let std::collections::hash_map::Entry::Vacant(slot) = parsed.entry(key) {
+                slot.insert(scheme_of(detail)?);
+            }
+        }
+        Ok(Schemes(parsed))
+    }
+
+    /// The scheme of `detail` (one of the evaluations it was made of).
+    pub fn of(&self, detail: &EvaluationDetail) -> Result<&Scheme, AppError> {
+        self.0
+            .get(&(detail.row.scheme_code.clone(), detail.row.scheme_version))
+            .ok_or_else(|| {
+                anyhow::anyhow!("no scheme parsed for evaluation {}", detail.row.id).into()
+            })
+    }
+}
+
 pub fn state_of(detail: &EvaluationDetail) -> Result<State, AppError> {
     State::from_code(&detail.row.state).ok_or_else(|| {
         anyhow::anyhow!(

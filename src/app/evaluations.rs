@@ -131,8 +131,19 @@ pub fn view(
     acted: &Acted,
 ) -> Result<EvaluationView, AppError> {
     let scheme = crate::app::access::scheme_of(&detail)?;
+    view_in(detail, &scheme, today, score, acted)
+}
+
+/// `view` with the evaluation's scheme already parsed (a list's `Schemes`).
+fn view_in(
+    detail: EvaluationDetail,
+    scheme: &Scheme,
+    today: NaiveDate,
+    score: Option<ScoreSummary>,
+    acted: &Acted,
+) -> Result<EvaluationView, AppError> {
     let state = crate::app::access::state_of(&detail)?;
-    let (next_deadline, pending) = acted.next(&detail, &scheme, state, today);
+    let (next_deadline, pending) = acted.next(&detail, scheme, state, today);
     let row = detail.row;
     let kind = Kind::from_code(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("evaluation {} has kind {}", row.id, row.kind))?;
@@ -640,9 +651,10 @@ async fn stored_page_in(
     page: crate::db::Page,
 ) -> Result<(Vec<EvaluationView>, i64), AppError> {
     let user = me.clone();
-    let (details, total) = db::run(&state.pool, move |conn| {
+    let (details, total, schemes) = db::run(&state.pool, move |conn| {
         let (details, total) = store::list(conn, &scope, &filter, page)?;
-        let summaries = crate::app::score::summaries(conn, &user, &details)?;
+        let schemes = crate::app::access::Schemes::of_all(&details)?;
+        let summaries = crate::app::score::summaries(conn, &user, &details, &schemes)?;
         let mut acted = acted_in(conn, &details)?;
         let details = details
             .into_iter()
@@ -652,13 +664,16 @@ async fn stored_page_in(
                 (d, summary, acted)
             })
             .collect::<Vec<_>>();
-        Ok::<_, AppError>((details, total))
+        Ok::<_, AppError>((details, total, schemes))
     })
     .await?;
     let today = today(state);
     let items = details
         .into_iter()
-        .map(|(d, summary, acted)| view(d, today, summary, &acted))
+        .map(|(d, summary, acted)| {
+            let scheme = schemes.of(&d)?;
+            view_in(d, scheme, today, summary, &acted)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((items, total))
 }

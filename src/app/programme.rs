@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::app::access::{access_of, scheme_of};
+use crate::app::access::{Schemes, access_of};
 use crate::app::error::AppError;
 use crate::app::evaluations::{EvaluationListQuery, ListFilter, today};
 use crate::app::standing::sees_totals_early;
@@ -400,10 +400,11 @@ pub async fn summary_workbook_for(
         let mut figures = store::figures_of(conn, &ids)?;
         let items = db::rectifications::counts_of(conn, &ids, today)?;
         let schemes = schemes_of(conn, &records)?;
+        let pinned = Schemes::of_all(&details)?;
         let mut standing = Vec::with_capacity(records.len());
         let mut results = Vec::with_capacity(records.len());
         for (record, detail) in records.iter().zip(&details) {
-            let scheme = scheme_of(detail)?;
+            let scheme = pinned.of(detail)?;
             let agency = scheme.third_party().and_then(|p| {
                 detail
                     .parties
@@ -412,7 +413,7 @@ pub async fn summary_workbook_for(
                     .map(|(_, o)| (o.id, o.name.clone()))
             });
             let row = standing_row(record, &schemes, early, today, agency)?;
-            let viewer_access = access_of(&user, detail, &scheme);
+            let viewer_access = access_of(&user, detail, scheme);
             let viewer = viewer_access.viewer();
             let issued = row.state.draft_issued();
             let stored: Figures = figures

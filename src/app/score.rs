@@ -2,7 +2,7 @@
 //! far as the caller may see them (DESIGN.md §3, §4). The evaluation view carries the total and
 //! grade from the same computation.
 
-use crate::app::access::{access_of, scheme_of, state_of, visible};
+use crate::app::access::{Schemes, access_of, scheme_of, state_of, visible};
 use crate::app::error::AppError;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::db::components::{self as store, ComponentRow, SUBMITTED};
@@ -125,24 +125,25 @@ pub fn summaries(
     conn: &mut DbConnection,
     user: &AuthenticatedUser,
     details: &[EvaluationDetail],
+    schemes: &Schemes,
 ) -> Result<Vec<Option<ScoreSummary>>, AppError> {
     let ids: Vec<i64> = details.iter().map(|d| d.row.id).collect();
-    let rows = store::list_for(conn, &ids)?;
+    let mut rows: std::collections::HashMap<i64, Vec<ComponentRow>> =
+        std::collections::HashMap::new();
+    for row in store::list_for(conn, &ids)? {
+        rows.entry(row.evaluation_id).or_default().push(row);
+    }
     let scores = panel::counted_scores(conn, &ids)?;
     details
         .iter()
         .map(|detail| {
             let id = detail.row.id;
-            let own: Vec<ComponentRow> = rows
-                .iter()
-                .filter(|r| r.evaluation_id == id)
-                .cloned()
-                .collect();
+            let own = rows.get(&id).map(Vec::as_slice).unwrap_or_default();
             let sheets = panel::sheets_in(&scores, id);
-            let scheme = scheme_of(detail)?;
+            let scheme = schemes.of(detail)?;
             let issued = state_of(detail)?.draft_issued();
-            let access = access_of(user, detail, &scheme);
-            Ok(score_from(&access.viewer(), issued, &scheme, &own, &sheets)?.summary())
+            let access = access_of(user, detail, scheme);
+            Ok(score_from(&access.viewer(), issued, scheme, own, &sheets)?.summary())
         })
         .collect()
 }

@@ -205,8 +205,12 @@ pub fn counted_scores(
 /// The counted sheets of one evaluation (submitted, not recused), each as its item scores, from
 /// rows of `counted_scores`.
 pub fn sheets_in(scores: &[(i64, i64, i64)], evaluation_id: i64) -> Vec<Vec<Points>> {
+    // `counted_scores` orders by evaluation: its rows are one run, found by bisection (a list
+    // of 500 evaluations would otherwise scan every score 500 times).
+    let start = scores.partition_point(|(e, _, _)| *e < evaluation_id);
+    let end = scores.partition_point(|(e, _, _)| *e <= evaluation_id);
     let mut sheets: Vec<(i64, Vec<Points>)> = Vec::new();
-    for (_, expert, score) in scores.iter().filter(|(e, _, _)| *e == evaluation_id) {
+    for (_, expert, score) in &scores[start..end.max(start)] {
         let score = Points::from_hundredths(*score);
         match sheets.last_mut() {
             Some((last, items)) if last == expert => items.push(score),
