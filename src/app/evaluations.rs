@@ -220,6 +220,24 @@ pub fn pending_in(
     Ok(pending)
 }
 
+/// The agency's next steps in the evaluation as stored now (none when the scheme has no agency):
+/// what the notices to the agency ask for.
+pub fn agency_steps_in(
+    conn: &mut DbConnection,
+    detail: &EvaluationDetail,
+    scheme: &Scheme,
+    today: NaiveDate,
+) -> Result<Vec<crate::domain::next_step::Step>, AppError> {
+    let Some(agency) = scheme.third_party() else {
+        return Ok(Vec::new());
+    };
+    Ok(pending_in(conn, detail, scheme, today)?
+        .into_iter()
+        .find(|p| p.party == agency.code)
+        .map(|p| p.steps)
+        .unwrap_or_default())
+}
+
 /// What the parties have done in an evaluation's current stage, as far as the next steps need.
 #[derive(Debug, Clone, Default)]
 pub struct Acted {

@@ -271,12 +271,7 @@ pub async fn give_for(
                 .map(|(_, org)| vec![org.id])
                 .unwrap_or_default();
             // What now waits on the agency, by the rule of 我的待办 and the evaluation page.
-            let pending = crate::app::evaluations::pending_in(conn, &detail, &scheme, today)?;
-            let then = scheme
-                .third_party()
-                .and_then(|agency| pending.into_iter().find(|p| p.party == agency.code))
-                .map(|p| p.steps)
-                .unwrap_or_default();
+            let then = crate::app::evaluations::agency_steps_in(conn, &detail, &scheme, today)?;
             let notice = Notice::FeedbackReceived {
                 from: user.organization.name.clone(),
                 objections: raised.len(),

@@ -75,6 +75,11 @@ pub struct Wording {
     pub due_on: Option<NaiveDate>,
 }
 
+/// The sentences asking for `steps`, in order (None: nothing is asked).
+fn requests(steps: &[Step]) -> Option<String> {
+    (!steps.is_empty()).then(|| steps.iter().map(|s| s.request()).collect())
+}
+
 pub fn stage_name(stage: Stage) -> &'static str {
     match stage {
         Stage::SelfAssessment => "自评",
@@ -208,7 +213,7 @@ impl Notice {
                     0 => format!("{from}已对评估报告初稿提交反馈。"),
                     n => format!("{from}已对评估报告初稿提交反馈，其中异议 {n} 条。"),
                 },
-                (!then.is_empty()).then(|| then.iter().map(|s| s.request()).collect()),
+                requests(then),
             ),
             Notice::ObjectionAnswered { accepted } => (
                 "评估机构已答复异议".into(),
@@ -256,7 +261,7 @@ impl Notice {
                     "{}在反馈期限内未提交意见，视为对评估报告初稿无异议。",
                     silent.join("、")
                 ),
-                (!then.is_empty()).then(|| then.iter().map(|s| s.request()).collect()),
+                requests(then),
             ),
             Notice::RectificationAnswered { item } => (
                 "社工站已提交整改情况".into(),

@@ -249,11 +249,7 @@ fn feedback_closed(
     if last_due >= today {
         return Ok(0);
     }
-    let then = crate::app::evaluations::pending_in(conn, detail, scheme, today)?
-        .into_iter()
-        .find(|p| p.party == agency)
-        .map(|p| p.steps)
-        .unwrap_or_default();
+    let then = crate::app::evaluations::agency_steps_in(conn, detail, scheme, today)?;
     if !then.contains(&Step::SubmitForReview) {
         return Ok(0);
     }

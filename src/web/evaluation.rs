@@ -353,7 +353,7 @@ pub async fn extend(
         chrono::NaiveDate::parse_from_str(value(&values, "new_deadline").unwrap_or(""), "%Y-%m-%d");
     let reason = value(&values, "reason").unwrap_or("").trim().to_owned();
     let (Some(stage), Ok(new_deadline)) = (stage, new_deadline) else {
-        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        echo.headline = super::forms::FIX_MARKED.into();
         if stage.is_none() {
             echo.errors.insert("stage".into(), "请选择阶段".into());
         }

@@ -66,7 +66,7 @@ pub async fn give(
     let objecting = form.opinion == "objection";
     if objecting && text.is_empty() {
         let mut typed = typed;
-        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        typed.headline = super::forms::FIX_MARKED.into();
         typed
             .errors
             .insert("objection".into(), "选择了“有异议”，请填写异议内容".into());
@@ -135,7 +135,7 @@ pub async fn answer(
         typed.errors.insert("reply".into(), "请填写答复".into());
     }
     let Some(decision) = decision.filter(|_| typed.errors.is_empty()) else {
-        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        typed.headline = super::forms::FIX_MARKED.into();
         return render_with(&state, &me, evaluation, Some("feedback"), Some(typed)).await;
     };
     let body = Answer {

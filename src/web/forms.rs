@@ -13,6 +13,9 @@ use crate::app::workflow::timeline_for;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 
+/// The headline of a form refused for what is marked beside its fields.
+pub const FIX_MARKED: &str = "有内容需要修改，请看标出的地方：";
+
 /// A form sent back to its page.
 #[derive(Debug, Default)]
 pub struct Echo {
@@ -147,7 +150,7 @@ pub async fn explain(
 ) -> Result<Echo, AppError> {
     match error {
         AppError::Validation(errors) | AppError::Conflict(errors) => {
-            echo.headline = "有内容需要修改，请看标出的地方：".into();
+            echo.headline = FIX_MARKED.into();
             place(&mut echo, errors, field_to_input);
         }
         AppError::StaleVersion { .. } => {

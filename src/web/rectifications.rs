@@ -105,7 +105,7 @@ pub async fn due(
         &[("due_on".to_owned(), form.due_on.clone())],
     );
     let Ok(due_on) = form.due_on.trim().parse::<NaiveDate>() else {
-        typed.headline = "有内容需要修改，请看标出的地方：".into();
+        typed.headline = super::forms::FIX_MARKED.into();
         typed
             .errors
             .insert("due_on".into(), "请填写有效的整改期限日期".into());

@@ -148,7 +148,7 @@ pub async fn save_component(
     let strengths_typed = comments(&values, 's');
     let concerns_typed = comments(&values, 'c');
     if !echo.errors.is_empty() {
-        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        echo.headline = super::forms::FIX_MARKED.into();
         return render_with(&state, &me, id, Some("scoring"), Some(echo)).await;
     }
     let text = |name: &str| {
@@ -236,7 +236,7 @@ pub async fn save_sheet(
         }
     }
     if !echo.errors.is_empty() {
-        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        echo.headline = super::forms::FIX_MARKED.into();
         return render_with(&state, &me, id, Some("scoring"), Some(echo)).await;
     }
     let conflict_of_interest = match value(&values, "conflict") {

@@ -95,7 +95,7 @@ pub async fn save_zone(
         });
     }
     if !echo.errors.is_empty() {
-        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        echo.headline = super::forms::FIX_MARKED.into();
         return render_with(&state, &me, id, Some("self"), Some(echo)).await;
     }
     let request_id = me.audit_request_id();
@@ -173,7 +173,7 @@ pub async fn save_roster(
     let mut echo = Echo::new("roster", &values);
     let (workers, lines) = roster_from(&values, &mut echo);
     if !echo.errors.is_empty() {
-        echo.headline = "有内容需要修改，请看标出的地方：".into();
+        echo.headline = super::forms::FIX_MARKED.into();
         return render_with(&state, &me, id, Some("self"), Some(echo)).await;
     }
     let checked = validate(&PutStaff {

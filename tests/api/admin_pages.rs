@@ -4,11 +4,10 @@
 //! the typed values kept, and each party kept to what it may manage.
 
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::pages::{csrf_in, get_with, page_html, post_fields, session_of};
+use crate::pages::{csrf_in, get_with, location_of, page_html, post_fields, session_of};
 use crate::scoring::user;
 
 both_backends!(
@@ -28,15 +27,6 @@ async fn submit(
     let mut all: Vec<(&str, String)> = vec![("csrf", csrf)];
     all.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
     post_fields(app, session, action, &all).await
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The field error printed after the last input named `name` in `html` (forms come after
@@ -376,7 +366,7 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
     )
     .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
-    let page = location(&created);
+    let page = location_of(&created);
     assert!(page.starts_with("/evaluations/"), "{page}");
     let id: i64 = page
         .trim_start_matches("/evaluations/")
@@ -481,7 +471,7 @@ async fn admins_and_bureaus_set_everything_up_in_pages(backend: Backend) {
     )
     .await;
     assert_eq!(imported.status(), StatusCode::SEE_OTHER);
-    let shown = page_html(&app, &admin, &location(&imported)).await;
+    let shown = page_html(&app, &admin, &location_of(&imported)).await;
     assert!(
         shown.contains("广州市社工服务站评估方案（修订）（第 4 版）"),
         "{shown}"

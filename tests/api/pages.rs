@@ -573,15 +573,9 @@ pub async fn form_login_as(app: &TestApp, username: &str, password: &str) -> (St
         .await
         .expect("login");
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response
-        .headers()
-        .get(LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
     (
         set_cookie(&response, "pinggu_session").expect("the session cookie"),
-        location,
+        location_of(&response),
     )
 }
 
@@ -790,9 +784,8 @@ async fn a_generated_password_must_be_changed_first(backend: Backend) {
     assert!(home.text().await.expect("html").contains("我的待办"));
 }
 
-/// GETs a page with the session cookie; answers its HTML.
 /// A redirect's Location ("" without one).
-fn location_of(response: &reqwest::Response) -> String {
+pub(crate) fn location_of(response: &reqwest::Response) -> String {
     response
         .headers()
         .get(LOCATION)
@@ -801,6 +794,7 @@ fn location_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// GETs a page with the session cookie; answers its HTML.
 pub(crate) async fn page_html(app: &TestApp, session: &str, path: &str) -> String {
     let response = get_with(app, session, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");

@@ -250,7 +250,7 @@ pub fn echo_of(form: &str, values: &[(String, String)], error: AppError) -> Echo
     let mut echo = Echo::new(form, values);
     match error {
         AppError::Validation(errors) | AppError::Conflict(errors) => {
-            echo.headline = "有内容需要修改，请看标出的地方：".into();
+            echo.headline = crate::web::forms::FIX_MARKED.into();
             for error in errors {
                 let name = error.field.split('[').next().unwrap_or("").to_owned();
                 if name.is_empty() || !values.iter().any(|(n, _)| *n == name) {
